@@ -1,0 +1,55 @@
+import { show } from "./problems";
+import { CatalogPolicy, ProbeKind, RESOURCE_FIELDS, ResourceField } from "./types";
+import { DNS_LABEL, DNS_LABEL_HELP, YamlFile } from "./yamlFile";
+
+/** Name of the optional catalog settings file inside the catalog directory. */
+export const SETTINGS_FILE = "_catalog.yaml";
+
+export const DEFAULT_POLICY: CatalogPolicy = { requireProbes: [], requireResources: [] };
+
+/**
+ * Parses `services/_catalog.yaml`:
+ * ```yaml
+ * policy:
+ *   requireProbes: [readiness]
+ *   requireResources: [requests.cpu, requests.memory, limits.memory]
+ * groups:
+ *   payments: [bank, ledger]
+ * ```
+ */
+export function parseSettingsFile(file: string, text: string) {
+  const y = new YamlFile(file, text);
+  const groups = new Map<string, string[]>();
+  let policy = DEFAULT_POLICY;
+  const doc = y.problems.length === 0 && y.root !== null ? y.object([], y.root, ["policy", "groups"]) : undefined;
+  if (doc?.policy !== undefined) {
+    const p = y.object(["policy"], doc.policy, ["requireProbes", "requireResources"]);
+    policy = {
+      requireProbes:
+        p?.requireProbes === undefined
+          ? []
+          : (y.list(["policy", "requireProbes"], p.requireProbes, (q, v) =>
+              y.oneOf<ProbeKind>(q, v, ["readiness", "liveness", "startup"]),
+            ) ?? []),
+      requireResources:
+        p?.requireResources === undefined
+          ? []
+          : (y.list(["policy", "requireResources"], p.requireResources, (q, v) =>
+              y.oneOf<ResourceField>(q, v, RESOURCE_FIELDS),
+            ) ?? []),
+    };
+  }
+  if (doc?.groups !== undefined) {
+    const g = y.object(["groups"], doc.groups, Object.keys((doc.groups as object) ?? {}));
+    for (const [name, members] of Object.entries(g ?? {})) {
+      if (!DNS_LABEL.test(name)) {
+        y.report(["groups", name], `${show(name)} is not a valid group name: use ${DNS_LABEL_HELP}`);
+        continue;
+      }
+      const list = y.list(["groups", name], members, (q, v) => y.string(q, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP }));
+      if (list && list.length === 0) y.report(["groups", name], "a group needs at least one member; add members or remove the group");
+      if (list) groups.set(name, list);
+    }
+  }
+  return { policy, groups, problems: y.problems, lineOf: (p: (string | number)[]) => y.lineOf(p) };
+}

@@ -1,0 +1,149 @@
+import * as fs from "fs";
+import * as path from "path";
+import { APPLIANCE_DEPENDENCIES, isAppliance } from "./appliances";
+import { CatalogError, didYouMean, listNames, Problem, show } from "./problems";
+import { APPLIANCES, ApplianceName, Catalog, ServiceSpec } from "./types";
+import { expandDependencies } from "./validate";
+
+/** What one stack deploys: the selected services, everything they need, and what to build. */
+export interface DeploymentPlan {
+  /** Services to deploy, dependencies before their dependents, ties in name order. */
+  readonly services: readonly ServiceSpec[];
+  /** Appliances to deploy, in {@link APPLIANCES} order. */
+  readonly appliances: readonly ApplianceName[];
+  /** Names of the services built from their local source. */
+  readonly local: ReadonlySet<string>;
+}
+
+/** Where a selection came from, for messages: the config key and the file it is set in. */
+export interface SelectionSource {
+  readonly file: string;
+  readonly key: string;
+}
+
+/**
+ * Reads a list of names from config: a YAML/JSON list, or a string separated by commas and/or
+ * spaces (so `-c localkube:services=appliances,bank` works). Returns undefined when unset/empty.
+ */
+export function parseNameList(raw: unknown, source: SelectionSource): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  let items: unknown[];
+  if (Array.isArray(raw)) {
+    items = raw;
+  } else if (typeof raw === "string") {
+    const trimmed = raw.trim();
+    if (trimmed.startsWith("[")) {
+      try {
+        const parsed: unknown = JSON.parse(trimmed);
+        if (!Array.isArray(parsed)) throw new Error("not a list");
+        items = parsed;
+      } catch {
+        throw new CatalogError([{ file: source.file, path: source.key, message: `${show(raw)} is not a list; write names separated by commas, e.g. appliances,bank` }], "invalid configuration");
+      }
+    } else {
+      items = trimmed.split(/[\s,]+/).filter((s) => s !== "");
+    }
+  } else {
+    throw new CatalogError([{ file: source.file, path: source.key, message: `expected a list of names or a comma separated string, got ${show(raw)}` }], "invalid configuration");
+  }
+  const names = items.map((item, i) => {
+    if (typeof item !== "string" || item.trim() === "") {
+      throw new CatalogError([{ file: source.file, path: `${source.key}[${i}]`, message: `expected a service name, got ${show(item)}` }], "invalid configuration");
+    }
+    return item.trim();
+  });
+  return names.length === 0 ? undefined : [...new Set(names)];
+}
+
+export interface PlanOptions {
+  /** Services to deploy with all their dependencies; undefined = the whole catalog. */
+  readonly selection?: readonly string[];
+  readonly selectionSource?: SelectionSource;
+  /** Services built from source; each must be deployed and have a `build` section. */
+  readonly local?: readonly string[];
+  readonly localSource?: SelectionSource;
+  /** Build every deployed service that has a `build` section. */
+  readonly buildAll?: boolean;
+  /** Injected for tests; checks that build contexts exist. */
+  readonly exists?: (p: string) => boolean;
+}
+
+const DEFAULT_SOURCE: SelectionSource = { file: "stack config", key: "localkube:services" };
+
+/** Resolves a selection to its transitive dependency closure and checks the local builds. */
+export function planDeployment(catalog: Catalog, options: PlanOptions = {}): DeploymentPlan {
+  const exists = options.exists ?? fs.existsSync;
+  const known = [...catalog.services.keys(), ...APPLIANCES, ...catalog.groups.keys()];
+  const problems: Problem[] = [];
+  const selSource = options.selectionSource ?? DEFAULT_SOURCE;
+  const selection = options.selection ?? [...catalog.services.keys()];
+  selection.forEach((name, i) => {
+    if (!known.includes(name)) {
+      problems.push({ file: selSource.file, path: `${selSource.key}[${i}]`, message: `unknown service ${show(name)}${didYouMean(name, known)}; known: ${listNames(known)}` });
+    }
+  });
+  if (problems.length > 0) throw new CatalogError(problems, "invalid selection");
+
+  const services = new Set<string>();
+  const appliances = new Set<ApplianceName>();
+  const visit = (name: string) => {
+    if (isAppliance(name)) {
+      if (appliances.has(name)) return;
+      appliances.add(name);
+      APPLIANCE_DEPENDENCIES[name].forEach(visit);
+      return;
+    }
+    if (services.has(name)) return;
+    services.add(name);
+    expandDependencies(catalog.services.get(name)!.dependsOn, catalog.groups).forEach(visit);
+  };
+  expandDependencies(selection, catalog.groups).forEach(visit);
+
+  const localSource = options.localSource ?? { file: selSource.file, key: "localkube:local" };
+  const local = new Set<string>();
+  (options.local ?? []).forEach((name, i) => {
+    const p = `${localSource.key}[${i}]`;
+    const svc = catalog.services.get(name);
+    if (!svc) {
+      const hint = isAppliance(name) || catalog.groups.has(name) ? `${show(name)} is an appliance or group, not a service; list services` : `unknown service ${show(name)}${didYouMean(name, catalog.services.keys())}`;
+      problems.push({ file: localSource.file, path: p, message: `${hint}; services: ${listNames(catalog.services.keys())}` });
+    } else if (!services.has(name)) {
+      problems.push({ file: localSource.file, path: p, message: `${show(name)} is not deployed by this stack (selection: ${selection.join(", ")}); add it to ${selSource.key} or remove it from ${localSource.key}` });
+    } else if (!svc.build) {
+      problems.push({ file: localSource.file, path: p, message: `${show(name)} has no build section in ${svc.file}, so it cannot be built from source; add build.context there or remove it from ${localSource.key}` });
+    } else {
+      local.add(name);
+    }
+  });
+  if (options.buildAll) for (const name of services) if (catalog.services.get(name)!.build) local.add(name);
+  for (const name of local) {
+    const build = catalog.services.get(name)!.build!;
+    if (!exists(build.context)) {
+      problems.push({ file: catalog.services.get(name)!.file, path: "build.context", message: `directory ${show(path.relative(process.cwd(), build.context) || ".")} does not exist; fix the path (it is relative to the catalog directory)` });
+    } else if (!exists(build.dockerfile)) {
+      problems.push({ file: catalog.services.get(name)!.file, path: "build.dockerfile", message: `file ${show(path.relative(process.cwd(), build.dockerfile))} does not exist; add it or set build.dockerfile` });
+    }
+  }
+  if (problems.length > 0) throw new CatalogError(problems, "cannot build from source");
+
+  return { services: topologicalOrder(catalog, services), appliances: APPLIANCES.filter((a) => appliances.has(a)), local };
+}
+
+/** Services ordered so that each comes after all its service dependencies; ties by name. */
+function topologicalOrder(catalog: Catalog, names: ReadonlySet<string>): ServiceSpec[] {
+  const deps = new Map<string, string[]>();
+  for (const name of names) {
+    deps.set(name, expandDependencies(catalog.services.get(name)!.dependsOn, catalog.groups).filter((d) => names.has(d)));
+  }
+  const done = new Set<string>();
+  const out: ServiceSpec[] = [];
+  while (out.length < names.size) {
+    const ready = [...names].filter((n) => !done.has(n) && deps.get(n)!.every((d) => done.has(d))).sort();
+    if (ready.length === 0) throw new Error("internal: dependency cycle in a validated catalog");
+    for (const n of ready) {
+      done.add(n);
+      out.push(catalog.services.get(n)!);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * The service catalog: what `services/*.yaml` describe once parsed and validated.
+ * Every type here is plain data; nothing in `catalog/` creates cloud resources.
+ */
+
+/** The shared infrastructure every environment can run, selectable like services. */
+export const APPLIANCES = ["postgres", "kafka", "schema-registry"] as const;
+export type ApplianceName = (typeof APPLIANCES)[number];
+
+/** The built-in group that names all appliances at once. */
+export const APPLIANCES_GROUP = "appliances";
+
+export type PortProtocol = "TCP" | "UDP" | "SCTP";
+
+export interface PortSpec {
+  /** IANA service name, referenced by probes, ingress and env references. */
+  readonly name: string;
+  readonly containerPort: number;
+  /** Port of the Kubernetes Service; defaults to `containerPort`. */
+  readonly servicePort: number;
+  readonly protocol: PortProtocol;
+}
+
+/** An environment variable: a literal, or a key of a dependency's connection info. */
+export type EnvValue =
+  | { readonly kind: "literal"; readonly value: string }
+  | { readonly kind: "ref"; readonly from: string; readonly key: string };
+
+export type ProbeHandler =
+  | { readonly kind: "httpGet"; readonly path: string; readonly port: string | number }
+  | { readonly kind: "tcpSocket"; readonly port: string | number }
+  | { readonly kind: "exec"; readonly command: readonly string[] };
+
+export interface ProbeSpec {
+  readonly handler: ProbeHandler;
+  readonly initialDelaySeconds?: number;
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly failureThreshold?: number;
+}
+
+export type ProbeKind = "readiness" | "liveness" | "startup";
+
+export interface ResourceList {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+export interface ResourcesSpec {
+  readonly requests?: ResourceList;
+  readonly limits?: ResourceList;
+}
+
+export interface BuildSpec {
+  /** Absolute path of the build context. */
+  readonly context: string;
+  /** Dockerfile path, absolute. */
+  readonly dockerfile: string;
+  readonly args: Readonly<Record<string, string>>;
+  readonly target?: string;
+}
+
+export interface IngressSpec {
+  /** First DNS label of the public host name: `<host>.<domain>`. */
+  readonly host: string;
+  readonly path: string;
+  /** Name of the port (from `ports`) the ingress routes to. */
+  readonly port: string;
+}
+
+export interface ServiceSpec {
+  readonly name: string;
+  /** Catalog file the service came from, relative to the working directory. */
+  readonly file: string;
+  readonly description?: string;
+  readonly image: { readonly repository?: string; readonly tag: string };
+  readonly build?: BuildSpec;
+  readonly ports: readonly PortSpec[];
+  readonly env: Readonly<Record<string, EnvValue>>;
+  readonly replicas: number;
+  readonly resources?: ResourcesSpec;
+  readonly probes: Readonly<Partial<Record<ProbeKind, ProbeSpec>>>;
+  readonly ingress?: IngressSpec;
+  /** Services, appliances or groups this service needs, as written. */
+  readonly dependsOn: readonly string[];
+}
+
+/** Resource fields a catalog policy can make mandatory. */
+export const RESOURCE_FIELDS = [
+  "requests.cpu",
+  "requests.memory",
+  "limits.cpu",
+  "limits.memory",
+] as const;
+export type ResourceField = (typeof RESOURCE_FIELDS)[number];
+
+/** Checks the catalog enforces on every service (`services/_catalog.yaml`, `policy`). */
+export interface CatalogPolicy {
+  readonly requireProbes: readonly ProbeKind[];
+  readonly requireResources: readonly ResourceField[];
+}
+
+export interface Catalog {
+  /** Catalog directory, as given to the loader. */
+  readonly dir: string;
+  readonly services: ReadonlyMap<string, ServiceSpec>;
+  /** Groups by name, members as written (services, appliances or groups). */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  readonly policy: CatalogPolicy;
+}
