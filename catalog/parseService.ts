@@ -108,28 +108,28 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
 }
 
 function parseImage(y: YamlFile, value: unknown): ServiceSpec["image"] {
-  if (value === undefined) return { tag: "latest" };
+  if (value === undefined) return {};
   if (typeof value === "string") {
     // Shorthand `image: ghcr.io/acme/bank:1.2` (a tag after the last ':' that follows the last '/').
     const slash = value.lastIndexOf("/");
     const colon = value.lastIndexOf(":");
-    const [repository, tag] = colon > slash ? [value.slice(0, colon), value.slice(colon + 1)] : [value, "latest"];
+    const [repository, tag] = colon > slash ? [value.slice(0, colon), value.slice(colon + 1)] : [value, undefined];
     checkImage(y, ["image"], repository, tag);
     return { repository, tag };
   }
   const obj = y.object(["image"], value, ["repository", "tag"]);
-  if (!obj) return { tag: "latest" };
+  if (!obj) return {};
   const repository = obj.repository === undefined ? undefined : y.string(["image", "repository"], obj.repository);
-  const tag = obj.tag === undefined ? "latest" : y.scalar(["image", "tag"], obj.tag) ?? "latest";
+  const tag = obj.tag === undefined ? undefined : y.scalar(["image", "tag"], obj.tag);
   checkImage(y, ["image"], repository, tag);
   return { repository, tag };
 }
 
-function checkImage(y: YamlFile, p: PathSegment[], repository: string | undefined, tag: string) {
+function checkImage(y: YamlFile, p: PathSegment[], repository: string | undefined, tag: string | undefined) {
   if (repository !== undefined && !IMAGE_REPOSITORY.test(repository)) {
     y.report([...p, "repository"], `${show(repository)} is not an image repository: use lowercase host/path like ghcr.io/acme/bank`);
   }
-  if (!IMAGE_TAG.test(tag)) {
+  if (tag !== undefined && !IMAGE_TAG.test(tag)) {
     y.report([...p, "tag"], `${show(tag)} is not an image tag: use letters, digits, '_', '.', '-' (at most 128)`);
   }
 }

@@ -73,7 +73,8 @@ export interface ServiceSpec {
   /** Catalog file the service came from, relative to the working directory. */
   readonly file: string;
   readonly description?: string;
-  readonly image: { readonly repository?: string; readonly tag: string };
+  /** Published image; `tag` unset means the environment's default tag (`latest`). */
+  readonly image: { readonly repository?: string; readonly tag?: string };
   readonly build?: BuildSpec;
   readonly ports: readonly PortSpec[];
   readonly env: Readonly<Record<string, EnvValue>>;

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ApplianceName } from "../catalog/types";
+import { Connection } from "./connection";
+import { Kafka } from "./kafka";
+import { Postgres } from "./postgres";
+import { SchemaRegistry } from "./schemaRegistry";
+
+export interface AppliancesArgs {
+  /** Which appliances to run; only these are created. */
+  readonly include: readonly ApplianceName[];
+  /** Namespace to deploy into. */
+  readonly namespace: pulumi.Input<string>;
+  /** Image overrides (mirrors). @default the pinned upstream images of DEFAULT_IMAGES */
+  readonly images?: { readonly postgres?: string; readonly kafka?: string; readonly schemaRegistry?: string };
+  /** Postgres database, user, volume size. @default app / app / 1Gi */
+  readonly postgres?: { readonly database?: string; readonly user?: string; readonly storage?: string };
+  /** Kafka volume size. @default 2Gi */
+  readonly kafka?: { readonly storage?: string };
+  /** Seed for stable generated identifiers (e.g. the Kafka cluster id). @default the component name */
+  readonly seed?: string;
+  /** Labels added to every object. @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** The shared infrastructure bundle: PostgreSQL, Kafka and Schema Registry, as selected. */
+export class Appliances extends pulumi.ComponentResource {
+  readonly postgres?: Postgres;
+  readonly kafka?: Kafka;
+  readonly schemaRegistry?: SchemaRegistry;
+  /** Connection info of every created appliance, by name. */
+  readonly connections: ReadonlyMap<ApplianceName, Connection>;
+
+  constructor(name: string, args: AppliancesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("localkube:index:Appliances", name, {}, opts);
+    const wants = new Set(args.include);
+    if (wants.has("schema-registry") && !wants.has("kafka")) {
+      throw new Error(`Appliances ${name}: schema-registry needs kafka; include both`);
+    }
+    const common = { namespace: args.namespace, labels: args.labels };
+    const connections = new Map<ApplianceName, Connection>();
+    if (wants.has("postgres")) {
+      this.postgres = new Postgres(`${name}-postgres`, { ...common, ...args.postgres, image: args.images?.postgres }, { parent: this });
+      connections.set("postgres", this.postgres.connection);
+    }
+    if (wants.has("kafka")) {
+      this.kafka = new Kafka(
+        `${name}-kafka`,
+        { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name },
+        { parent: this },
+      );
+      connections.set("kafka", this.kafka.connection);
+    }
+    if (wants.has("schema-registry") && this.kafka) {
+      this.schemaRegistry = new SchemaRegistry(
+        `${name}-schema-registry`,
+        { ...common, kafka: this.kafka.connection, image: args.images?.schemaRegistry },
+        { parent: this },
+      );
+      connections.set("schema-registry", this.schemaRegistry.connection);
+    }
+    this.connections = connections;
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,93 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceSpec } from "../catalog/types";
+import { RegistryLogin } from "./serviceImage";
+
+/** How services are exposed: `<host>.<domain>` through an Ingress of `className`. */
+export interface IngressPolicy {
+  /** Domain appended to each service's host prefix, e.g. `localhost`, `feat-x.sandbox.acme.dev`. */
+  readonly domain: string;
+  /** `ingressClassName` of every Ingress. */
+  readonly className: string;
+  /** Annotations on every Ingress (e.g. `cert-manager.io/cluster-issuer`). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Serve TLS from a per-service Secret `<service>-tls` (filled by cert-manager). */
+  readonly tls: boolean;
+  /** Wait for the controller to publish an address (false when there is no controller). */
+  readonly await: boolean;
+}
+
+/** Where images come from: published ones by tag, local builds pushed to `push.registry`. */
+export interface ImagePolicy {
+  /** Registry/prefix of published images for services without `image.repository`. */
+  readonly publishedRegistry?: string;
+  /** Tag of published images when a service names none. */
+  readonly publishedTag: string;
+  /** Exact image per service, winning over everything else (mirrors, e2e). */
+  readonly overrides: Readonly<Record<string, string>>;
+  /** Registry that local builds are pushed to and pulled from, e.g. `localhost:5001`. */
+  readonly pushRegistry: string;
+  /** Tag of local builds (they are deployed by digest). */
+  readonly pushTag: string;
+  /** Login for pushes. @default anonymous */
+  readonly login?: RegistryLogin;
+  /** What must exist before a push (e.g. the local registry container). */
+  readonly pushDependsOn: readonly pulumi.Resource[];
+}
+
+/**
+ * Everything components need to know about where they run, the same shape for the local stack
+ * and branch sandboxes, so that no component asks which stack it is in.
+ */
+export interface Environment {
+  /** Stack name, e.g. `local` or `branch-feat-x`. */
+  readonly stack: string;
+  /** Namespace all workloads go to. */
+  readonly namespace: pulumi.Input<string>;
+  /** Provider of the target cluster. */
+  readonly provider: k8s.Provider;
+  readonly ingress: IngressPolicy;
+  readonly images: ImagePolicy;
+  /** Labels on every workload (e.g. branch, owner). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Secrets used to pull images. */
+  readonly imagePullSecrets: readonly pulumi.Input<string>[];
+  /** Resources every in-cluster object must wait for (namespace, ingress controller, registry wiring). */
+  readonly ready: readonly pulumi.Resource[];
+  /**
+   * The resource whose deletion removes everything in the cluster (the local kind cluster):
+   * in-cluster objects are `deletedWith` it, so destroy is one `kind delete cluster`.
+   */
+  readonly deletedWith?: pulumi.Resource;
+}
+
+/** Published image of a service: override, else its repository (or `<registry>/<name>`) and tag. */
+export function publishedImage(spec: ServiceSpec, images: ImagePolicy): string {
+  const override = images.overrides[spec.name];
+  if (override) return override;
+  const repository = spec.image.repository ?? (images.publishedRegistry && `${images.publishedRegistry}/${spec.name}`);
+  if (!repository) {
+    throw new Error(
+      `${spec.file}: \`image.repository\`: not set, and no localkube:images.registry to derive it from; ` +
+        `set image.repository in the file or \`pulumi config set localkube:images.registry ghcr.io/<org>\``,
+    );
+  }
+  return `${repository}:${spec.image.tag ?? images.publishedTag}`;
+}
+
+/**
+ * Transform for every Kubernetes object created under a component: waits for the environment
+ * to be ready and, when the environment has one, is deleted with the cluster.
+ */
+export function inClusterTransform(env: Pick<Environment, "ready" | "deletedWith">): pulumi.ResourceTransform {
+  return ({ type, custom, props, opts }) => {
+    if (!custom || !type.startsWith("kubernetes:")) return undefined;
+    return {
+      props,
+      opts: pulumi.mergeOptions(opts, {
+        dependsOn: [...env.ready],
+        ...(env.deletedWith ? { deletedWith: env.deletedWith } : {}),
+      }),
+    };
+  };
+}

@@ -1,0 +1,145 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { stringify } from "yaml";
+import { Presence } from "./presence";
+
+/** Node label carrying the hash of the rendered config, to recognise a cluster made from it. */
+export const CONFIG_HASH_LABEL = "localkube.dev/config-hash";
+
+/** kind cluster names end up in container and context names: keep them plain. */
+export const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export interface KindConfigInput {
+  /** Cluster name (also the kube context `kind-<name>`). */
+  readonly name: string;
+  /** Node image, e.g. `kindest/node:v1.34.0@sha256:…`. */
+  readonly nodeImage: string;
+  /** Worker nodes besides the control plane. @default 0 */
+  readonly workers?: number;
+  /** Host port mapped to the ingress controller's port 80. @default 80 */
+  readonly httpPort?: number;
+  /** Host port mapped to the ingress controller's port 443. @default 443 */
+  readonly httpsPort?: number;
+  /** Host address the ports listen on. @default "127.0.0.1" */
+  readonly listenAddress?: string;
+  /**
+   * Add the containerd patch setting `config_path = "/etc/containerd/certs.d"`, needed by node
+   * images older than kind 0.27 for registry `hosts.toml` files. @default false
+   */
+  readonly containerdConfigPath?: boolean;
+}
+
+function kindConfigObject(input: KindConfigInput, hash?: string) {
+  const workers = input.workers ?? 0;
+  const listenAddress = input.listenAddress ?? "127.0.0.1";
+  const nodeLabels = ["ingress-ready=true", ...(hash ? [`${CONFIG_HASH_LABEL}=${hash}`] : [])].join(",");
+  return {
+    kind: "Cluster",
+    apiVersion: "kind.x-k8s.io/v1alpha4",
+    name: input.name,
+    nodes: [
+      {
+        role: "control-plane",
+        image: input.nodeImage,
+        kubeadmConfigPatches: [stringify({ kind: "InitConfiguration", nodeRegistration: { kubeletExtraArgs: { "node-labels": nodeLabels } } })],
+        extraPortMappings: [
+          { containerPort: 80, hostPort: input.httpPort ?? 80, listenAddress, protocol: "TCP" },
+          { containerPort: 443, hostPort: input.httpsPort ?? 443, listenAddress, protocol: "TCP" },
+        ],
+      },
+      ...Array.from({ length: workers }, () => ({ role: "worker", image: input.nodeImage })),
+    ],
+    ...(input.containerdConfigPath
+      ? { containerdConfigPatches: ['[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'] }
+      : {}),
+  };
+}
+
+/**
+ * Renders the kind cluster config. The control-plane node carries the label `ingress-ready=true`
+ * (where ingress controllers are scheduled) and a hash of the rest of the config, so an existing
+ * cluster made from the same config is recognised and adopted.
+ */
+export function renderKindConfig(input: KindConfigInput): { yaml: string; hash: string } {
+  if (!CLUSTER_NAME.test(input.name)) {
+    throw new Error(`kind cluster name ${JSON.stringify(input.name)} is not allowed: use lowercase letters, digits and '-' (at most 40)`);
+  }
+  const workers = input.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 10) {
+    throw new Error(`kind workers must be a whole number from 0 to 10, got ${workers}`);
+  }
+  const hash = createHash("sha256").update(stringify(kindConfigObject(input))).digest("hex").slice(0, 16);
+  return { yaml: stringify(kindConfigObject(input, hash)), hash };
+}
+
+/**
+ * The create script: adopts a cluster of that name when it was made from the same config,
+ * refuses one made from another, else creates it from the config on stdin. It prints the
+ * kubeconfig on stdout. Every value arrives in the environment, never spliced into the script.
+ */
+export const KIND_CREATE_SCRIPT = `set -euo pipefail
+if kind get clusters 2>/dev/null | grep -qxF -- "$CLUSTER"; then
+  found=$(docker exec "$CLUSTER-control-plane" kubectl --kubeconfig /etc/kubernetes/admin.conf get node "$CLUSTER-control-plane" -o "jsonpath={.metadata.labels.localkube\\.dev/config-hash}" 2>/dev/null || true)
+  if [ "$found" != "$CONFIG_HASH" ]; then
+    echo "kind cluster \\"$CLUSTER\\" already exists but was not made from this configuration (config hash \\"\${found:-none}\\", expected \\"$CONFIG_HASH\\"). Delete it with \\"kind delete cluster --name $CLUSTER\\", or use another name: pulumi config set localkube:cluster.name <name>" >&2
+    exit 1
+  fi
+  echo "adopting the existing kind cluster \\"$CLUSTER\\"" >&2
+else
+  kind create cluster --name "$CLUSTER" --config - >&2
+fi
+kind get kubeconfig --name "$CLUSTER"
+`;
+
+export const KIND_DELETE_SCRIPT = `set -euo pipefail
+kind delete cluster --name "$CLUSTER" >&2
+`;
+
+export interface KindClusterArgs extends KindConfigInput {}
+
+/**
+ * A local kind cluster, created with `kind create cluster` and deleted with `kind delete
+ * cluster` (@pulumi/command). Replaced when its rendered config changes, and recreated when it
+ * was deleted out of band. Exposes the kubeconfig (secret) and a provider for it.
+ */
+export class KindCluster extends pulumi.ComponentResource {
+  /** The command owning the cluster's lifecycle; delete everything in the cluster with it. */
+  readonly cluster: command.local.Command;
+  /** Admin kubeconfig (a secret). */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** Kube context name `kind-<name>` written to the user's kubeconfig. */
+  readonly context: string;
+  readonly provider: k8s.Provider;
+  readonly name: string;
+
+  constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("localkube:index:KindCluster", name, {}, opts);
+    const config = renderKindConfig(args);
+    const presence = new Presence(`${name}-presence`, { kind: "kind-cluster", name: args.name }, { parent: this });
+    this.cluster = new command.local.Command(
+      `${name}-cluster`,
+      {
+        interpreter: ["/bin/bash", "-c"],
+        create: KIND_CREATE_SCRIPT,
+        delete: KIND_DELETE_SCRIPT,
+        stdin: config.yaml,
+        environment: { CLUSTER: args.name, CONFIG_HASH: config.hash },
+        triggers: [config.hash, presence.incarnation],
+        // stdout is the kubeconfig: never log it, keep it encrypted.
+        logging: "stderr",
+      },
+      { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout"] },
+    );
+    this.name = args.name;
+    this.context = `kind-${args.name}`;
+    this.kubeconfig = pulumi.secret(this.cluster.stdout);
+    this.provider = new k8s.Provider(
+      `${name}-provider`,
+      { kubeconfig: this.kubeconfig, deleteUnreachable: true },
+      { parent: this },
+    );
+    this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
+  }
+}

@@ -1,0 +1,29 @@
+/** Label keys localkube sets on everything it creates. */
+export const LABELS = {
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  component: "app.kubernetes.io/component",
+  partOf: "app.kubernetes.io/part-of",
+  managedBy: "app.kubernetes.io/managed-by",
+} as const;
+
+/** Recommended Kubernetes labels for one workload. */
+export function workloadLabels(
+  name: string,
+  component: "service" | "database" | "broker" | "schema-registry" | "ingress-controller",
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    ...extra,
+    [LABELS.name]: name,
+    [LABELS.instance]: name,
+    [LABELS.component]: component,
+    [LABELS.partOf]: "localkube",
+    [LABELS.managedBy]: "pulumi",
+  };
+}
+
+/** The immutable subset used as a selector. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { [LABELS.name]: name, [LABELS.instance]: name };
+}

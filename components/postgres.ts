@@ -1,0 +1,141 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Connection } from "./connection";
+import { GeneratedPassword } from "./generatedPassword";
+import { DEFAULT_IMAGES } from "./images";
+import { selectorLabels, workloadLabels } from "./labels";
+
+export interface PostgresArgs {
+  /** Namespace to deploy into. */
+  readonly namespace: pulumi.Input<string>;
+  /** Image honouring the official `postgres` image contract. @default {@link DEFAULT_IMAGES.postgres} */
+  readonly image?: string;
+  /** Size of the data volume. @default "1Gi" */
+  readonly storage?: string;
+  /** Database created at first start. @default "app" */
+  readonly database?: string;
+  /** Owner of the database. @default "app" */
+  readonly user?: string;
+  /** Password; when omitted one is generated once and kept as a stack secret. @default generated */
+  readonly password?: pulumi.Input<string>;
+  /** StorageClass of the data volume. @default the cluster's default class */
+  readonly storageClassName?: string;
+  /** Labels added to every object. @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Object name of the database (Service, StatefulSet) and its DNS name inside the namespace. */
+export const POSTGRES_NAME = "postgres";
+const PORT = 5432;
+
+/** PostgreSQL: StatefulSet with a volume, a Service, and a Secret with the connection info. */
+export class Postgres extends pulumi.ComponentResource {
+  readonly statefulSet: k8s.apps.v1.StatefulSet;
+  readonly service: k8s.core.v1.Service;
+  /** Secret holding `DATABASE_URL`, `PGPASSWORD` and the other `PG*` keys. */
+  readonly secret: k8s.core.v1.Secret;
+  readonly connection: Connection;
+
+  constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("localkube:index:Postgres", name, {}, opts);
+    const database = args.database ?? "app";
+    const user = args.user ?? "app";
+    for (const [field, value] of [["database", database], ["user", user]] as const) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+        throw new Error(`Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use lowercase letters, digits and '_', starting with a letter or '_'`);
+      }
+    }
+    const storage = args.storage ?? "1Gi";
+    const labels = workloadLabels(POSTGRES_NAME, "database", args.labels);
+    const metadata = { name: POSTGRES_NAME, namespace: args.namespace, labels };
+    const password = args.password ?? new GeneratedPassword(`${name}-password`, {}, { parent: this }).value;
+    const secretName = `${POSTGRES_NAME}-connection`;
+
+    this.secret = new k8s.core.v1.Secret(
+      `${name}-secret`,
+      {
+        metadata: { ...metadata, name: secretName },
+        stringData: {
+          PGPASSWORD: pulumi.secret(password),
+          DATABASE_URL: pulumi.secret(pulumi.interpolate`postgresql://${user}:${password}@${POSTGRES_NAME}:${PORT}/${database}?sslmode=disable`),
+        },
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata,
+        spec: { selector: selectorLabels(POSTGRES_NAME), ports: [{ name: "postgres", port: PORT, targetPort: "postgres" }] },
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    const isReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(PORT), "-U", user, "-d", database];
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-statefulset`,
+      {
+        metadata,
+        spec: {
+          serviceName: POSTGRES_NAME,
+          replicas: 1,
+          selector: { matchLabels: selectorLabels(POSTGRES_NAME) },
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
+          template: {
+            metadata: { labels },
+            spec: {
+              securityContext: { fsGroup: 999 },
+              enableServiceLinks: false, // a Service named postgres would inject POSTGRES_PORT=tcp://…
+              containers: [
+                {
+                  name: "postgres",
+                  image: args.image ?? DEFAULT_IMAGES.postgres,
+                  ports: [{ name: "postgres", containerPort: PORT }],
+                  env: [
+                    { name: "POSTGRES_USER", value: user },
+                    { name: "POSTGRES_DB", value: database },
+                    { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } } },
+                    // A subdirectory: a fresh volume may hold lost+found, which initdb refuses.
+                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                  ],
+                  readinessProbe: { exec: { command: isReady }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
+                  livenessProbe: { exec: { command: isReady }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
+                  volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+                },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data", labels },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClassName,
+                resources: { requests: { storage } },
+              },
+            },
+          ],
+        },
+      },
+      { parent: this, deleteBeforeReplace: true, dependsOn: [this.secret, this.service] },
+    );
+
+    this.connection = {
+      name: POSTGRES_NAME,
+      kind: "appliance",
+      env: {
+        DATABASE_URL: { secretName, key: "DATABASE_URL" },
+        PGHOST: { value: POSTGRES_NAME },
+        PGPORT: { value: String(PORT) },
+        PGDATABASE: { value: database },
+        PGUSER: { value: user },
+        PGPASSWORD: { secretName, key: "PGPASSWORD" },
+      },
+      ready: [this.statefulSet, this.service, this.secret],
+    };
+    this.registerOutputs({ statefulSet: this.statefulSet, service: this.service, secret: this.secret });
+  }
+}
+

@@ -1,0 +1,83 @@
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { CatalogError, show } from "../catalog/problems";
+
+/** A config value and the file it was set in (for messages). */
+export interface ConfigValue {
+  readonly value: string;
+  readonly file: string;
+}
+
+/** Read access to `localkube:*` config, layered (stack file over branch defaults). */
+export interface ConfigSource {
+  /** Plain value of `localkube:<key>`; undefined when unset everywhere. */
+  get(key: string): ConfigValue | undefined;
+  /** Secret value of `localkube:<key>`; undefined when unset. Only the stack file holds secrets. */
+  getSecret(key: string): pulumi.Output<string> | undefined;
+  /** File new values should be written to (named in fixes). */
+  readonly stackFile: string;
+}
+
+export const NAMESPACE = "localkube";
+
+/** The stack's own Pulumi config (`Pulumi.<stack>.yaml` and `-c` flags). */
+export function pulumiConfigSource(stack: string): ConfigSource {
+  const config = new pulumi.Config(NAMESPACE);
+  const stackFile = `Pulumi.${stack}.yaml`;
+  return {
+    stackFile,
+    get: (key) => {
+      const value = config.get(key);
+      return value === undefined ? undefined : { value, file: stackFile };
+    },
+    getSecret: (key) => config.getSecret(key),
+  };
+}
+
+/**
+ * Plain `localkube:*` values of a defaults file in stack-file format (`config:` mapping),
+ * e.g. `Pulumi.branch.yaml`. Encrypted values are refused: they belong to one stack's key.
+ */
+export function readDefaultsFile(file: string, text: string): Record<string, string> {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new CatalogError([{ file, path: "", message: `not valid YAML: ${(err as Error).message.split("\n")[0]}` }], "invalid defaults file");
+  }
+  const config = (doc as { config?: unknown } | null)?.config;
+  if (config === undefined || config === null) return {};
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new CatalogError([{ file, path: "config", message: `expected a mapping of keys to values, got ${show(config)}` }], "invalid defaults file");
+  }
+  const out: Record<string, string> = {};
+  const problems = [];
+  for (const [fullKey, value] of Object.entries(config as Record<string, unknown>)) {
+    if (!fullKey.startsWith(`${NAMESPACE}:`)) {
+      problems.push({ file, path: `config.${fullKey}`, message: `only ${NAMESPACE}:* keys are read from this file; move it to the stack file` });
+      continue;
+    }
+    if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+      problems.push({ file, path: `config.${fullKey}`, message: `encrypted values cannot be shared defaults (each stack has its own key); set it per stack with \`pulumi config set --secret ${fullKey} …\`` });
+      continue;
+    }
+    out[fullKey.slice(NAMESPACE.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  if (problems.length > 0) throw new CatalogError(problems, "invalid defaults file");
+  return out;
+}
+
+/** `primary` wins; keys it lacks come from `defaults` (read from `defaultsFile`). */
+export function layeredSource(primary: ConfigSource, defaults: Readonly<Record<string, string>>, defaultsFile: string): ConfigSource {
+  return {
+    stackFile: primary.stackFile,
+    get: (key) => primary.get(key) ?? (key in defaults ? { value: defaults[key], file: defaultsFile } : undefined),
+    getSecret: (key) => primary.getSecret(key),
+  };
+}
+
+/** Reads a defaults file from disk; a missing file means no defaults. */
+export function loadDefaultsFile(file: string): Record<string, string> {
+  return fs.existsSync(file) ? readDefaultsFile(file, fs.readFileSync(file, "utf8")) : {};
+}
