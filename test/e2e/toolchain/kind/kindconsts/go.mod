@@ -1,0 +1,3 @@
+module localkube.e2e/kindconsts
+
+go 1.22
