@@ -58,10 +58,15 @@ export function closest(name: string, known: Iterable<string>): string | undefin
   return bestDistance <= tolerance ? best : undefined;
 }
 
-/** `; did you mean "x"?` when a close known name exists, else "". */
+/** ` (did you mean "x"?)` when a close known name exists, else "". */
 export function didYouMean(name: string, known: Iterable<string>): string {
   const guess = closest(name, known);
-  return guess === undefined ? "" : `; did you mean "${guess}"?`;
+  return guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+}
+
+/** Problems ordered by file, then line, for reading top to bottom. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
 }
 
 /** Human list of names, shortened past `max` entries. */

@@ -2,7 +2,7 @@ import * as path from "path";
 import { APPLIANCE_CONNECTION_KEYS, isAppliance, SERVICE_CONNECTION_KEYS } from "./appliances";
 import { parseServiceFile } from "./parseService";
 import { DEFAULT_POLICY, parseSettingsFile, SETTINGS_FILE } from "./parseSettings";
-import { CatalogError, didYouMean, listNames, Problem, show } from "./problems";
+import { CatalogError, didYouMean, listNames, Problem, show, sortProblems } from "./problems";
 import { APPLIANCES, APPLIANCES_GROUP, Catalog, ServiceSpec } from "./types";
 import { formatPath, PathSegment } from "./yamlFile";
 
@@ -84,7 +84,7 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
   const policy = settings?.policy ?? DEFAULT_POLICY;
   for (const svc of services.values()) problems.push(...policyViolations(svc, policy, settingsFile?.file ?? `${dir}/${SETTINGS_FILE}`, at));
 
-  if (problems.length > 0) throw new CatalogError(problems, `invalid service catalog in ${dir}/`);
+  if (problems.length > 0) throw new CatalogError(sortProblems(problems), `invalid service catalog in ${dir}/`);
   return { dir, services, groups, policy };
 }
 

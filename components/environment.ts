@@ -15,6 +15,8 @@ export interface IngressPolicy {
   readonly tls: boolean;
   /** Wait for the controller to publish an address (false when there is no controller). */
   readonly await: boolean;
+  /** What Ingress objects must wait for (the controller, its admission webhook). */
+  readonly ready: readonly pulumi.Resource[];
 }
 
 /** Where images come from: published ones by tag, local builds pushed to `push.registry`. */

@@ -143,3 +143,33 @@ export class KindCluster extends pulumi.ComponentResource {
     this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
   }
 }
+
+/**
+ * `kindest/node` images by Kubernetes minor version, pinned by digest, as published with the
+ * kind release noted. `configPath` marks images older than kind 0.27 that need the containerd
+ * `config_path` patch for registry hosts.toml files.
+ */
+export const KIND_NODE_IMAGES: Readonly<Record<string, { readonly image: string; readonly configPath: boolean }>> = {
+  "1.34": { image: "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a", configPath: false },
+  "1.33": { image: "kindest/node:v1.33.4@sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2", configPath: false },
+  "1.32": { image: "kindest/node:v1.32.8@sha256:abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1", configPath: false },
+  "1.31": { image: "kindest/node:v1.31.12@sha256:0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2", configPath: false },
+};
+
+/**
+ * The node image for a Kubernetes version (`1.34` or `1.34.0`): the pinned image of that minor
+ * version; a patch version must match the pinned one. Throws with the supported list otherwise.
+ */
+export function nodeImageFor(version: string): { image: string; configPath: boolean } {
+  const minor = version.split(".").slice(0, 2).join(".");
+  const entry = KIND_NODE_IMAGES[minor];
+  const supported = Object.keys(KIND_NODE_IMAGES).join(", ");
+  if (!entry) {
+    throw new Error(`Kubernetes ${version} has no pinned kind node image (supported: ${supported}); set localkube:kubernetesVersion to one of those, or localkube:cluster.nodeImage to an image of your own`);
+  }
+  const pinned = /:v(\d+\.\d+\.\d+)@/.exec(entry.image)![1];
+  if (version.split(".").length === 3 && version !== pinned) {
+    throw new Error(`Kubernetes ${version} is not pinned; ${minor} is pinned at ${pinned}: set localkube:kubernetesVersion to ${minor} or ${pinned}, or localkube:cluster.nodeImage to an image of your own`);
+  }
+  return entry;
+}

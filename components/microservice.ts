@@ -20,6 +20,8 @@ export interface MicroserviceIngress {
    * ever set one (ingress controller `none`). @default true
    */
   readonly await?: boolean;
+  /** Resources the Ingress waits for (the ingress controller). @default none */
+  readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 export interface MicroserviceArgs {
@@ -189,7 +191,7 @@ export class Microservice extends pulumi.ComponentResource {
             ],
           },
         },
-        { ...childOpts, dependsOn: [this.service] },
+        { ...childOpts, dependsOn: [this.service, ...(ing.dependsOn ?? [])] },
       );
       this.url = `${ing.tlsSecretName ? "https" : "http"}://${ing.host}${spec.ingress.path === "/" ? "" : spec.ingress.path}`;
     }

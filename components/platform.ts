@@ -85,6 +85,7 @@ export class Platform extends pulumi.ComponentResource {
             annotations: env.ingress.annotations,
             tlsSecretName: env.ingress.tls ? `${spec.name}-tls` : undefined,
             await: env.ingress.await,
+            dependsOn: env.ingress.ready,
           },
         },
         inCluster,

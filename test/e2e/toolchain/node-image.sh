@@ -55,6 +55,16 @@ run_part "kind-base-$KIND_V-$BASE_HASH" build_base
 # --- Kubernetes binaries and the image list kubeadm wants ----------------------------------------
 bash "$NI/k8s-binaries.sh" "$K8S"
 KBIN="$LOCALKUBE_CACHE/k8s/$K8S/bin"
+# crictl subset (kind uses `crictl inspecti`), built in the same module as Kubernetes (shared deps)
+CRICTL_HASH="$(hash_of node-image/crictl)"
+CRICTL="$LOCALKUBE_CACHE/k8s/$K8S/crictl-$CRICTL_HASH"
+build_crictl() {
+  local src="$LOCALKUBE_CACHE/k8s/$K8S/src"
+  rm -rf "$src/crictl" && mkdir -p "$src/crictl" && cp "$NI/crictl/main.go" "$src/crictl/"
+  cd "$src" && nice -n 10 go build -trimpath -ldflags "-s -w" -o "$CRICTL" ./crictl
+}
+[ -x "$CRICTL" ] || rm -f "$LOCALKUBE_CACHE/stamps/crictl-$K8S-$CRICTL_HASH"
+run_part "crictl-$K8S-$CRICTL_HASH" build_crictl
 mapfile -t KUBEADM_IMAGES < <("$KBIN/kubeadm" config images list --kubernetes-version "$K8S" 2>/dev/null)
 [ "${#KUBEADM_IMAGES[@]}" -ge 5 ] || die "kubeadm config images list printed: ${KUBEADM_IMAGES[*]}"
 SANDBOX_IMAGE="$(docker run --rm --entrypoint sed "$BASE_TAG" -n 's/^ *sandbox_image = "\(.*\)"/\1/p' /etc/containerd/config.toml)"
@@ -120,6 +130,7 @@ assemble() {
   trap "docker rm -f -v $cid >/dev/null 2>&1 || true" RETURN
   echo "build container $cid"
   local b
+  docker cp "$CRICTL" "$cid:/usr/local/bin/crictl"
   for b in kubeadm kubelet kubectl; do
     docker cp "$KBIN/$b" "$cid:/usr/bin/$b"
     docker exec "$cid" chown root:root "/usr/bin/$b"

@@ -1,0 +1,197 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_IMAGES } from "./images";
+import { selectorLabels, workloadLabels } from "./labels";
+
+export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
+export type IngressControllerKind = (typeof INGRESS_CONTROLLERS)[number];
+
+/** Pinned ingress-nginx Helm chart (controller v1.13). */
+export const INGRESS_NGINX_CHART = {
+  version: "4.13.3",
+  repo: "https://kubernetes.github.io/ingress-nginx",
+} as const;
+
+/** Controller name of ingress-nginx, which Traefik's NGINX provider also answers to. */
+const NGINX_CONTROLLER_CLASS = "k8s.io/ingress-nginx";
+
+export interface IngressControllerArgs {
+  /** Which controller to run; `none` creates nothing. */
+  readonly controller: IngressControllerKind;
+  /** IngressClass services use. Traefik serves it too, through its NGINX provider. @default "nginx" */
+  readonly className?: string;
+  /** Namespace of the controller. @default the controller's name */
+  readonly namespace?: string;
+  /** ingress-nginx: chart version, chart repository (for mirrors), controller image. @default pinned chart, its image */
+  readonly nginx?: { readonly chartVersion?: string; readonly chartRepo?: string; readonly image?: string };
+  /** Traefik image (a `traefik:v3` compatible one, ≥ v3.5 for the NGINX provider). @default {@link DEFAULT_IMAGES.traefik} */
+  readonly traefikImage?: string;
+}
+
+/** Splits `registry/path/name:tag@sha256:…` into the chart's repository/tag/digest values. */
+export function splitImage(ref: string): { repository: string; tag?: string; digest?: string } {
+  const [nameTag, digest] = ref.split("@");
+  const slash = nameTag.lastIndexOf("/");
+  const colon = nameTag.lastIndexOf(":");
+  return colon > slash
+    ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest }
+    : { repository: nameTag, digest };
+}
+
+/** Helm values for ingress-nginx on kind (the upstream kind provider settings). */
+export function ingressNginxValues(className: string, image?: string): Record<string, unknown> {
+  return {
+    controller: {
+      ...(image ? { image: { ...splitImage(image), digest: splitImage(image).digest ?? "" } } : {}),
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+      hostPort: { enabled: true },
+      terminationGracePeriodSeconds: 0,
+      service: { type: "NodePort" },
+      watchIngressWithoutClass: true,
+      ingressClassResource: { name: className, default: true, controllerValue: NGINX_CONTROLLER_CLASS },
+      nodeSelector: { "ingress-ready": "true", "kubernetes.io/os": "linux" },
+      tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" }],
+      publishService: { enabled: false },
+      extraArgs: { "publish-status-address": "localhost" },
+    },
+  };
+}
+
+/** Traefik's command line: its own Ingress provider for class `traefik`, NGINX provider for `className`. */
+export function traefikArgs(className: string): string[] {
+  return [
+    "--entryPoints.web.address=:8000",
+    "--entryPoints.websecure.address=:8443",
+    "--entryPoints.traefik.address=:9000",
+    "--ping=true",
+    "--ping.entryPoint=traefik",
+    "--providers.kubernetesingress=true",
+    "--providers.kubernetesingress.ingressclass=traefik",
+    "--providers.kubernetesingress.ingressendpoint.hostname=localhost",
+    "--experimental.kubernetesIngressNGINX=true",
+    "--providers.kubernetesIngressNGINX=true",
+    `--providers.kubernetesIngressNGINX.ingressClass=${className}`,
+    `--providers.kubernetesIngressNGINX.controllerClass=${NGINX_CONTROLLER_CLASS}`,
+    "--providers.kubernetesIngressNGINX.publishStatusAddress=localhost",
+    "--log.level=INFO",
+  ];
+}
+
+/**
+ * The local cluster's ingress controller, listening on the control-plane node's ports 80/443
+ * (mapped to 127.0.0.1 by kind). ingress-nginx is the default; Traefik serves the same
+ * `nginx`-class Ingresses, so a team switches without touching its services.
+ */
+export class IngressController extends pulumi.ComponentResource {
+  /** What Ingresses must wait for (the controller is up and will publish their status). */
+  readonly ready: pulumi.Resource[];
+  /** Namespace the controller runs in (for NetworkPolicies); undefined for `none`. */
+  readonly namespace?: string;
+
+  constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("localkube:index:IngressController", name, {}, opts);
+    const className = args.className ?? "nginx";
+    if (args.controller === "none") {
+      this.ready = [];
+      this.registerOutputs({});
+      return;
+    }
+    const nsName = args.namespace ?? args.controller;
+    this.namespace = nsName;
+    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: nsName } }, { parent: this });
+
+    if (args.controller === "ingress-nginx") {
+      const chart = new k8s.helm.v4.Chart(
+        `${name}-chart`,
+        {
+          chart: "ingress-nginx",
+          version: args.nginx?.chartVersion ?? INGRESS_NGINX_CHART.version,
+          repositoryOpts: { repo: args.nginx?.chartRepo ?? INGRESS_NGINX_CHART.repo },
+          namespace: ns.metadata.name,
+          values: ingressNginxValues(className, args.nginx?.image),
+        },
+        { parent: this },
+      );
+      this.ready = [chart];
+    } else {
+      this.ready = [this.traefik(name, ns, className, args.traefikImage ?? DEFAULT_IMAGES.traefik)];
+    }
+    this.registerOutputs({ namespace: this.namespace });
+  }
+
+  private traefik(name: string, ns: k8s.core.v1.Namespace, className: string, image: string): pulumi.Resource {
+    const labels = workloadLabels("traefik", "ingress-controller");
+    const opts = { parent: this };
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "traefik", namespace: ns.metadata.name, labels } }, opts);
+    const role = new k8s.rbac.v1.ClusterRole(
+      `${name}-role`,
+      {
+        metadata: { name: "localkube-traefik", labels },
+        rules: [
+          { apiGroups: [""], resources: ["services", "secrets", "endpoints"], verbs: ["get", "list", "watch"] },
+          { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+          { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "ingressclasses"], verbs: ["get", "list", "watch"] },
+          { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
+        ],
+      },
+      opts,
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-binding`,
+      {
+        metadata: { name: "localkube-traefik", labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns.metadata.name }],
+      },
+      opts,
+    );
+    const classes = [
+      new k8s.networking.v1.IngressClass(`${name}-class-traefik`, { metadata: { name: "traefik", labels }, spec: { controller: "traefik.io/ingress-controller" } }, opts),
+      new k8s.networking.v1.IngressClass(
+        `${name}-class-${className}`,
+        {
+          metadata: { name: className, labels, annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } },
+          spec: { controller: NGINX_CONTROLLER_CLASS },
+        },
+        opts,
+      ),
+    ];
+    return new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: "traefik", namespace: ns.metadata.name, labels },
+        spec: {
+          replicas: 1,
+          // hostPorts 80/443 can be held by one pod at a time.
+          strategy: { type: "Recreate" },
+          selector: { matchLabels: selectorLabels("traefik") },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: sa.metadata.name,
+              nodeSelector: { "ingress-ready": "true", "kubernetes.io/os": "linux" },
+              tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" }],
+              terminationGracePeriodSeconds: 0,
+              containers: [
+                {
+                  name: "traefik",
+                  image,
+                  args: traefikArgs(className),
+                  ports: [
+                    { name: "web", containerPort: 8000, hostPort: 80 },
+                    { name: "websecure", containerPort: 8443, hostPort: 443 },
+                    { name: "admin", containerPort: 9000 },
+                  ],
+                  readinessProbe: { httpGet: { path: "/ping", port: "admin" }, periodSeconds: 2, failureThreshold: 3 },
+                  livenessProbe: { httpGet: { path: "/ping", port: "admin" }, initialDelaySeconds: 10, periodSeconds: 10 },
+                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                },
+              ],
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [binding, ...classes] },
+    );
+  }
+}

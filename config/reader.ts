@@ -1,0 +1,108 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseNameList } from "../catalog/plan";
+import { CatalogError, didYouMean, Problem, show } from "../catalog/problems";
+import { ConfigSource, NAMESPACE } from "./source";
+
+/**
+ * Typed reads of `localkube:*` keys. Every bad value is recorded (file, key, value, allowed,
+ * fix) and {@link ConfigReader.done} throws them all at once, before anything is created.
+ */
+export class ConfigReader {
+  readonly problems: Problem[] = [];
+
+  constructor(readonly source: ConfigSource) {}
+
+  private where(key: string) {
+    return { file: this.source.get(key)?.file ?? this.source.stackFile, path: `${NAMESPACE}:${key}` };
+  }
+
+  /** Records a problem; `example` makes the fix a ready-to-run command. */
+  report(key: string, message: string, example?: string): undefined {
+    const fix = example === undefined ? "" : `; fix: pulumi config set ${NAMESPACE}:${key} ${example}`;
+    this.problems.push({ ...this.where(key), message: `${message}${fix}` });
+    return undefined;
+  }
+
+  raw(key: string): string | undefined {
+    return this.source.get(key)?.value;
+  }
+
+  string(key: string, fallback: string, rule?: { pattern: RegExp; help: string; example: string }): string {
+    const v = this.raw(key);
+    if (v === undefined) return fallback;
+    if (v === "" || (rule && !rule.pattern.test(v))) {
+      return this.report(key, `${show(v)} is not allowed: use ${rule?.help ?? "a non-empty value"}`, rule?.example) ?? fallback;
+    }
+    return v;
+  }
+
+  optionalString(key: string, rule?: { pattern: RegExp; help: string; example: string }): string | undefined {
+    const v = this.raw(key);
+    if (v === undefined) return undefined;
+    return this.string(key, v, rule);
+  }
+
+  int(key: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(key);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) {
+      return this.report(key, `${show(v)} is not a whole number from ${min} to ${max}`, String(fallback)) ?? fallback;
+    }
+    return n;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.raw(key);
+    if (v === undefined) return fallback;
+    if (v !== "true" && v !== "false") return this.report(key, `${show(v)} is not true or false`, String(!fallback)) ?? fallback;
+    return v === "true";
+  }
+
+  oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
+    const v = this.raw(key);
+    if (v === undefined) return fallback;
+    if (!allowed.includes(v as T)) {
+      return this.report(key, `${show(v)} is not allowed${didYouMean(v, allowed)}; use one of: ${allowed.join(", ")}`, allowed[0]) ?? fallback;
+    }
+    return v as T;
+  }
+
+  /** A list of names (YAML list or "a,b c"); undefined when unset. */
+  names(key: string): string[] | undefined {
+    const v = this.source.get(key);
+    if (v === undefined) return undefined;
+    try {
+      return parseNameList(v.value, { file: v.file, key: `${NAMESPACE}:${key}` });
+    } catch (err) {
+      if (err instanceof CatalogError) this.problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  }
+
+  /** A JSON/YAML object whose values are strings (e.g. image overrides); {} when unset. */
+  stringMap(key: string): Record<string, string> {
+    const v = this.raw(key);
+    if (v === undefined) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.values(parsed).some((x) => typeof x !== "string")) {
+      return this.report(key, `${show(v)} is not a mapping of names to strings`, `'{"bank":"ghcr.io/acme/bank:1.2"}'`) ?? {};
+    }
+    return parsed as Record<string, string>;
+  }
+
+  secret(key: string): pulumi.Output<string> | undefined {
+    return this.source.getSecret(key);
+  }
+
+  /** Throws every recorded problem at once. */
+  done(): void {
+    if (this.problems.length > 0) throw new CatalogError(this.problems, "invalid configuration");
+  }
+}

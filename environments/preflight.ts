@@ -1,0 +1,95 @@
+import { spawnSync } from "child_process";
+import * as net from "net";
+
+/** A host port the local stack needs, and which of its containers may already hold it. */
+export interface PortNeed {
+  readonly port: number;
+  /** Config key that sets this port, for the fix. */
+  readonly key: string;
+  /** Container of this stack that legitimately publishes the port. */
+  readonly owner: string;
+  readonly purpose: string;
+}
+
+/** What pre-flight found on this machine. */
+export interface PreflightFacts {
+  /** `docker info` answered; else its error output. */
+  readonly docker: { readonly ok: true } | { readonly ok: false; readonly detail: string };
+  readonly kind: { readonly ok: true } | { readonly ok: false; readonly detail: string };
+  /** For each port: free, or held by the named containers (empty: by a non-container process). */
+  readonly ports: ReadonlyMap<number, { readonly free: true } | { readonly free: false; readonly holders: readonly string[] }>;
+}
+
+/**
+ * Decides whether the local stack can start: Docker answers, kind is installed, and every port
+ * is free or already held by this stack's own container. Returns one message per problem.
+ */
+export function preflightProblems(facts: PreflightFacts, needs: readonly PortNeed[]): string[] {
+  const problems: string[] = [];
+  if (!facts.docker.ok) {
+    problems.push(`Docker is not reachable (${facts.docker.detail}). Start Docker (e.g. \`sudo systemctl start docker\` or Docker Desktop) and run again.`);
+  }
+  if (!facts.kind.ok) {
+    problems.push(`kind is not installed or not on PATH (${facts.kind.detail}). Install it: \`go install sigs.k8s.io/kind@v0.30.0\` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).`);
+  }
+  for (const need of needs) {
+    const state = facts.ports.get(need.port);
+    if (!state || state.free || state.holders.includes(need.owner)) continue;
+    const who = state.holders.length > 0 ? `container ${state.holders.join(", ")}` : "another process";
+    problems.push(
+      `port ${need.port} on 127.0.0.1 (${need.purpose}) is already in use by ${who}. ` +
+        `Stop it (\`sudo ss -ltnp 'sport = :${need.port}'\` shows the process) or choose another port: \`pulumi config set localkube:${need.key} <port>\`.`,
+    );
+  }
+  return problems;
+}
+
+function run(cmd: string, args: string[]): { ok: true; stdout: string } | { ok: false; detail: string } {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
+  if (r.error) return { ok: false, detail: (r.error as NodeJS.ErrnoException).code === "ENOENT" ? `${cmd}: command not found` : r.error.message };
+  if (r.status !== 0) return { ok: false, detail: (r.stderr || r.stdout).trim().split("\n")[0] || `exit ${r.status}` };
+  return { ok: true, stdout: r.stdout };
+}
+
+/** True when nothing listens on 127.0.0.1:port (we could bind it ourselves). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", (err: NodeJS.ErrnoException) => resolve(err.code !== "EADDRINUSE"));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Looks at this machine: Docker, kind, and who holds each needed port. */
+export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<PreflightFacts> {
+  const dockerInfo = run("docker", ["info", "--format", "{{.ServerVersion}}"]);
+  const kind = run("kind", ["version"]);
+  const ports = new Map<number, { free: true } | { free: false; holders: string[] }>();
+  for (const need of needs) {
+    if (await portIsFree(need.port)) {
+      ports.set(need.port, { free: true });
+      continue;
+    }
+    const holders = dockerInfo.ok ? run("docker", ["ps", "--filter", `publish=${need.port}`, "--format", "{{.Names}}"]) : undefined;
+    ports.set(need.port, { free: false, holders: holders?.ok ? holders.stdout.split("\n").filter(Boolean) : [] });
+  }
+  return {
+    docker: dockerInfo.ok ? { ok: true } : { ok: false, detail: dockerInfo.detail },
+    kind: kind.ok ? { ok: true } : { ok: false, detail: kind.detail },
+    ports,
+  };
+}
+
+/** Throws a {@link PreflightError} listing every problem, if there is any. */
+export function preflightFailures(facts: PreflightFacts, needs: readonly PortNeed[]): void {
+  const problems = preflightProblems(facts, needs);
+  if (problems.length > 0) throw new PreflightError(problems);
+}
+
+/** Thrown when the machine is not ready; nothing has been created at that point. */
+export class PreflightError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`localkube pre-flight failed, nothing was created:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PreflightError";
+  }
+}
