@@ -1,0 +1,46 @@
+import { loadCatalog } from "../catalog/load";
+import { planDeployment } from "../catalog/plan";
+import { Platform } from "../components/platform";
+import { ConfigReader } from "../config/reader";
+import { readLocalSettings } from "../config/settings";
+import { ConfigSource } from "../config/source";
+import { createLocalEnvironment } from "./local";
+import { gatherPreflightFacts, PortNeed, PreflightFacts } from "./preflight";
+
+/** What a stack run needs from the outside world; tests inject fakes. */
+export interface StackDeps {
+  readonly preflight?: (needs: readonly PortNeed[]) => Promise<PreflightFacts>;
+}
+
+/** `pulumi up -s local`: kind + registry + ingress + appliances + the selected services. */
+export async function localStack(stack: string, source: ConfigSource, deps: StackDeps = {}) {
+  const config = new ConfigReader(source);
+  const settings = readLocalSettings(config);
+  config.done();
+  const catalog = loadCatalog(settings.catalogDir);
+  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
+  const plan = planDeployment(catalog, {
+    selection: settings.services,
+    selectionSource: where("services"),
+    local: settings.local,
+    localSource: where("local"),
+    buildAll: settings.buildAll,
+  });
+  const local = await createLocalEnvironment(stack, settings, deps.preflight ?? gatherPreflightFacts);
+  const platform = new Platform("platform", {
+    environment: local.environment,
+    plan,
+    groups: catalog.groups,
+    appliances: settings.appliances,
+  });
+  return {
+    kubeconfig: local.cluster.kubeconfig,
+    kubeContext: local.cluster.context,
+    registry: local.registry.address,
+    namespace: settings.namespace,
+    services: plan.services.map((s) => s.name),
+    appliances: [...plan.appliances],
+    builtFromSource: [...plan.local],
+    urls: platform.urls,
+  };
+}

@@ -1,0 +1,92 @@
+import type { ServiceSpec } from "../catalog/types";
+import { installMocks, ofType, promiseOf, Registered, settle } from "./mocks";
+
+const registered: Registered[] = installMocks();
+let mod: typeof import("../components/microservice");
+
+beforeAll(async () => {
+  mod = await import("../components/microservice");
+});
+beforeEach(() => registered.splice(0));
+
+const bank: ServiceSpec = {
+  name: "bank",
+  file: "services/bank.yaml",
+  image: { repository: "ghcr.io/acme/bank" },
+  ports: [{ name: "http", containerPort: 8080, servicePort: 80, protocol: "TCP" }],
+  env: { ACCOUNT_ID: { kind: "literal", value: "demo" }, DB: { kind: "ref", from: "postgres", key: "DATABASE_URL" } },
+  replicas: 2,
+  resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { memory: "192Mi" } },
+  probes: { readiness: { handler: { kind: "httpGet", path: "/healthz", port: "http" }, periodSeconds: 2 } },
+  ingress: { host: "bank", path: "/", port: "http" },
+  dependsOn: ["postgres", "price"],
+};
+
+const postgres = {
+  name: "postgres",
+  kind: "appliance" as const,
+  env: {
+    DATABASE_URL: { secretName: "postgres-connection", key: "DATABASE_URL" },
+    PGHOST: { value: "postgres" },
+  },
+  ready: [],
+};
+const price = { name: "price", kind: "service" as const, env: { URL: { value: "http://price:80" }, HOST: { value: "price" } }, ready: [] };
+
+describe("Microservice", () => {
+  test("creates exactly a Deployment, a Service and an Ingress named after the service", async () => {
+    const svc = new mod.Microservice("platform-bank", {
+      spec: bank,
+      image: "localhost:5001/bank@sha256:abc",
+      namespace: "localkube",
+      dependencies: [postgres, price],
+      labels: { "localkube.dev/stack": "local" },
+      ingress: { host: "bank.localhost", className: "nginx" },
+    });
+    await settle();
+    expect(registered.map((r) => [r.type, r.name])).toEqual([
+      ["localkube:index:Microservice", "platform-bank"],
+      ["kubernetes:apps/v1:Deployment", "platform-bank-deployment"],
+      ["kubernetes:core/v1:Service", "platform-bank-service"],
+      ["kubernetes:networking.k8s.io/v1:Ingress", "platform-bank-ingress"],
+    ]);
+    expect(svc.url).toBe("http://bank.localhost");
+    const [deployment] = ofType(registered, "kubernetes:apps/v1:Deployment");
+    expect(deployment.inputs.metadata).toEqual({
+      name: "bank",
+      namespace: "localkube",
+      labels: {
+        "localkube.dev/stack": "local",
+        "app.kubernetes.io/name": "bank",
+        "app.kubernetes.io/instance": "bank",
+        "app.kubernetes.io/component": "service",
+        "app.kubernetes.io/part-of": "localkube",
+        "app.kubernetes.io/managed-by": "pulumi",
+      },
+    });
+    expect(deployment.inputs.spec.replicas).toBe(2);
+    const container = deployment.inputs.spec.template.spec.containers[0];
+    expect(container.image).toBe("localhost:5001/bank@sha256:abc");
+    expect(container.env).toEqual([
+      { name: "ACCOUNT_ID", value: "demo" },
+      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "postgres-connection", key: "DATABASE_URL" } } },
+      { name: "DB", valueFrom: { secretKeyRef: { name: "postgres-connection", key: "DATABASE_URL" } } },
+      { name: "PGHOST", value: "postgres" },
+      { name: "PRICE_URL", value: "http://price:80" },
+    ]);
+    expect(container.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2 });
+    expect(container.resources).toEqual({ requests: { cpu: "20m", memory: "48Mi" }, limits: { memory: "192Mi" } });
+    const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.inputs.spec).toEqual({
+      ingressClassName: "nginx",
+      rules: [{ host: "bank.localhost", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "bank", port: { name: "http" } } } }] } }],
+    });
+    expect(await promiseOf(svc.connection.env.URL && "value" in svc.connection.env.URL ? svc.connection.env.URL.value : undefined)).toBe("http://bank:80");
+  });
+
+  test("rejects an ingress section without ingress settings", () => {
+    expect(() => new mod.Microservice("x", { spec: bank, image: "i", namespace: "n", dependencies: [postgres, price] })).toThrow(
+      "services/bank.yaml: service bank has an ingress section but the environment gave no ingress settings",
+    );
+  });
+});

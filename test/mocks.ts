@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource the program registered, as the mocks saw it. */
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly provider?: string;
+}
+
+/** Value the mocked GeneratedPassword returns; tests check it never leaks. */
+export const MOCK_PASSWORD = "Mock-Pa55word-9f3b1c7e";
+/** Value the mocked kind cluster command prints (its kubeconfig). */
+export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {client-key-data: MOCKKEY}}]\n";
+
+/**
+ * Installs Pulumi mocks that record every resource. Outputs echo the inputs, plus what the
+ * program reads: a kubeconfig for the cluster command, a password for GeneratedPassword, a
+ * digest for images.
+ */
+export function installMocks(): Registered[] {
+  const registered: Registered[] = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const state: Record<string, any> = { ...args.inputs };
+        if (args.type === "command:local:Command") state.stdout = args.inputs.create?.includes("kind create cluster") ? MOCK_KUBECONFIG : "";
+        if (args.type === "pulumi-nodejs:dynamic:Resource") {
+          if ("length" in args.inputs) state.value = MOCK_PASSWORD;
+          if ("target" in args.inputs) state.incarnation = "incarnation-1";
+        }
+        if (args.type === "docker-build:index:Image") state.digest = "sha256:0123456789abcdef";
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "localkube",
+    "test",
+    false,
+  );
+  return registered;
+}
+
+/** Resolves an Output (or plain value) under mocks. */
+export function promiseOf<T>(value: pulumi.Input<T> | undefined): Promise<T | undefined> {
+  return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
+}
+
+/** Waits until every registered resource has been seen by the mocks. */
+export async function settle(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Registered resources of one type. */
+export function ofType(registered: readonly Registered[], type: string): Registered[] {
+  return registered.filter((r) => r.type === type);
+}
