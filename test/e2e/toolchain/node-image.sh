@@ -67,7 +67,8 @@ build_crictl() {
 run_part "crictl-$K8S-$CRICTL_HASH" build_crictl
 mapfile -t KUBEADM_IMAGES < <("$KBIN/kubeadm" config images list --kubernetes-version "$K8S" 2>/dev/null)
 [ "${#KUBEADM_IMAGES[@]}" -ge 5 ] || die "kubeadm config images list printed: ${KUBEADM_IMAGES[*]}"
-SANDBOX_IMAGE="$(docker run --rm --entrypoint sed "$BASE_TAG" -n 's/^ *sandbox_image = "\(.*\)"/\1/p' /etc/containerd/config.toml)"
+SANDBOX_IMAGE="$(sed -n 's/^ *sandbox_image = "\(.*\)"/\1/p' "$KIND_DIR/images/base/files/etc/containerd/config.toml")"
+[ -n "$SANDBOX_IMAGE" ] || die "no sandbox_image in kind's containerd config"
 image_for() { printf '%s\n' "${KUBEADM_IMAGES[@]}" | grep -m1 "/$1:" || die "kubeadm lists no $1 image"; }
 ETCD_IMAGE="$(image_for etcd)"
 COREDNS_IMAGE="$(image_for coredns)"
@@ -151,7 +152,11 @@ assemble() {
   docker exec "$cid" ctr --namespace=k8s.io images list -q | grep -v '@sha256:' | tee "$WORK/images.txt"
   local img
   for img in "${ALL_IMAGES[@]}"; do
-    case "$img" in */*/*) full="$img" ;; */*) full="docker.io/$img" ;; *) full="docker.io/library/$img" ;; esac
+    case "$img" in
+      *.*/* | *:*/* | localhost/*) full="$img" ;;   # has a registry host
+      */*) full="docker.io/$img" ;;
+      *) full="docker.io/library/$img" ;;
+    esac
     grep -qxF "$full" "$WORK/images.txt" || { echo "missing in containerd: $full"; return 1; }
   done
   docker exec "$cid" pkill containerd
