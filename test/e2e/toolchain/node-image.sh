@@ -96,8 +96,12 @@ dbuild() { # dbuild TAG DOCKERFILE_DIR [BUILD-ARG...] -- FILES...
   cp "$NI/images/$dir/Dockerfile" "$ctx/"
   cp "$@" "$ctx/"
   echo "== docker build $tag"
+  local previous; previous="$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
   nice -n 10 docker build --build-arg "BASE=$BASE_OS" "${args[@]}" -t "$tag" "$ctx"
   rm -rf "$ctx"
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect --format '{{.Id}}' "$tag")" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true # the replaced build, now untagged
+  fi
 }
 
 build_images() {
@@ -119,6 +123,7 @@ build_images() {
   docker save -o "$IMAGES_TAR.part" "${ALL_IMAGES[@]}"
   mv "$IMAGES_TAR.part" "$IMAGES_TAR"
   ls -la "$IMAGES_TAR"
+  find "$WORK" -maxdepth 1 -name 'images-*.tar' ! -name "${IMAGES_TAR##*/}" -delete # older builds
 }
 [ -s "$IMAGES_TAR" ] || rm -f "$LOCALKUBE_CACHE/stamps/node-images-$K8S-$IMAGES_HASH"
 run_part "node-images-$K8S-$IMAGES_HASH" build_images
@@ -162,14 +167,20 @@ assemble() {
   docker exec "$cid" pkill containerd
   docker exec "$cid" bash -c 'for i in $(seq 1 30); do pgrep -x containerd >/dev/null || exit 0; sleep 1; done; exit 1'
   docker exec "$cid" rm -rf /tmp/containerd.log
+  local previous; previous="$(docker image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)"
   docker commit \
     --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
     --change 'ENV HTTP_PROXY="" HTTPS_PROXY="" NO_PROXY=""' \
     --change "LABEL io.localkube.kind-version=$KIND_V io.localkube.k8s-version=$K8S io.localkube.build=$NODE_HASH" \
     "$cid" "$TAG"
   docker image inspect "$TAG" --format '{{.Id}} {{.Size}}'
+  # the image this build replaced is untagged now: remove it unless a cluster still uses it
+  [ -z "$previous" ] || docker image rm "$previous" >/dev/null 2>&1 || true
 }
 image_present "$TAG" && [ "$(docker image inspect "$TAG" --format '{{index .Config.Labels "io.localkube.build"}}' 2>/dev/null)" = "$NODE_HASH" ] ||
   rm -f "$LOCALKUBE_CACHE/stamps/kind-node-$K8S-$NODE_HASH"
 run_part "kind-node-$K8S-$NODE_HASH" assemble
+# drop base images of earlier builds of this kind version (the node image keeps its own layers)
+docker image ls --format '{{.Repository}}:{{.Tag}}' localkube-e2e/kind-base | grep "^localkube-e2e/kind-base:$KIND_V-" |
+  grep -vxF "$BASE_TAG" | xargs -r docker image rm >/dev/null 2>&1 || true
 log "node image $TAG ready (kind $KIND_V)"

@@ -60,6 +60,15 @@ k logs writer | grep -qx persisted
 [ "$(k get pvc data -o jsonpath='{.status.phase}')" = Bound ] || die "pvc data not Bound"
 k get pvc data -o wide
 k get storageclass
+# a second load is a no-op (kind asks the node's crictl whether the image is there)
+kind load docker-image localkube-e2e/smoke-app:1 --name tc-smoke 2>&1 | tee "$LOCALKUBE_CACHE/logs/smoke-reload.log"
+grep -q 'already present on all nodes' "$LOCALKUBE_CACHE/logs/smoke-reload.log" || die "second kind load was not a no-op"
+# kindnetd stand-in: running without restarts, and its masquerade chain is in the node's iptables backend
+[ "$(k -n kube-system get pods -l app=kindnet -o jsonpath='{.items[0].status.containerStatuses[0].restartCount}')" = 0 ] ||
+  die "kindnet restarted"
+docker exec tc-smoke-control-plane iptables -t nat -S KIND-MASQ-AGENT
+docker exec tc-smoke-control-plane cat /etc/cni/net.d/10-kindnet.conflist
+k -n kube-system logs -l app=kindnet --tail=5
 log "tc-smoke: node Ready, CoreDNS Running, loaded image ran, DNS ok, PVC bound and written"
 kind delete cluster --name tc-smoke
 
