@@ -23,6 +23,10 @@ mkdir -p "$WORK"
 
 hash_of() { (cd "$TOOLCHAIN_DIR" && find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12; }
 
+bash "$TOOLCHAIN_DIR/docker/ensure-docker.sh"
+command -v gcc >/dev/null && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || # for the static pause binary
+  { apt-get install -y --no-install-recommends gcc libc6-dev >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends gcc libc6-dev >/dev/null; }; }
 bash "$TOOLCHAIN_DIR/images/debian-base.sh"
 bash "$TOOLCHAIN_DIR/kind.sh"
 KIND_DIR="$(go mod download -json "sigs.k8s.io/kind@$KIND_V" | jq -r .Dir)"

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOOLCHAIN_DIR/kind/versions.sh"
 
+bash "$TOOLCHAIN_DIR/docker/ensure-docker.sh"
 IMAGE="localkube-e2e/kind-node:$LOCALKUBE_K8S_VERSION"
 SMOKE="$TOOLCHAIN_DIR/kind/smoke"
 KUBECTL="$LOCALKUBE_CACHE/k8s/$LOCALKUBE_K8S_VERSION/bin/kubectl"
