@@ -152,7 +152,9 @@ EOF
   v="$(curl -sf -H 'Host: smoke.localhost' "http://127.0.0.1:$TRAEFIK_PORT/api/version")" &&
     ok "traefik: route by Host header -> $v" || ko "traefik: Host route"
   docker exec "$c" traefik healthcheck --ping --entryPoints.traefik.address=:8080 >/dev/null && ok "traefik: traefik healthcheck --ping" || ko "traefik: healthcheck"
-  docker run --rm "localkube-e2e/traefik:$TRAEFIK_VERSION" --help 2>&1 | grep -q 'providers.kubernetesingressnginx' &&
+  # (no `| grep -q` on a live pipe: with pipefail, traefik's SIGPIPE would fail the check)
+  docker run --rm "localkube-e2e/traefik:$TRAEFIK_VERSION" --help >"$tmp/traefik-help.txt" 2>&1 || :
+  grep -q 'providers.kubernetesingressnginx' "$tmp/traefik-help.txt" &&
     ok "traefik: kubernetesIngressNGINX provider present" || ko "traefik: kubernetesIngressNGINX provider missing"
 }
 
