@@ -3,9 +3,9 @@
  * (companies use mirrors); see README "Configuration".
  */
 export const DEFAULT_IMAGES = {
-  postgres: "postgres:17.6",
-  kafka: "apache/kafka:4.1.0",
-  schemaRegistry: "ghcr.io/aiven-open/karapace:4.1.0",
-  registry: "registry:2.8.3",
-  traefik: "traefik:v3.5.3",
+  postgres: "postgres:15",
+  kafka: "apache/kafka:4.3.1",
+  schemaRegistry: "quay.io/apicurio/apicurio-registry:3.3.3",
+  registry: "registry:2",
+  traefik: "traefik:v3.6.12",
 } as const;

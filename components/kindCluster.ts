@@ -1,9 +1,8 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { stringify } from "yaml";
-import { Presence } from "./presence";
+import { dockerCalls, KIND_NETWORK, kindCalls, mustRun, nodeLabelCall, runTool } from "./hostTools";
 
 /** Node label carrying the hash of the rendered config, to recognise a cluster made from it. */
 export const CONFIG_HASH_LABEL = "localkube.dev/config-hash";
@@ -74,72 +73,123 @@ export function renderKindConfig(input: KindConfigInput): { yaml: string; hash: 
   return { yaml: stringify(kindConfigObject(input, hash)), hash };
 }
 
-/**
- * The create script: adopts a cluster of that name when it was made from the same config,
- * refuses one made from another, else creates it from the config on stdin. It prints the
- * kubeconfig on stdout. Every value arrives in the environment, never spliced into the script.
- */
-export const KIND_CREATE_SCRIPT = `set -euo pipefail
-if kind get clusters 2>/dev/null | grep -qxF -- "$CLUSTER"; then
-  found=$(docker exec "$CLUSTER-control-plane" kubectl --kubeconfig /etc/kubernetes/admin.conf get node "$CLUSTER-control-plane" -o "jsonpath={.metadata.labels.localkube\\.dev/config-hash}" 2>/dev/null || true)
-  if [ "$found" != "$CONFIG_HASH" ]; then
-    echo "kind cluster \\"$CLUSTER\\" already exists but was not made from this configuration (config hash \\"\${found:-none}\\", expected \\"$CONFIG_HASH\\"). Delete it with \\"kind delete cluster --name $CLUSTER\\", or use another name: pulumi config set localkube:cluster.name <name>" >&2
-    exit 1
-  fi
-  echo "adopting the existing kind cluster \\"$CLUSTER\\"" >&2
-else
-  kind create cluster --name "$CLUSTER" --config - >&2
-fi
-kind get kubeconfig --name "$CLUSTER"
-`;
+/** Inputs of the cluster's dynamic resource. */
+interface ClusterInputs {
+  readonly name: string;
+  readonly configYaml: string;
+  readonly configHash: string;
+}
 
-export const KIND_DELETE_SCRIPT = `set -euo pipefail
-kind delete cluster --name "$CLUSTER" >&2
-`;
+/** Outputs: the inputs plus the admin kubeconfig (a secret) and whether it was adopted. */
+interface ClusterOutputs extends ClusterInputs {
+  readonly kubeconfig: string;
+  readonly adopted: boolean;
+}
+
+/**
+ * Lifecycle of a kind cluster through the `kind` CLI (no shell):
+ * - create: adopts a cluster of that name made from the same config (recognised by the config
+ *   hash label of its control-plane node), refuses one made from another, else creates it from the
+ *   config on stdin;
+ * - diff: replaced when the rendered config changed or the cluster is gone (deleted out of band,
+ *   so the next `up` recreates it); refreshed when it was recreated behind our back (new kubeconfig);
+ * - delete: `kind delete cluster` (a no-op when already gone), then the `kind` Docker network
+ *   when nothing else uses it.
+ */
+export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: ClusterInputs) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { randomUUID } = require("crypto") as typeof import("crypto");
+    const clusters = (await mustRun(kindCalls.listClusters(), "listing kind clusters")).split("\n");
+    let adopted = false;
+    if (clusters.includes(inputs.name)) {
+      const found = (await runTool(nodeLabelCall(inputs.name, CONFIG_HASH_LABEL))).stdout.trim();
+      if (found !== inputs.configHash) {
+        throw new Error(
+          `kind cluster "${inputs.name}" already exists but was not made from this configuration ` +
+            `(config hash "${found || "none"}", expected "${inputs.configHash}"). Delete it with ` +
+            `\`kind delete cluster --name ${inputs.name}\`, or use another name: pulumi config set localkube:cluster.name <name>`,
+        );
+      }
+      adopted = true;
+    } else {
+      await mustRun(kindCalls.create(inputs.name, inputs.configYaml), `creating kind cluster "${inputs.name}"`);
+    }
+    const kubeconfig = await mustRun(kindCalls.kubeconfig(inputs.name), `reading the kubeconfig of "${inputs.name}"`);
+    const outs: ClusterOutputs = { ...inputs, kubeconfig, adopted };
+    return { id: `${inputs.name}-${randomUUID().slice(0, 8)}`, outs };
+  },
+  async diff(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
+    if (olds.name !== news.name || olds.configHash !== news.configHash) {
+      return { changes: true, replaces: olds.name !== news.name ? ["name"] : ["configHash"], deleteBeforeReplace: true };
+    }
+    const clusters = (await mustRun(kindCalls.listClusters(), "listing kind clusters")).split("\n");
+    if (!clusters.includes(news.name)) return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    const current = await runTool(kindCalls.kubeconfig(news.name));
+    return { changes: current.code === 0 && current.stdout !== olds.kubeconfig, replaces: [], deleteBeforeReplace: true };
+  },
+  async update(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
+    const kubeconfig = await mustRun(kindCalls.kubeconfig(news.name), `reading the kubeconfig of "${news.name}"`);
+    const outs: ClusterOutputs = { ...news, kubeconfig, adopted: olds.adopted };
+    return { outs };
+  },
+  async delete(_id: string, props: ClusterOutputs) {
+    await mustRun(kindCalls.delete(props.name), `deleting kind cluster "${props.name}"`);
+    const users = await runTool(dockerCalls.networkUsers(KIND_NETWORK));
+    if (users.code === 0 && users.stdout.trim() === "0") await runTool(dockerCalls.removeNetwork(KIND_NETWORK));
+  },
+};
+
+/** The cluster as a Pulumi resource (see {@link kindClusterProvider}). */
+export class KindClusterResource extends pulumi.dynamic.Resource {
+  /** Admin kubeconfig; a secret. */
+  declare readonly kubeconfig: pulumi.Output<string>;
+
+  constructor(name: string, inputs: ClusterInputs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      kindClusterProvider,
+      name,
+      { ...inputs, kubeconfig: undefined, adopted: undefined },
+      // The kubeconfig holds the cluster's admin key: encrypted in state, never printed.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
+      "localkube",
+      "KindCluster",
+    );
+  }
+}
 
 export interface KindClusterArgs extends KindConfigInput {}
 
 /**
- * A local kind cluster, created with `kind create cluster` and deleted with `kind delete
- * cluster` (@pulumi/command). Replaced when its rendered config changes, and recreated when it
- * was deleted out of band. Exposes the kubeconfig (secret) and a provider for it.
+ * A local kind cluster. Replaced when its rendered config changes, recreated by the next `up` when
+ * it was deleted out of band, adopted when an identical one already exists. Exposes the
+ * kubeconfig (secret) and a provider for it.
  */
 export class KindCluster extends pulumi.ComponentResource {
-  /** The command owning the cluster's lifecycle; delete everything in the cluster with it. */
-  readonly cluster: command.local.Command;
+  /** The resource owning the cluster's lifecycle; delete everything in the cluster with it. */
+  readonly cluster: KindClusterResource;
   /** Admin kubeconfig (a secret). */
   readonly kubeconfig: pulumi.Output<string>;
   /** Kube context name `kind-<name>` written to the user's kubeconfig. */
   readonly context: string;
   readonly provider: k8s.Provider;
   readonly name: string;
+  /** Hash of the rendered config: changes exactly when the cluster is replaced for a config change. */
+  readonly configHash: string;
 
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:KindCluster", name, {}, opts);
     const config = renderKindConfig(args);
-    const presence = new Presence(`${name}-presence`, { kind: "kind-cluster", name: args.name }, { parent: this });
-    this.cluster = new command.local.Command(
+    this.cluster = new KindClusterResource(
       `${name}-cluster`,
-      {
-        interpreter: ["/bin/bash", "-c"],
-        create: KIND_CREATE_SCRIPT,
-        delete: KIND_DELETE_SCRIPT,
-        stdin: config.yaml,
-        environment: { CLUSTER: args.name, CONFIG_HASH: config.hash },
-        triggers: [config.hash, presence.incarnation],
-        // stdout is the kubeconfig: never log it, keep it encrypted.
-        logging: "stderr",
-      },
-      { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout"] },
-    );
-    this.name = args.name;
-    this.context = `kind-${args.name}`;
-    this.kubeconfig = pulumi.secret(this.cluster.stdout);
-    this.provider = new k8s.Provider(
-      `${name}-provider`,
-      { kubeconfig: this.kubeconfig, deleteUnreachable: true },
+      { name: args.name, configYaml: config.yaml, configHash: config.hash },
       { parent: this },
     );
+    this.name = args.name;
+    this.configHash = config.hash;
+    this.context = `kind-${args.name}`;
+    this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
+    this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig, deleteUnreachable: true }, { parent: this });
     this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
   }
 }

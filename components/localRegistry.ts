@@ -1,54 +1,103 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IMAGES } from "./images";
-import { Presence } from "./presence";
+import { dockerCalls, KIND_NETWORK, kindCalls, mustRun, RegistryContainerSpec, registryHostsToml, runTool } from "./hostTools";
+import { KindClusterResource } from "./kindCluster";
 
 /** Docker container names: what `docker run --name` accepts, minus leading punctuation. */
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
-/** Starts (or reuses) the registry container; values come from the environment only. */
-export const REGISTRY_CREATE_SCRIPT = `set -euo pipefail
-state=$(docker inspect --type container --format "{{.State.Running}}" "$NAME" 2>/dev/null || echo missing)
-if [ "$state" = missing ]; then
-  docker run --detach --restart=always --name "$NAME" --publish "$LISTEN:$PORT:5000" \\
-    --volume "$VOLUME:/var/lib/registry" --label localkube.dev/registry=true "$IMAGE" >/dev/null
-elif [ "$state" = false ]; then
-  docker start "$NAME" >/dev/null
-fi
-published=$(docker port "$NAME" 5000/tcp 2>/dev/null || true)
-if ! grep -qxF -- "$LISTEN:$PORT" <<<"$published"; then
-  echo "container \\"$NAME\\" exists but does not publish registry port 5000 on $LISTEN:$PORT (it publishes: \${published:-nothing}). Remove it with \\"docker rm -f $NAME\\" or choose another name: pulumi config set localkube:registry.name <name>" >&2
-  exit 1
-fi
-echo "$LISTEN:$PORT"
-`;
+/** Outputs of the registry container resource. */
+interface ContainerState extends RegistryContainerSpec {
+  /** `<listen>:<port>` as Docker publishes it. */
+  readonly published: string;
+}
 
-export const REGISTRY_DELETE_SCRIPT = `docker rm --force --volumes "$NAME" >/dev/null 2>&1 || true
-docker volume rm "$VOLUME" >/dev/null 2>&1 || true
-`;
-
-/** Joins the registry to the cluster's Docker network (idempotent). */
-export const REGISTRY_CONNECT_SCRIPT = `set -euo pipefail
-if ! docker inspect --type container --format "{{json .NetworkSettings.Networks}}" "$NAME" | grep -qF '"kind"'; then
-  docker network connect kind "$NAME"
-fi
-`;
+/** Starts the container (or reuses one of that name) and checks it publishes the expected port. */
+async function ensureRegistry(spec: RegistryContainerSpec): Promise<ContainerState> {
+  const state = await runTool(dockerCalls.containerRunning(spec.name));
+  if (state.code !== 0) await mustRun(dockerCalls.runRegistry(spec), `starting registry container "${spec.name}"`);
+  else if (state.stdout.trim() !== "true") await mustRun(dockerCalls.start(spec.name), `starting registry container "${spec.name}"`);
+  const published = (await runTool(dockerCalls.publishedPort(spec.name))).stdout.split("\n").map((l) => l.trim());
+  const expected = `${spec.listen}:${spec.port}`;
+  if (!published.includes(expected)) {
+    throw new Error(
+      `container "${spec.name}" exists but does not publish registry port 5000 on ${expected} ` +
+        `(it publishes: ${published.filter(Boolean).join(", ") || "nothing"}). Remove it with ` +
+        `\`docker rm -f ${spec.name}\`, or choose another name: pulumi config set localkube:registry.name <name>`,
+    );
+  }
+  return { ...spec, published: expected };
+}
 
 /**
- * Writes containerd's hosts.toml on every node of the cluster, mapping \`localhost:<port>\`
- * (what users push to) and \`<name>:5000\` (the in-network name) to the registry container.
+ * The registry container through the `docker` CLI (no shell). An existing container of that name
+ * is reused; replaced when its settings change or it was removed out of band; delete removes it
+ * and its volume.
  */
-export const REGISTRY_HOSTS_SCRIPT = `set -euo pipefail
-nodes=$(kind get nodes --name "$CLUSTER")
-[ -n "$nodes" ] || { echo "kind cluster \\"$CLUSTER\\" has no nodes" >&2; exit 1; }
-while IFS= read -r node; do
-  for host in "localhost:$PORT" "$NAME:5000"; do
-    printf '[host."http://%s:5000"]\\n' "$NAME" |
-      docker exec -i "$node" sh -c 'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"' sh "$host"
-  done
-done <<<"$nodes"
-`;
+export const registryContainerProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: RegistryContainerSpec) {
+    return { id: inputs.name, outs: await ensureRegistry(inputs) };
+  },
+  async diff(_id: string, olds: ContainerState, news: RegistryContainerSpec) {
+    const changed = (["name", "image", "port", "listen", "volume"] as const).filter((k) => olds[k] !== news[k]);
+    if (changed.length > 0) return { changes: true, replaces: [...changed], deleteBeforeReplace: true };
+    const state = await runTool(dockerCalls.containerRunning(news.name));
+    if (state.code !== 0) return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    return { changes: state.stdout.trim() !== "true", replaces: [], deleteBeforeReplace: true };
+  },
+  async update(_id: string, _olds: ContainerState, news: RegistryContainerSpec) {
+    return { outs: await ensureRegistry(news) };
+  },
+  async delete(_id: string, props: ContainerState) {
+    await runTool(dockerCalls.removeContainer(props.name));
+    await runTool(dockerCalls.removeVolume(props.volume));
+  },
+};
+
+/** Inputs of the wiring: what it connects, and the identities that make it redo its work. */
+interface WiringInputs {
+  readonly cluster: string;
+  readonly container: string;
+  readonly port: number;
+  /** Id of the cluster resource: a recreated cluster gets a new one. */
+  readonly clusterId: string;
+  /** Id of the container resource. */
+  readonly containerId: string;
+}
+
+/** Joins the container to the kind network and writes hosts.toml on every node. */
+async function wireRegistry(w: WiringInputs): Promise<WiringInputs> {
+  const networks = (await mustRun(dockerCalls.networksOf(w.container), `inspecting container "${w.container}"`)).split("\n");
+  if (!networks.includes(KIND_NETWORK)) await mustRun(dockerCalls.connect(KIND_NETWORK, w.container), `joining "${w.container}" to the kind network`);
+  const nodes = (await mustRun(kindCalls.nodes(w.cluster), `listing the nodes of kind cluster "${w.cluster}"`)).split("\n").filter(Boolean);
+  if (nodes.length === 0) throw new Error(`kind cluster "${w.cluster}" has no nodes`);
+  for (const node of nodes) {
+    for (const host of [`localhost:${w.port}`, `${w.container}:5000`]) {
+      await mustRun(dockerCalls.writeHostsToml(node, host, registryHostsToml(w.container)), `writing the registry hosts.toml on node "${node}"`);
+    }
+  }
+  return w;
+}
+
+/** Registry ⇄ cluster wiring; redone when either side is recreated, undone (network) on delete. */
+export const registryWiringProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: WiringInputs) {
+    return { id: `${inputs.container}@${inputs.cluster}`, outs: await wireRegistry(inputs) };
+  },
+  async diff(_id: string, olds: WiringInputs, news: WiringInputs) {
+    const changed = JSON.stringify(olds) !== JSON.stringify(news);
+    if (changed) return { changes: true };
+    const networks = await runTool(dockerCalls.networksOf(news.container));
+    return { changes: networks.code === 0 && !networks.stdout.split("\n").includes(KIND_NETWORK) };
+  },
+  async update(_id: string, _olds: WiringInputs, news: WiringInputs) {
+    return { outs: await wireRegistry(news) };
+  },
+  async delete(_id: string, props: WiringInputs) {
+    await runTool(dockerCalls.disconnect(KIND_NETWORK, props.container));
+  },
+};
 
 export interface LocalRegistryArgs {
   /** Container name; nodes reach the registry as `<name>:5000`. @default "localkube-registry" */
@@ -61,12 +110,28 @@ export interface LocalRegistryArgs {
   readonly listenAddress?: string;
 }
 
+/** The registry container as a Pulumi resource (see {@link registryContainerProvider}). */
+export class RegistryContainer extends pulumi.dynamic.Resource {
+  declare readonly published: pulumi.Output<string>;
+
+  constructor(name: string, spec: RegistryContainerSpec, opts?: pulumi.CustomResourceOptions) {
+    super(registryContainerProvider, name, { ...spec, published: undefined }, opts, "localkube", "RegistryContainer");
+  }
+}
+
+/** The registry ⇄ cluster wiring as a Pulumi resource (see {@link registryWiringProvider}). */
+export class RegistryWiring extends pulumi.dynamic.Resource {
+  constructor(name: string, inputs: { [K in keyof WiringInputs]: pulumi.Input<WiringInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(registryWiringProvider, name, inputs, opts, "localkube", "RegistryWiring");
+  }
+}
+
 /** Second stage: wires an existing registry into a kind cluster. */
 export interface RegistryWiringArgs {
   /** kind cluster name, to list its nodes. */
   readonly clusterName: string;
   /** The cluster's lifecycle resource: the wiring is redone when it is recreated. */
-  readonly cluster: command.local.Command;
+  readonly cluster: KindClusterResource;
   /** Provider of the cluster, for the KEP-1755 ConfigMap. */
   readonly provider: k8s.Provider;
 }
@@ -77,12 +142,11 @@ export interface RegistryWiringArgs {
  * boots); {@link LocalRegistry.wire} then connects it to the cluster.
  */
 export class LocalRegistry extends pulumi.ComponentResource {
-  readonly container: command.local.Command;
+  readonly container: RegistryContainer;
   /** Address to push to from the host and to reference in pod specs: `localhost:<port>`. */
   readonly address: string;
   readonly containerName: string;
   readonly port: number;
-  private readonly presence: Presence;
   private readonly baseName: string;
 
   constructor(name: string, args: LocalRegistryArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -96,19 +160,8 @@ export class LocalRegistry extends pulumi.ComponentResource {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new Error(`registry port must be a whole number from 1 to 65535, got ${port}`);
     }
-    const image = args.image ?? DEFAULT_IMAGES.registry;
-    this.presence = new Presence(`${name}-presence`, { kind: "docker-container", name: containerName }, { parent: this });
-    this.container = new command.local.Command(
-      `${name}-container`,
-      {
-        interpreter: ["/bin/bash", "-c"],
-        create: REGISTRY_CREATE_SCRIPT,
-        delete: REGISTRY_DELETE_SCRIPT,
-        environment: { NAME: containerName, PORT: String(port), LISTEN: listen, IMAGE: image, VOLUME: `${containerName}-data` },
-        triggers: [image, port, listen, this.presence.incarnation],
-      },
-      { parent: this, deleteBeforeReplace: true },
-    );
+    const spec: RegistryContainerSpec = { name: containerName, image: args.image ?? DEFAULT_IMAGES.registry, port, listen, volume: `${containerName}-data` };
+    this.container = new RegistryContainer(`${name}-container`, spec, { parent: this });
     this.baseName = name;
     this.address = `localhost:${port}`;
     this.containerName = containerName;
@@ -122,16 +175,10 @@ export class LocalRegistry extends pulumi.ComponentResource {
    * pulling from the registry must wait for.
    */
   wire(args: RegistryWiringArgs): pulumi.Resource[] {
-    const env = { NAME: this.containerName, PORT: String(this.port), CLUSTER: args.clusterName };
-    const connect = new command.local.Command(
-      `${this.baseName}-network`,
-      { interpreter: ["/bin/bash", "-c"], create: REGISTRY_CONNECT_SCRIPT, environment: env, triggers: [args.cluster.id, this.container.id] },
-      { parent: this, dependsOn: [args.cluster, this.container] },
-    );
-    const hosts = new command.local.Command(
-      `${this.baseName}-hosts`,
-      { interpreter: ["/bin/bash", "-c"], create: REGISTRY_HOSTS_SCRIPT, environment: env, triggers: [args.cluster.id, args.cluster.stdin] },
-      { parent: this, dependsOn: [connect] },
+    const wiring = new RegistryWiring(
+      `${this.baseName}-wiring`,
+      { cluster: args.clusterName, container: this.containerName, port: this.port, clusterId: args.cluster.id, containerId: this.container.id },
+      { parent: this },
     );
     const configMap = new k8s.core.v1.ConfigMap(
       `${this.baseName}-hosting`,
@@ -141,6 +188,6 @@ export class LocalRegistry extends pulumi.ComponentResource {
       },
       { parent: this, provider: args.provider, deletedWith: args.cluster, deleteBeforeReplace: true },
     );
-    return [connect, hosts, configMap];
+    return [wiring, configMap];
   }
 }

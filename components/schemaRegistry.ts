@@ -10,8 +10,8 @@ export interface SchemaRegistryArgs {
   /** The Kafka the registry stores its schemas in (its `_schemas` topic). */
   readonly kafka: Connection;
   /**
-   * Image serving the Confluent Schema Registry API on port 8081. The default (Karapace) and
-   * `confluentinc/cp-schema-registry` both work: each reads its own env vars.
+   * An Apicurio Registry 3 image (`quay.io/apicurio/apicurio-registry` or a mirror of it): REST on
+   * port 8080 with the Confluent-compatible API under `/apis/ccompat/v7`, health on port 9000.
    * @default {@link DEFAULT_IMAGES.schemaRegistry}
    */
   readonly image?: string;
@@ -20,30 +20,23 @@ export interface SchemaRegistryArgs {
 }
 
 export const SCHEMA_REGISTRY_NAME = "schema-registry";
-const PORT = 8081;
+const PORT = 8080;
+const MANAGEMENT_PORT = 9000;
+/** Path of the Confluent-compatible API: what `schema.registry.url` of Confluent clients points at. */
+export const CCOMPAT_PATH = "/apis/ccompat/v7";
 
-/** The env both supported registries read, for a Kafka at `bootstrap`. */
+/** Apicurio's env for a Kafka at `bootstrap`: schemas live in Kafka (kafkasql), so they survive restarts. */
 export function schemaRegistryEnv(bootstrap: string): Record<string, string> {
   return {
-    // Karapace
-    KARAPACE_BOOTSTRAP_URI: bootstrap,
-    KARAPACE_HOST: "0.0.0.0",
-    KARAPACE_PORT: String(PORT),
-    KARAPACE_ADVERTISED_HOSTNAME: SCHEMA_REGISTRY_NAME,
-    KARAPACE_REGISTRY_HOST: "0.0.0.0",
-    KARAPACE_REGISTRY_PORT: String(PORT),
-    KARAPACE_TOPIC_NAME: "_schemas",
-    KARAPACE_COMPATIBILITY: "BACKWARD",
-    KARAPACE_LOG_LEVEL: "WARNING",
-    // Confluent
-    SCHEMA_REGISTRY_HOST_NAME: SCHEMA_REGISTRY_NAME,
-    SCHEMA_REGISTRY_LISTENERS: `http://0.0.0.0:${PORT}`,
-    SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: `PLAINTEXT://${bootstrap}`,
-    SCHEMA_REGISTRY_KAFKASTORE_TOPIC: "_schemas",
+    APICURIO_STORAGE_KIND: "kafkasql",
+    APICURIO_KAFKASQL_BOOTSTRAP_SERVERS: bootstrap,
+    APICURIO_KAFKASQL_TOPIC: "kafkasql-journal",
+    QUARKUS_HTTP_PORT: String(PORT),
+    JAVA_MAX_MEM_RATIO: "60",
   };
 }
 
-/** A Confluent-compatible Schema Registry backed by the stack's Kafka. */
+/** A Confluent-compatible Schema Registry (Apicurio Registry, ccompat API) backed by the stack's Kafka. */
 export class SchemaRegistry extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly service: k8s.core.v1.Service;
@@ -73,10 +66,14 @@ export class SchemaRegistry extends pulumi.ComponentResource {
                 {
                   name: SCHEMA_REGISTRY_NAME,
                   image: args.image ?? DEFAULT_IMAGES.schemaRegistry,
-                  ports: [{ name: "http", containerPort: PORT }],
+                  ports: [
+                    { name: "http", containerPort: PORT },
+                    { name: "management", containerPort: MANAGEMENT_PORT },
+                  ],
                   env: Object.entries(schemaRegistryEnv(bootstrap.value)).map(([k, v]) => ({ name: k, value: v })),
-                  readinessProbe: { httpGet: { path: "/subjects", port: "http" }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
-                  livenessProbe: { httpGet: { path: "/subjects", port: "http" }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
+                  // Ready = the Confluent API answers (it reads from the Kafka journal, so Kafka is reachable).
+                  readinessProbe: { httpGet: { path: `${CCOMPAT_PATH}/subjects`, port: "http" }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
+                  livenessProbe: { httpGet: { path: "/health/live", port: "management" }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
                   resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "768Mi" } },
                 },
               ],
@@ -99,7 +96,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     this.connection = {
       name: SCHEMA_REGISTRY_NAME,
       kind: "appliance",
-      env: { SCHEMA_REGISTRY_URL: { value: `http://${SCHEMA_REGISTRY_NAME}:${PORT}` } },
+      env: { SCHEMA_REGISTRY_URL: { value: `http://${SCHEMA_REGISTRY_NAME}:${PORT}${CCOMPAT_PATH}` } },
       ready: [this.deployment, this.service],
     };
     this.registerOutputs({ deployment: this.deployment, service: this.service });

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Everything the e2e suite needs, built offline and cached under $LOCALKUBE_CACHE by version:
+# Docker engine (installed and started), kind, the kind node image, the Pulumi CLI + language host +
+# providers + buildkitd, the appliance/ingress/registry stand-in images and the base images the
+# example services start FROM. Idempotent and resumable: a warm run only checks stamps.
+# Also removes clusters and containers left behind by an interrupted earlier run (--clean).
+#
+# Usage: ensure.sh [--clean]   Prints one line per part with its time; exits non-zero on failure.
+. "$(dirname "$0")/lib.sh"
+
+START=$(date +%s)
+part() {
+  local name="$1" t0
+  shift
+  t0=$(date +%s)
+  "$@"
+  log "== $name ready in $(($(date +%s) - t0))s"
+}
+
+part docker bash "$TOOLCHAIN_DIR/docker/ensure-docker.sh"
+part kind bash "$TOOLCHAIN_DIR/kind.sh"
+part node-image bash "$TOOLCHAIN_DIR/node-image.sh"
+part pulumi bash "$TOOLCHAIN_DIR/pulumi.sh"
+part images bash "$TOOLCHAIN_DIR/images.sh"
+part base-images bash "$TOOLCHAIN_DIR/images/debian-base.sh"
+
+if [ "${1:-}" = --clean ]; then
+  # Leftovers of the e2e suite only: its clusters, its registries, its scratch containers.
+  for c in $(kind get clusters 2>/dev/null | grep -E '^(localkube|lk-e2e)' || true); do
+    log "removing leftover kind cluster $c"
+    kind delete cluster --name "$c" >/dev/null 2>&1 || true
+  done
+  for c in $(docker ps -aq --filter label=localkube.dev/registry=true --filter label=localkube.dev/e2e=true); do
+    docker rm -f -v "$c" >/dev/null 2>&1 || true
+  done
+  for c in $(docker ps -aq --filter label=localkube.dev/registry=true); do
+    log "removing leftover registry container $(docker inspect --format '{{.Name}}' "$c")"
+    docker rm -f -v "$c" >/dev/null 2>&1 || true
+  done
+  docker volume ls -q | grep -E -- '-data$' | grep -E '^(localkube|lk-e2e)' | xargs -r docker volume rm >/dev/null 2>&1 || true
+  if docker network inspect kind >/dev/null 2>&1 && [ "$(docker network inspect --format '{{len .Containers}}' kind)" = 0 ]; then
+    docker network rm kind >/dev/null 2>&1 || true
+  fi
+fi
+log "toolchain ready in $(($(date +%s) - START))s (cache: $LOCALKUBE_CACHE)"
