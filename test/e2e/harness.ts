@@ -56,6 +56,8 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     PULUMI_CONFIG_PASSPHRASE: "localkube-e2e",
     PULUMI_BACKEND_URL: `file://${path.join(ARTIFACTS, "state")}`,
     KUBECONFIG: path.join(ARTIFACTS, "kubeconfig"),
+    // buildkitd pulls the services' FROM images from the seeded registry (toolchain/pulumi/buildkitd.sh).
+    LOCALKUBE_BUILDKIT_MIRROR: `127.0.0.1:${E2E.registryPort}`,
     ...extra,
   };
 }
@@ -79,7 +81,7 @@ export function run(
   const started = Date.now();
   const logDir = path.join(ARTIFACTS, "logs");
   fs.mkdirSync(logDir, { recursive: true });
-  const logFile = path.join(logDir, `${String(++logSeq).padStart(3, "0")}-${path.basename(file)}-${args.slice(0, 2).join("-").replace(/[^\w.-]/g, "_")}.log`);
+  const logFile = path.join(logDir, `${process.pid}-${String(++logSeq).padStart(3, "0")}-${path.basename(file)}-${args.slice(0, 2).join("-").replace(/[^\w.-]/g, "_")}.log`);
   return new Promise((resolve) => {
     const child = spawn(file, [...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? toolEnv(), stdio: ["pipe", "pipe", "pipe"] });
     if (child.pid && opts.onSpawn) opts.onSpawn(child.pid);
@@ -118,9 +120,7 @@ export function lines(file: string, args: readonly string[]): string[] {
 /** Builds/verifies the offline toolchain (cached) and cleans leftovers of earlier runs. */
 export async function ensureToolchain(): Promise<void> {
   await must("bash", [path.join(TOOLCHAIN, "ensure.sh"), "--clean"], { timeoutMs: 85 * 60_000 });
-  await must("bash", [path.join(TOOLCHAIN, "pulumi/buildkitd.sh"), "start"], {
-    env: toolEnv({ LOCALKUBE_BUILDKIT_MIRROR: `127.0.0.1:${E2E.registryPort}` }),
-  });
+  await must("bash", [path.join(TOOLCHAIN, "pulumi/buildkitd.sh"), "start"]);
 }
 
 /**
@@ -153,7 +153,6 @@ export function projectCopy(name: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const files = lines("git", ["-C", REPO, "ls-files", "--cached", "--others", "--exclude-standard"]);
   for (const f of files) {
-    if (f.startsWith("test/e2e/toolchain/")) continue;
     const from = path.join(REPO, f);
     if (!fs.existsSync(from)) continue;
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
@@ -168,11 +167,14 @@ export function pulumi(dir: string, args: readonly string[], opts: Parameters<ty
   return run("pulumi", [...args, "--non-interactive"], { cwd: dir, ...opts });
 }
 
-/** Creates (or selects) a stack and sets config through `pulumi config set`, as a user would. */
+/**
+ * Creates a fresh stack (dropping the state of an earlier, interrupted run; ensure.sh --clean
+ * removed its clusters) and sets config through `pulumi config set`, as a user would.
+ */
 export async function initStack(dir: string, stack: string, config: Record<string, string>): Promise<void> {
   fs.mkdirSync(path.join(ARTIFACTS, "state"), { recursive: true });
-  const init = await pulumi(dir, ["stack", "init", stack]);
-  if (init.code !== 0 && !/already exists/.test(init.stderr)) throw new Error(`pulumi stack init ${stack}: ${init.stderr}`);
+  await pulumi(dir, ["stack", "rm", "--force", "--yes", "--stack", stack]);
+  await must("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: dir });
   for (const [key, value] of Object.entries(config)) {
     await must("pulumi", ["config", "set", "--stack", stack, key, value, "--non-interactive"], { cwd: dir });
   }

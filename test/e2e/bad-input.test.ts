@@ -1,0 +1,104 @@
+/**
+ * Bad input through the real engine: each case fails with its clear message, and nothing is
+ * created — no cluster, no container, no resource in the stack besides its root.
+ */
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import * as h from "./harness";
+
+const CLUSTER = "lk-e2e-bad";
+const REGISTRY = "lk-e2e-bad-registry";
+const HTTP_PORT = 18080;
+let dir: string;
+
+const config = () => ({
+  ...h.localE2eConfig(),
+  "localkube:cluster.name": CLUSTER,
+  "localkube:registry.name": REGISTRY,
+  "localkube:registry.port": "5052",
+  "localkube:cluster.httpPort": String(HTTP_PORT),
+  "localkube:cluster.httpsPort": "18443",
+  "localkube:services": "bank",
+  "localkube:local": "bank",
+});
+
+/** Runs `pulumi up` on a fresh stack and returns its output; asserts nothing was created. */
+async function failingUp(stack: string, extraConfig: Record<string, string> = {}, env?: NodeJS.ProcessEnv): Promise<string> {
+  await h.initStack(dir, stack, { ...config(), ...extraConfig });
+  const r = await h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", stack], env ? { env } : {});
+  expect(r.code).not.toBe(0);
+  const state = await h.must("pulumi", ["stack", "export", "--stack", stack, "--non-interactive"], { cwd: dir });
+  const types = (JSON.parse(state.stdout).deployment.resources ?? []).map((x: any) => x.type);
+  expect(types.filter((t: string) => t !== "pulumi:pulumi:Stack")).toEqual([]);
+  expect(h.leftovers(CLUSTER, REGISTRY)).toEqual({ clusters: [], containers: [], volumes: [], networks: expect.any(Array), contexts: [] });
+  return r.stdout + r.stderr;
+}
+
+/** Rewrites one catalog file of the project copy. */
+function editService(name: string, edit: (text: string) => string): () => void {
+  const file = path.join(dir, "services", `${name}.yaml`);
+  const original = fs.readFileSync(file, "utf8");
+  fs.writeFileSync(file, edit(original));
+  return () => fs.writeFileSync(file, original);
+}
+
+beforeAll(async () => {
+  await h.ensureToolchain();
+  dir = h.projectCopy("bad-input");
+}, 90 * 60_000);
+
+test("dependency cycle: the cycle's path, nothing created", async () => {
+  const restore = editService("price", (t) => `${t}dependsOn: [bank]\n`);
+  try {
+    const out = await failingUp("bad-cycle");
+    expect(out).toContain("services/bank.yaml");
+    expect(out).toContain("dependency cycle: bank → price → bank");
+  } finally {
+    restore();
+  }
+}, 10 * 60_000);
+
+test("unknown dependency: the closest name suggested, nothing created", async () => {
+  const restore = editService("bank", (t) => t.replace("dependsOn: [postgres, price]", "dependsOn: [postgress, price]"));
+  try {
+    const out = await failingUp("bad-dependency");
+    expect(out).toContain("services/bank.yaml");
+    expect(out).toContain('"postgress"');
+    expect(out).toContain('(did you mean "postgres"?)');
+  } finally {
+    restore();
+  }
+}, 10 * 60_000);
+
+test("port already taken by another process: names the port and the fix, nothing created", async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(HTTP_PORT, "127.0.0.1", resolve));
+  try {
+    const out = await failingUp("bad-port");
+    expect(out).toContain(`port ${HTTP_PORT} on 127.0.0.1 (ingress HTTP) is already in use by another process`);
+    expect(out).toContain("pulumi config set localkube:cluster.httpPort <port>");
+  } finally {
+    server.close();
+  }
+}, 10 * 60_000);
+
+test("Docker not running: says so and how to start it, nothing created", async () => {
+  const out = await failingUp("bad-docker", {}, h.toolEnv({ DOCKER_HOST: "unix:///nonexistent/docker.sock" }));
+  expect(out).toContain("Docker is not reachable");
+  expect(out).toContain("Start Docker");
+}, 10 * 60_000);
+
+test("hostile branch name: rejected or slugged, never run by a shell", async () => {
+  const marker = path.join(h.ARTIFACTS, "pwned");
+  fs.rmSync(marker, { force: true });
+  const hostile = `$(touch ${marker}); touch ${marker} "quoted" 'single' \`touch ${marker}\``;
+  const r = await (async () => {
+    await h.initStack(dir, "branch-e2e-hostile", { "localkube:branch": hostile, "localkube:kubeContext": "kind-does-not-exist" });
+    return h.pulumi(dir, ["preview", "--stack", "branch-e2e-hostile"]);
+  })();
+  const out = r.stdout + r.stderr;
+  expect(fs.existsSync(marker)).toBe(false);
+  // The namespace is a DNS-1123 slug with a hash suffix, or the name is refused with the fix.
+  expect(out).toMatch(/branch-touch-[a-z0-9-]*-[0-9a-f]{6}|invalid branch name/);
+}, 10 * 60_000);
