@@ -15,7 +15,7 @@ export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, 
 
 /**
  * Installs Pulumi mocks that record every resource. Outputs echo the inputs, plus what the
- * program reads: a kubeconfig for the cluster command, a password for GeneratedPassword, a
+ * program reads: a kubeconfig for the kind cluster, a password for GeneratedPassword, a
  * digest for images.
  */
 export function installMocks(): Registered[] {
@@ -25,11 +25,9 @@ export function installMocks(): Registered[] {
       newResource(args) {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         const state: Record<string, any> = { ...args.inputs };
-        if (args.type === "command:local:Command") state.stdout = args.inputs.create?.includes("kind create cluster") ? MOCK_KUBECONFIG : "";
-        if (args.type === "pulumi-nodejs:dynamic:Resource") {
-          if ("length" in args.inputs) state.value = MOCK_PASSWORD;
-          if ("target" in args.inputs) state.incarnation = "incarnation-1";
-        }
+        if (args.type === "pulumi-nodejs:dynamic/localkube:KindCluster") state.kubeconfig = MOCK_KUBECONFIG;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:GeneratedPassword") state.value = MOCK_PASSWORD;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:RegistryContainer") state.published = `${args.inputs.listen}:${args.inputs.port}`;
         if (args.type === "docker-build:index:Image") state.digest = "sha256:0123456789abcdef";
         return { id: `${args.name}-id`, state };
       },
@@ -41,6 +39,10 @@ export function installMocks(): Registered[] {
     "test",
     false,
   );
+  // The mock monitor cannot run transforms (it has no callback server) and the SDK refuses them
+  // under mocks; let registration through. Transforms are tested as functions (environment.test).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("@pulumi/pulumi/runtime/state").getStore().supportsTransforms = true;
   return registered;
 }
 

@@ -1,0 +1,118 @@
+import * as path from "path";
+import { installMocks, MOCK_KUBECONFIG, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
+import type { ConfigSource } from "../config/source";
+
+const registered: Registered[] = installMocks();
+let stacks: typeof import("../environments/stacks");
+
+beforeAll(async () => {
+  stacks = await import("../environments/stacks");
+});
+beforeEach(() => registered.splice(0));
+
+const REPO = path.resolve(__dirname, "..");
+
+/** In-memory stack config, as `pulumi config set localkube:<key>` would hold it. */
+function source(values: Record<string, string>): ConfigSource {
+  return {
+    stackFile: "Pulumi.local.yaml",
+    get: (key) => (key in values ? { value: values[key], file: "Pulumi.local.yaml" } : undefined),
+    getSecret: () => undefined,
+  };
+}
+
+const freePorts = async () => ({ docker: { ok: true, detail: "" }, kind: { ok: true, detail: "" }, ports: new Map() }) as any;
+
+async function runLocal(values: Record<string, string>) {
+  const outputs = await stacks.localStack("local", source({ catalogDir: path.join(REPO, "services"), ...values }), { preflight: freePorts });
+  await settle();
+  return outputs;
+}
+
+const names = (type: string) => ofType(registered, type).map((r) => r.name).sort();
+
+describe("local stack resource graph", () => {
+  test("services=bank, local=bank: cluster, registry + wiring, Traefik, namespace, postgres, price, bank (built)", async () => {
+    const out = await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
+    expect(names("pulumi-nodejs:dynamic/localkube:KindCluster")).toEqual(["kind-cluster"]);
+    expect(names("pulumi-nodejs:dynamic/localkube:RegistryContainer")).toEqual(["registry-container"]);
+    expect(names("pulumi-nodejs:dynamic/localkube:RegistryWiring")).toEqual(["registry-wiring"]);
+    expect(names("kubernetes:apps/v1:Deployment")).toEqual(["ingress-deployment", "platform-bank-deployment", "platform-price-deployment"]);
+    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual(["platform-appliances-postgres-statefulset"]);
+    expect(names("docker-build:index:Image")).toEqual(["platform-bank-image-image"]);
+    expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual(["platform-bank-ingress", "platform-price-ingress"]);
+    expect(names("kubernetes:core/v1:Namespace")).toEqual(["ingress-namespace", "namespace"]);
+    expect(out.services).toEqual(["price", "bank"]);
+    expect(out.appliances).toEqual(["postgres"]);
+    expect(out.builtFromSource).toEqual(["bank"]);
+    expect(await promiseOf(out.urls)).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
+    expect(out.registry).toBe("localhost:5001");
+    expect(out.kubeContext).toBe("kind-localkube");
+  });
+
+  test("the kind cluster gets its rendered config, and the registry the exact container settings", async () => {
+    await runLocal({ services: "price" });
+    const [cluster] = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster");
+    expect(cluster.inputs.name).toBe("localkube");
+    expect(cluster.inputs.configYaml).toContain("image: kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a");
+    expect(cluster.inputs.configHash).toMatch(/^[0-9a-f]{16}$/);
+    const [registry] = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer");
+    expect({ ...registry.inputs, __provider: undefined }).toEqual({
+      __provider: undefined,
+      name: "localkube-registry",
+      image: "registry:2",
+      port: 5001,
+      listen: "127.0.0.1",
+      volume: "localkube-registry-data",
+    });
+    const [wiring] = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryWiring");
+    expect(wiring.inputs).toMatchObject({ cluster: "localkube", container: "localkube-registry", port: 5001, clusterId: "kind-cluster-id", containerId: "registry-container-id" });
+    const [hosting] = ofType(registered, "kubernetes:core/v1:ConfigMap").filter((r) => r.name === "registry-hosting");
+    expect(hosting.inputs.metadata).toEqual({ name: "local-registry-hosting", namespace: "kube-public" });
+    expect(hosting.inputs.data).toEqual({ "localRegistryHosting.v1": 'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n' });
+  });
+
+  test("ingress-nginx (default) is a pinned Helm release with the kind settings", async () => {
+    await runLocal({ services: "price" });
+    const [release] = ofType(registered, "kubernetes:helm.sh/v4:Chart");
+    expect(release.inputs.chart).toBe("ingress-nginx");
+    expect(release.inputs.version).toBe("4.13.3");
+    const controller = release.inputs.values.controller;
+    expect(controller.hostPort).toEqual({ enabled: true });
+    expect(controller.nodeSelector).toEqual({ "ingress-ready": "true", "kubernetes.io/os": "linux" });
+    expect(controller.extraArgs).toEqual({ "publish-status-address": "localhost" });
+  });
+
+  test("in-cluster objects wait for the wiring and are deleted with the cluster; no appliance the selection does not need", async () => {
+    await runLocal({ services: "price" });
+    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([]);
+    expect(names("docker-build:index:Image")).toEqual([]);
+    const [price] = ofType(registered, "kubernetes:apps/v1:Deployment").filter((r) => r.name === "platform-price-deployment");
+    expect(price.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
+  });
+
+  test("no password or kubeconfig key appears in plaintext in any resource input or stack output", async () => {
+    const out = await runLocal({ services: "bank,ledger", local: "bank" });
+    // Under mocks inputs arrive unwrapped; the password may only be in the connection Secret
+    // (whose stringData is a Pulumi secret: the GeneratedPassword's value is one).
+    const holders = registered.filter((r) => JSON.stringify(r.inputs).includes(MOCK_PASSWORD)).map((r) => `${r.type} ${r.name}`);
+    expect(holders).toEqual(["kubernetes:core/v1:Secret platform-appliances-postgres-secret"]);
+    expect(registered.filter((r) => JSON.stringify(r.inputs).includes("MOCKKEY")).map((r) => r.type)).toEqual(["pulumi:providers:kubernetes"]);
+    const resolved: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(out)) resolved[k] = await promiseOf(v as any);
+    expect(JSON.stringify(resolved)).not.toContain(MOCK_PASSWORD);
+    // The kubeconfig output is the cluster's, marked secret.
+    expect(resolved.kubeconfig).toBe(MOCK_KUBECONFIG);
+    expect(await (out.kubeconfig as any).isSecret).toBe(true);
+  });
+
+  test("pre-flight failure: one error naming each problem, and nothing is registered", async () => {
+    const blocked = async () =>
+      ({ docker: { ok: false, detail: "Cannot connect to the Docker daemon" }, kind: { ok: true, detail: "" }, ports: new Map() }) as any;
+    await expect(stacks.localStack("local", source({ catalogDir: path.join(REPO, "services"), services: "price" }), { preflight: blocked })).rejects.toThrow(
+      "localkube pre-flight failed, nothing was created:\n  - Docker is not reachable (Cannot connect to the Docker daemon). Start Docker (e.g. `sudo systemctl start docker` or Docker Desktop) and run again.",
+    );
+    await settle();
+    expect(registered).toEqual([]);
+  });
+});
