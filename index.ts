@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CatalogError } from "./catalog/problems";
 import { pulumiConfigSource } from "./config/source";
 import { PreflightError } from "./environments/preflight";
-import { localStack } from "./environments/stacks";
+import { isBranchStack } from "./config/branch";
+import { branchStack, localStack } from "./environments/stacks";
 
 /**
  * Entry point. The stack name picks the environment: `branch-<name>` stacks are branch
@@ -12,7 +13,8 @@ import { localStack } from "./environments/stacks";
 async function main() {
   const stack = pulumi.getStack();
   try {
-    return await localStack(stack, pulumiConfigSource(stack));
+    const source = pulumiConfigSource(stack);
+    return await (isBranchStack(stack) ? branchStack(stack, source) : localStack(stack, source));
   } catch (err) {
     if (err instanceof CatalogError || err instanceof PreflightError) throw new pulumi.RunError(err.message);
     throw err;

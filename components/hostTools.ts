@@ -90,6 +90,7 @@ export const dockerCalls = {
       s.image,
     ],
   }),
+  containerId: (name: string): ToolCall => ({ file: "docker", args: ["inspect", "--type", "container", "--format", "{{.Id}}", name] }),
   start: (name: string): ToolCall => ({ file: "docker", args: ["start", name] }),
   /** Prints `IP:PORT` lines the container publishes its port 5000 on. */
   publishedPort: (name: string): ToolCall => ({ file: "docker", args: ["port", name, "5000/tcp"] }),

@@ -84,6 +84,14 @@ interface ClusterInputs {
 interface ClusterOutputs extends ClusterInputs {
   readonly kubeconfig: string;
   readonly adopted: boolean;
+  /** Docker id of the control-plane container: tells this cluster from a later one of the same name. */
+  readonly nodeId: string;
+}
+
+/** Docker id of the cluster's control-plane container, or "" when there is none. */
+async function controlPlaneId(cluster: string): Promise<string> {
+  const r = await runTool(dockerCalls.containerId(`${cluster}-control-plane`));
+  return r.code === 0 ? r.stdout.trim() : "";
 }
 
 /**
@@ -91,10 +99,12 @@ interface ClusterOutputs extends ClusterInputs {
  * - create: adopts a cluster of that name made from the same config (recognised by the config
  *   hash label of its control-plane node), refuses one made from another, else creates it from the
  *   config on stdin;
- * - diff: replaced when the rendered config changed or the cluster is gone (deleted out of band,
- *   so the next `up` recreates it); refreshed when it was recreated behind our back (new kubeconfig);
- * - delete: `kind delete cluster` (a no-op when already gone), then the `kind` Docker network
- *   when nothing else uses it.
+ * - diff: replaced when the rendered config changed (the old one deleted first: same name), or
+ *   when the cluster is gone (deleted out of band: the new one is created first, so everything in
+ *   it is recreated before the old records are dropped); refreshed when it was recreated behind
+ *   our back (new kubeconfig);
+ * - delete: `kind delete cluster` — only of the cluster this resource made (a later cluster of the
+ *   same name is left alone) — then the `kind` Docker network when nothing else uses it.
  */
 export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ClusterInputs) {
@@ -116,7 +126,7 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
       await mustRun(kindCalls.create(inputs.name, inputs.configYaml), `creating kind cluster "${inputs.name}"`);
     }
     const kubeconfig = await mustRun(kindCalls.kubeconfig(inputs.name), `reading the kubeconfig of "${inputs.name}"`);
-    const outs: ClusterOutputs = { ...inputs, kubeconfig, adopted };
+    const outs: ClusterOutputs = { ...inputs, kubeconfig, adopted, nodeId: await controlPlaneId(inputs.name) };
     return { id: `${inputs.name}-${randomUUID().slice(0, 8)}`, outs };
   },
   async diff(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
@@ -124,16 +134,20 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
       return { changes: true, replaces: olds.name !== news.name ? ["name"] : ["configHash"], deleteBeforeReplace: true };
     }
     const clusters = (await mustRun(kindCalls.listClusters(), "listing kind clusters")).split("\n");
-    if (!clusters.includes(news.name)) return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    // Gone, or recreated behind our back: everything in it has to be created again.
+    const recreated = olds.nodeId !== undefined && (await controlPlaneId(news.name)) !== olds.nodeId;
+    if (!clusters.includes(news.name) || recreated) return { changes: true, replaces: ["name"], deleteBeforeReplace: false };
     const current = await runTool(kindCalls.kubeconfig(news.name));
     return { changes: current.code === 0 && current.stdout !== olds.kubeconfig, replaces: [], deleteBeforeReplace: true };
   },
   async update(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
     const kubeconfig = await mustRun(kindCalls.kubeconfig(news.name), `reading the kubeconfig of "${news.name}"`);
-    const outs: ClusterOutputs = { ...news, kubeconfig, adopted: olds.adopted };
+    const outs: ClusterOutputs = { ...news, kubeconfig, adopted: olds.adopted, nodeId: await controlPlaneId(news.name) };
     return { outs };
   },
   async delete(_id: string, props: ClusterOutputs) {
+    const current = await controlPlaneId(props.name);
+    if (current !== "" && props.nodeId && current !== props.nodeId) return; // a newer cluster of that name
     await mustRun(kindCalls.delete(props.name), `deleting kind cluster "${props.name}"`);
     const users = await runTool(dockerCalls.networkUsers(KIND_NETWORK));
     if (users.code === 0 && users.stdout.trim() === "0") await runTool(dockerCalls.removeNetwork(KIND_NETWORK));
@@ -149,7 +163,7 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
     super(
       kindClusterProvider,
       name,
-      { ...inputs, kubeconfig: undefined, adopted: undefined },
+      { ...inputs, kubeconfig: undefined, adopted: undefined, nodeId: undefined },
       // The kubeconfig holds the cluster's admin key: encrypted in state, never printed.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
       "localkube",

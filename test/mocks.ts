@@ -10,6 +10,8 @@ export interface Registered {
 
 /** Value the mocked GeneratedPassword returns; tests check it never leaks. */
 export const MOCK_PASSWORD = "Mock-Pa55word-9f3b1c7e";
+/** Creation time the mocked CreationTime records: 2026-11-24T12:00:00Z. */
+export const MOCK_CREATED_MS = Date.UTC(2026, 10, 24, 12, 0, 0);
 /** Value the mocked kind cluster command prints (its kubeconfig). */
 export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {client-key-data: MOCKKEY}}]\n";
 
@@ -27,6 +29,7 @@ export function installMocks(): Registered[] {
         const state: Record<string, any> = { ...args.inputs };
         if (args.type === "pulumi-nodejs:dynamic/localkube:KindCluster") state.kubeconfig = MOCK_KUBECONFIG;
         if (args.type === "pulumi-nodejs:dynamic/localkube:GeneratedPassword") state.value = MOCK_PASSWORD;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:CreationTime") state.epochMs = MOCK_CREATED_MS;
         if (args.type === "pulumi-nodejs:dynamic/localkube:RegistryContainer") state.published = `${args.inputs.listen}:${args.inputs.port}`;
         if (args.type === "docker-build:index:Image") state.digest = "sha256:0123456789abcdef";
         return { id: `${args.name}-id`, state };
