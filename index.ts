@@ -21,4 +21,8 @@ async function main() {
   }
 }
 
-export = main();
+const outputs = main();
+// Pulumi awaits the exported promise a little later; mark the rejection as handled now so that an
+// input error prints its message alone, without Node's PromiseRejectionHandledWarning.
+outputs.catch(() => undefined);
+export = outputs;

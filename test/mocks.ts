@@ -15,6 +15,8 @@ export const MOCK_CREATED_MS = Date.UTC(2026, 10, 24, 12, 0, 0);
 /** Value the mocked kind cluster command prints (its kubeconfig). */
 export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {client-key-data: MOCKKEY}}]\n";
 
+let lastRegistered: Registered[] = [];
+
 /**
  * Installs Pulumi mocks that record every resource. Outputs echo the inputs, plus what the
  * program reads: a kubeconfig for the kind cluster, a password for GeneratedPassword, a
@@ -22,6 +24,7 @@ export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, 
  */
 export function installMocks(): Registered[] {
   const registered: Registered[] = [];
+  lastRegistered = registered;
   pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -54,10 +57,16 @@ export function promiseOf<T>(value: pulumi.Input<T> | undefined): Promise<T | un
   return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
 }
 
-/** Waits until every registered resource has been seen by the mocks. */
-export async function settle(): Promise<void> {
+/** Waits until the program has stopped registering resources (no new one for 150 ms, at most 10 s). */
+export async function settle(registered?: readonly unknown[]): Promise<void> {
   await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setTimeout(r, 50));
+  const list = registered ?? lastRegistered;
+  const end = Date.now() + 10_000;
+  let seen = -1;
+  while (list.length !== seen && Date.now() < end) {
+    seen = list.length;
+    await new Promise((r) => setTimeout(r, 150));
+  }
 }
 
 /** Registered resources of one type. */
