@@ -121,3 +121,9 @@ export function registryHostsToml(containerName: string): string {
 
 /** The docker network kind puts its nodes on. */
 export const KIND_NETWORK = "kind";
+
+/** Removes the `kind` Docker network when no container uses it any more (kind leaves it behind). */
+export async function removeKindNetworkIfUnused(): Promise<void> {
+  const users = await runTool(dockerCalls.networkUsers(KIND_NETWORK));
+  if (users.code === 0 && users.stdout.trim() === "0") await runTool(dockerCalls.removeNetwork(KIND_NETWORK));
+}

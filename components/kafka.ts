@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { Connection } from "./connection";
 import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
 
 export interface KafkaArgs {
   /** Namespace to deploy into. */
@@ -56,7 +56,7 @@ export class Kafka extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata,
+        metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
         spec: { selector: selectorLabels(KAFKA_NAME), ports: [{ name: "kafka", port: PORT, targetPort: "kafka" }] },
       },
       { parent: this, deleteBeforeReplace: true },

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { stringify } from "yaml";
-import { dockerCalls, KIND_NETWORK, kindCalls, mustRun, nodeLabelCall, runTool } from "./hostTools";
+import { dockerCalls, kindCalls, mustRun, nodeLabelCall, removeKindNetworkIfUnused, runTool } from "./hostTools";
 
 /** Node label carrying the hash of the rendered config, to recognise a cluster made from it. */
 export const CONFIG_HASH_LABEL = "localkube.dev/config-hash";
@@ -149,8 +149,7 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
     const current = await controlPlaneId(props.name);
     if (current !== "" && props.nodeId && current !== props.nodeId) return; // a newer cluster of that name
     await mustRun(kindCalls.delete(props.name), `deleting kind cluster "${props.name}"`);
-    const users = await runTool(dockerCalls.networkUsers(KIND_NETWORK));
-    if (users.code === 0 && users.stdout.trim() === "0") await runTool(dockerCalls.removeNetwork(KIND_NETWORK));
+    await removeKindNetworkIfUnused();
   },
 };
 

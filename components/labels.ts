@@ -27,3 +27,10 @@ export function workloadLabels(
 export function selectorLabels(name: string): Record<string, string> {
   return { [LABELS.name]: name, [LABELS.instance]: name };
 }
+
+/**
+ * Annotations of every Service: no await of its own. Readiness is awaited once, on the workload
+ * behind it (created first); the provider's Service await would add a ~10 s endpoint poll per
+ * Service on every dependency chain.
+ */
+export const SERVICE_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true" };

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IMAGES } from "./images";
-import { dockerCalls, KIND_NETWORK, kindCalls, mustRun, RegistryContainerSpec, registryHostsToml, runTool } from "./hostTools";
+import { dockerCalls, KIND_NETWORK, kindCalls, mustRun, RegistryContainerSpec, registryHostsToml, removeKindNetworkIfUnused, runTool } from "./hostTools";
 import { KindClusterResource } from "./kindCluster";
 
 /** Docker container names: what `docker run --name` accepts, minus leading punctuation. */
@@ -52,6 +52,8 @@ export const registryContainerProvider: pulumi.dynamic.ResourceProvider = {
   async delete(_id: string, props: ContainerState) {
     await runTool(dockerCalls.removeContainer(props.name));
     await runTool(dockerCalls.removeVolume(props.volume));
+    // Deleted in parallel with the cluster: whichever finishes last removes the kind network.
+    await removeKindNetworkIfUnused();
   },
 };
 
@@ -178,7 +180,8 @@ export class LocalRegistry extends pulumi.ComponentResource {
     const wiring = new RegistryWiring(
       `${this.baseName}-wiring`,
       { cluster: args.clusterName, container: this.containerName, port: this.port, clusterId: args.cluster.id, containerId: this.container.id },
-      { parent: this },
+      // Nothing to undo when the cluster goes too: destroy does not wait for a disconnect.
+      { parent: this, deletedWith: args.cluster },
     );
     const configMap = new k8s.core.v1.ConfigMap(
       `${this.baseName}-hosting`,

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { envPrefix } from "../catalog/appliances";
 import { ProbeSpec, ServiceSpec } from "../catalog/types";
 import { Connection, ConnectionValue, toEnvVar } from "./connection";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
 
 /** How a service is exposed through the ingress controller. */
 export interface MicroserviceIngress {
@@ -154,7 +154,7 @@ export class Microservice extends pulumi.ComponentResource {
       this.service = new k8s.core.v1.Service(
         `${name}-service`,
         {
-          metadata,
+          metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
           spec: {
             selector: selectorLabels(spec.name),
             ports: spec.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol })),

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "./connection";
 import { GeneratedPassword } from "./generatedPassword";
 import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
 
 export interface PostgresArgs {
   /** Namespace to deploy into. */
@@ -66,7 +66,7 @@ export class Postgres extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata,
+        metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
         spec: { selector: selectorLabels(POSTGRES_NAME), ports: [{ name: "postgres", port: PORT, targetPort: "postgres" }] },
       },
       { parent: this, deleteBeforeReplace: true },

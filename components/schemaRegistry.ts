@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "./connection";
 import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
 
 export interface SchemaRegistryArgs {
   /** Namespace to deploy into. */
@@ -87,7 +87,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata,
+        metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
         spec: { selector: selectorLabels(SCHEMA_REGISTRY_NAME), ports: [{ name: "http", port: PORT, targetPort: "http" }] },
       },
       { parent: this, deleteBeforeReplace: true, dependsOn: [this.deployment] },

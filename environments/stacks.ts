@@ -2,7 +2,7 @@ import { loadCatalog } from "../catalog/load";
 import { planDeployment } from "../catalog/plan";
 import { Platform } from "../components/platform";
 import { ConfigReader } from "../config/reader";
-import { readLocalSettings } from "../config/settings";
+import { CommonSettings, readLocalSettings } from "../config/settings";
 import { readBranchSettings } from "../config/branchSettings";
 import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
 import { CatalogError } from "../catalog/problems";
@@ -25,6 +25,20 @@ export function readGit(args: readonly string[]): string | undefined {
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
+/** Loads the catalog and plans the selection; errors name the file each key was set in. */
+function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
+  const catalog = loadCatalog(settings.catalogDir);
+  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
+  const plan = planDeployment(catalog, {
+    selection: settings.services,
+    selectionSource: where("services"),
+    local: settings.local,
+    localSource: where("local"),
+    buildAll: settings.buildAll,
+  });
+  return { catalog, plan };
+}
+
 /** Defaults of every branch stack, merged under the stack's own config. */
 export const BRANCH_DEFAULTS_FILE = "Pulumi.branch.yaml";
 
@@ -36,15 +50,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Sta
   const read = readBranchSettings(config, stack);
   config.done();
   const settings = { ...read, gitSha: read.gitSha ?? git(["rev-parse", "--short=7", "HEAD"]), owner: read.owner ?? git(["config", "user.email"]) };
-  const catalog = loadCatalog(settings.catalogDir);
-  const where = (key: string) => ({ file: layered.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
-  const plan = planDeployment(catalog, {
-    selection: settings.services,
-    selectionSource: where("services"),
-    local: settings.local,
-    localSource: where("local"),
-    buildAll: settings.buildAll,
-  });
+  const { catalog, plan } = loadAndPlan(settings, layered);
   if (plan.local.size > 0 && !settings.registry.address) {
     throw new CatalogError(
       [{ file: source.stackFile, path: "localkube:registry.address", message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\`` }],
@@ -70,15 +76,7 @@ export async function localStack(stack: string, source: ConfigSource, deps: Stac
   const config = new ConfigReader(source);
   const settings = readLocalSettings(config);
   config.done();
-  const catalog = loadCatalog(settings.catalogDir);
-  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
-  const plan = planDeployment(catalog, {
-    selection: settings.services,
-    selectionSource: where("services"),
-    local: settings.local,
-    localSource: where("local"),
-    buildAll: settings.buildAll,
-  });
+  const { catalog, plan } = loadAndPlan(settings, source);
   const local = await createLocalEnvironment(stack, settings, deps.preflight ?? gatherPreflightFacts);
   const platform = new Platform("platform", {
     environment: local.environment,

@@ -42,6 +42,12 @@ describe("local stack resource graph", () => {
     expect(names("docker-build:index:Image")).toEqual(["platform-bank-image-image"]);
     expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual(["platform-bank-ingress", "platform-price-ingress"]);
     expect(names("kubernetes:core/v1:Namespace")).toEqual(["ingress-namespace", "namespace"]);
+    // Readiness is awaited on the workloads; Services carry no await of their own.
+    expect(ofType(registered, "kubernetes:core/v1:Service").map((r) => r.inputs.metadata.annotations)).toEqual([
+      { "pulumi.com/skipAwait": "true" },
+      { "pulumi.com/skipAwait": "true" },
+      { "pulumi.com/skipAwait": "true" },
+    ]);
     expect(out.services).toEqual(["price", "bank"]);
     expect(out.appliances).toEqual(["postgres"]);
     expect(out.builtFromSource).toEqual(["bank"]);

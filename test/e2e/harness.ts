@@ -173,6 +173,8 @@ export function pulumi(dir: string, args: readonly string[], opts: Parameters<ty
  */
 export async function initStack(dir: string, stack: string, config: Record<string, string>): Promise<void> {
   fs.mkdirSync(path.join(ARTIFACTS, "state"), { recursive: true });
+  // A suite killed mid-update leaves its lock in the suite's own state dir.
+  fs.rmSync(path.join(ARTIFACTS, "state/.pulumi/locks/organization/localkube", stack), { recursive: true, force: true });
   await pulumi(dir, ["stack", "rm", "--force", "--yes", "--stack", stack]);
   await must("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: dir });
   for (const [key, value] of Object.entries(config)) {
