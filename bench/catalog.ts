@@ -120,8 +120,16 @@ async function main() {
       whole.push(e.ms);
       resources = e.resources;
     }
-    rows.push({ services: n, resources, loadValidateCloseMs: Math.round(median(load)), wholeProgramMs: Math.round(median(whole)), minWholeProgramMs: Math.round(Math.min(...whole)) });
-    console.log(`${String(n).padStart(4)} services  ${String(resources).padStart(5)} resources  load+validate+closure ${String(Math.round(median(load))).padStart(5)} ms  whole program ${String(Math.round(median(whole))).padStart(6)} ms`);
+    rows.push({
+      services: n,
+      resources,
+      loadValidateCloseMs: Math.round(median(load)),
+      wholeProgramMs: Math.round(median(whole)),
+      minWholeProgramMs: Math.round(Math.min(...whole)),
+    });
+    console.log(
+      `${String(n).padStart(4)} services  ${String(resources).padStart(5)} resources  load+validate+closure ${String(Math.round(median(load))).padStart(5)} ms  whole program ${String(Math.round(median(whole))).padStart(6)} ms`,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const growth = rows.slice(1).map((r, i) => ({

@@ -12,7 +12,10 @@ export function loadCatalog(dir: string): Catalog {
   const absDir = path.resolve(dir);
   let names: string[];
   try {
-    names = fs.readdirSync(absDir).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names = fs
+      .readdirSync(absDir)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort();
   } catch (err) {
     throw new CatalogError(
       [{ file: dir, path: "", message: `cannot read the catalog directory (${(err as NodeJS.ErrnoException).code}); create it or set localkube:catalogDir` }],

@@ -15,19 +15,7 @@ import {
 } from "./types";
 import { DNS_LABEL, DNS_LABEL_HELP, PathSegment, YamlFile } from "./yamlFile";
 
-const SERVICE_FIELDS = [
-  "name",
-  "description",
-  "image",
-  "build",
-  "ports",
-  "env",
-  "replicas",
-  "resources",
-  "probes",
-  "ingress",
-  "dependsOn",
-] as const;
+const SERVICE_FIELDS = ["name", "description", "image", "build", "ports", "env", "replicas", "resources", "probes", "ingress", "dependsOn"] as const;
 
 /** IANA service name, as Kubernetes requires for named ports. */
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -43,8 +31,19 @@ export function quantityValue(q: string): number {
   const m = /^([0-9.]+)(m|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(q);
   if (!m) return NaN;
   const factors: Record<string, number> = {
-    m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
   };
   return Number(m[1]) * (m[2] ? factors[m[2]] : 1);
 }
@@ -66,10 +65,7 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
   if (!doc) return { spec: undefined, problems: y.problems, lineOf };
 
   const expectedName = path.basename(file).replace(/\.ya?ml$/, "");
-  const name =
-    doc.name === undefined
-      ? expectedName
-      : y.string(["name"], doc.name, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 });
+  const name = doc.name === undefined ? expectedName : y.string(["name"], doc.name, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 });
   if (name !== undefined && name !== expectedName) {
     y.report(["name"], `${show(name)} differs from the file name; rename the file to ${name}.yaml or set name: ${expectedName}`);
   }
@@ -96,9 +92,7 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
     dependsOn:
       doc.dependsOn === undefined
         ? []
-        : (y.list(["dependsOn"], doc.dependsOn, (p, v) =>
-            y.string(p, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 }),
-          ) ?? []),
+        : (y.list(["dependsOn"], doc.dependsOn, (p, v) => y.string(p, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 })) ?? []),
   };
   spec.dependsOn.forEach((dep, i) => {
     if (dep === spec.name) y.report(["dependsOn", i], `a service cannot depend on itself; remove ${show(dep)}`);
@@ -163,10 +157,8 @@ function parsePort(y: YamlFile, p: readonly PathSegment[], value: unknown): Port
     maxLength: 15,
   });
   const containerPort = y.integer([...p, "containerPort"], obj.containerPort, 1, 65535);
-  const servicePort =
-    obj.servicePort === undefined ? containerPort : y.integer([...p, "servicePort"], obj.servicePort, 1, 65535);
-  const protocol: PortProtocol | undefined =
-    obj.protocol === undefined ? "TCP" : y.oneOf([...p, "protocol"], obj.protocol, ["TCP", "UDP", "SCTP"] as const);
+  const servicePort = obj.servicePort === undefined ? containerPort : y.integer([...p, "servicePort"], obj.servicePort, 1, 65535);
+  const protocol: PortProtocol | undefined = obj.protocol === undefined ? "TCP" : y.oneOf([...p, "protocol"], obj.protocol, ["TCP", "UDP", "SCTP"] as const);
   if (name === undefined || containerPort === undefined || servicePort === undefined || protocol === undefined) {
     return undefined;
   }
@@ -179,11 +171,17 @@ function checkDuplicatePorts(y: YamlFile, ports: readonly PortSpec[]) {
     if (first !== i) y.report(["ports", i, "name"], `port name ${show(port.name)} is already used by ports[${first}]; give each port its own name`);
     const firstContainer = ports.findIndex((q) => q.containerPort === port.containerPort && q.protocol === port.protocol);
     if (firstContainer !== i) {
-      y.report(["ports", i, "containerPort"], `${port.protocol} port ${port.containerPort} is already declared by ports[${firstContainer}]; remove the duplicate`);
+      y.report(
+        ["ports", i, "containerPort"],
+        `${port.protocol} port ${port.containerPort} is already declared by ports[${firstContainer}]; remove the duplicate`,
+      );
     }
     const firstService = ports.findIndex((q) => q.servicePort === port.servicePort && q.protocol === port.protocol);
     if (firstService !== i && firstContainer === i) {
-      y.report(["ports", i, "servicePort"], `${port.protocol} service port ${port.servicePort} is already used by ports[${firstService}]; choose another servicePort`);
+      y.report(
+        ["ports", i, "servicePort"],
+        `${port.protocol} service port ${port.servicePort} is already used by ports[${firstService}]; choose another servicePort`,
+      );
     }
   });
 }
@@ -277,7 +275,10 @@ function parseProbe(y: YamlFile, p: PathSegment[], value: unknown, portNames: Re
 function parseProbePort(y: YamlFile, p: PathSegment[], value: unknown, portNames: ReadonlySet<string>) {
   if (typeof value === "number") return y.integer(p, value, 1, 65535);
   if (typeof value === "string" && portNames.has(value)) return value;
-  return y.report(p, `${show(value)} is neither a port number nor a port name of this service (${[...portNames].join(", ") || "none declared"}); use one of those or a number`);
+  return y.report(
+    p,
+    `${show(value)} is neither a port number nor a port name of this service (${[...portNames].join(", ") || "none declared"}); use one of those or a number`,
+  );
 }
 
 function parseHandler(
@@ -309,7 +310,8 @@ function parseIngress(y: YamlFile, value: unknown, ports: readonly PortSpec[]): 
   const obj = y.object(["ingress"], value, ["host", "path", "port"]);
   if (!obj) return undefined;
   const host = y.string(["ingress", "host"], obj.host, { pattern: DNS_LABEL, help: `a host prefix: ${DNS_LABEL_HELP}`, maxLength: 63 });
-  const ingressPath = obj.path === undefined ? "/" : y.string(["ingress", "path"], obj.path, { pattern: /^\/[^\s]*$/, help: "a path starting with '/' and without spaces" });
+  const ingressPath =
+    obj.path === undefined ? "/" : y.string(["ingress", "path"], obj.path, { pattern: /^\/[^\s]*$/, help: "a path starting with '/' and without spaces" });
   let port: string | undefined;
   if (obj.port === undefined) {
     port = ports[0]?.name;
@@ -317,7 +319,10 @@ function parseIngress(y: YamlFile, value: unknown, ports: readonly PortSpec[]): 
   } else if (typeof obj.port === "string" && ports.some((q) => q.name === obj.port)) {
     port = obj.port;
   } else {
-    y.report(["ingress", "port"], `${show(obj.port)} is not a port name of this service (${ports.map((q) => q.name).join(", ") || "none declared"}); use one of those`);
+    y.report(
+      ["ingress", "port"],
+      `${show(obj.port)} is not a port name of this service (${ports.map((q) => q.name).join(", ") || "none declared"}); use one of those`,
+    );
   }
   return host === undefined || ingressPath === undefined || port === undefined ? undefined : { host, path: ingressPath, port };
 }

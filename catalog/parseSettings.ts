@@ -28,15 +28,11 @@ export function parseSettingsFile(file: string, text: string) {
       requireProbes:
         p?.requireProbes === undefined
           ? []
-          : (y.list(["policy", "requireProbes"], p.requireProbes, (q, v) =>
-              y.oneOf<ProbeKind>(q, v, ["readiness", "liveness", "startup"]),
-            ) ?? []),
+          : (y.list(["policy", "requireProbes"], p.requireProbes, (q, v) => y.oneOf<ProbeKind>(q, v, ["readiness", "liveness", "startup"])) ?? []),
       requireResources:
         p?.requireResources === undefined
           ? []
-          : (y.list(["policy", "requireResources"], p.requireResources, (q, v) =>
-              y.oneOf<ResourceField>(q, v, RESOURCE_FIELDS),
-            ) ?? []),
+          : (y.list(["policy", "requireResources"], p.requireResources, (q, v) => y.oneOf<ResourceField>(q, v, RESOURCE_FIELDS)) ?? []),
     };
   }
   if (doc?.groups !== undefined) {

@@ -38,17 +38,26 @@ export function parseNameList(raw: unknown, source: SelectionSource): string[] |
         if (!Array.isArray(parsed)) throw new Error("not a list");
         items = parsed;
       } catch {
-        throw new CatalogError([{ file: source.file, path: source.key, message: `${show(raw)} is not a list; write names separated by commas, e.g. appliances,bank` }], "invalid configuration");
+        throw new CatalogError(
+          [{ file: source.file, path: source.key, message: `${show(raw)} is not a list; write names separated by commas, e.g. appliances,bank` }],
+          "invalid configuration",
+        );
       }
     } else {
       items = trimmed.split(/[\s,]+/).filter((s) => s !== "");
     }
   } else {
-    throw new CatalogError([{ file: source.file, path: source.key, message: `expected a list of names or a comma separated string, got ${show(raw)}` }], "invalid configuration");
+    throw new CatalogError(
+      [{ file: source.file, path: source.key, message: `expected a list of names or a comma separated string, got ${show(raw)}` }],
+      "invalid configuration",
+    );
   }
   const names = items.map((item, i) => {
     if (typeof item !== "string" || item.trim() === "") {
-      throw new CatalogError([{ file: source.file, path: `${source.key}[${i}]`, message: `expected a service name, got ${show(item)}` }], "invalid configuration");
+      throw new CatalogError(
+        [{ file: source.file, path: `${source.key}[${i}]`, message: `expected a service name, got ${show(item)}` }],
+        "invalid configuration",
+      );
     }
     return item.trim();
   });
@@ -79,7 +88,11 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
   const selection = options.selection ?? [...catalog.services.keys()];
   selection.forEach((name, i) => {
     if (!known.includes(name)) {
-      problems.push({ file: selSource.file, path: `${selSource.key}[${i}]`, message: `unknown service ${show(name)}${didYouMean(name, known)}; known: ${listNames(known)}` });
+      problems.push({
+        file: selSource.file,
+        path: `${selSource.key}[${i}]`,
+        message: `unknown service ${show(name)}${didYouMean(name, known)}; known: ${listNames(known)}`,
+      });
     }
   });
   if (problems.length > 0) throw new CatalogError(problems, "invalid selection");
@@ -105,12 +118,23 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
     const p = `${localSource.key}[${i}]`;
     const svc = catalog.services.get(name);
     if (!svc) {
-      const hint = isAppliance(name) || catalog.groups.has(name) ? `${show(name)} is an appliance or group, not a service; list services` : `unknown service ${show(name)}${didYouMean(name, catalog.services.keys())}`;
+      const hint =
+        isAppliance(name) || catalog.groups.has(name)
+          ? `${show(name)} is an appliance or group, not a service; list services`
+          : `unknown service ${show(name)}${didYouMean(name, catalog.services.keys())}`;
       problems.push({ file: localSource.file, path: p, message: `${hint}; services: ${listNames(catalog.services.keys())}` });
     } else if (!services.has(name)) {
-      problems.push({ file: localSource.file, path: p, message: `${show(name)} is not deployed by this stack (selection: ${selection.join(", ")}); add it to ${selSource.key} or remove it from ${localSource.key}` });
+      problems.push({
+        file: localSource.file,
+        path: p,
+        message: `${show(name)} is not deployed by this stack (selection: ${selection.join(", ")}); add it to ${selSource.key} or remove it from ${localSource.key}`,
+      });
     } else if (!svc.build) {
-      problems.push({ file: localSource.file, path: p, message: `${show(name)} has no build section in ${svc.file}, so it cannot be built from source; add build.context there or remove it from ${localSource.key}` });
+      problems.push({
+        file: localSource.file,
+        path: p,
+        message: `${show(name)} has no build section in ${svc.file}, so it cannot be built from source; add build.context there or remove it from ${localSource.key}`,
+      });
     } else {
       local.add(name);
     }
@@ -119,9 +143,17 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
   for (const name of local) {
     const build = catalog.services.get(name)!.build!;
     if (!exists(build.context)) {
-      problems.push({ file: catalog.services.get(name)!.file, path: "build.context", message: `directory ${show(path.relative(process.cwd(), build.context) || ".")} does not exist; fix the path (it is relative to the catalog directory)` });
+      problems.push({
+        file: catalog.services.get(name)!.file,
+        path: "build.context",
+        message: `directory ${show(path.relative(process.cwd(), build.context) || ".")} does not exist; fix the path (it is relative to the catalog directory)`,
+      });
     } else if (!exists(build.dockerfile)) {
-      problems.push({ file: catalog.services.get(name)!.file, path: "build.dockerfile", message: `file ${show(path.relative(process.cwd(), build.dockerfile))} does not exist; add it or set build.dockerfile` });
+      problems.push({
+        file: catalog.services.get(name)!.file,
+        path: "build.dockerfile",
+        message: `file ${show(path.relative(process.cwd(), build.dockerfile))} does not exist; add it or set build.dockerfile`,
+      });
     }
   }
   if (problems.length > 0) throw new CatalogError(problems, "cannot build from source");
@@ -133,7 +165,10 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
 function topologicalOrder(catalog: Catalog, names: ReadonlySet<string>): ServiceSpec[] {
   const deps = new Map<string, string[]>();
   for (const name of names) {
-    deps.set(name, expandDependencies(catalog.services.get(name)!.dependsOn, catalog.groups).filter((d) => names.has(d)));
+    deps.set(
+      name,
+      expandDependencies(catalog.services.get(name)!.dependsOn, catalog.groups).filter((d) => names.has(d)),
+    );
   }
   const done = new Set<string>();
   const out: ServiceSpec[] = [];

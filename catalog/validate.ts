@@ -54,7 +54,10 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
   for (const [name, members] of settings?.groups ?? []) {
     const where = { file: settingsFile!.file, line: settings!.lineOf(["groups", name]), path: `groups.${name}` };
     if (groups.has(name) || services.has(name) || isAppliance(name)) {
-      problems.push({ ...where, message: `${show(name)} is already the name of a ${services.has(name) ? "service" : "built-in group or appliance"}; rename the group` });
+      problems.push({
+        ...where,
+        message: `${show(name)} is already the name of a ${services.has(name) ? "service" : "built-in group or appliance"}; rename the group`,
+      });
       continue;
     }
     groups.set(name, members);
@@ -106,7 +109,10 @@ function checkReferences(
     if (value.kind !== "ref") continue;
     const p = ["env", key, "from"];
     if (!svc.dependsOn.includes(value.from)) {
-      out.push({ ...at(svc, p), message: `${show(value.from)} is not in dependsOn (${svc.dependsOn.join(", ") || "empty"}); add it to dependsOn or reference one of those` });
+      out.push({
+        ...at(svc, p),
+        message: `${show(value.from)} is not in dependsOn (${svc.dependsOn.join(", ") || "empty"}); add it to dependsOn or reference one of those`,
+      });
       continue;
     }
     if (groups.has(value.from)) {
@@ -115,7 +121,10 @@ function checkReferences(
     }
     const keys = isAppliance(value.from) ? APPLIANCE_CONNECTION_KEYS[value.from] : services.has(value.from) ? SERVICE_CONNECTION_KEYS : undefined;
     if (keys && !keys.includes(value.key)) {
-      out.push({ ...at(svc, ["env", key, "key"]), message: `${show(value.key)} is not offered by ${value.from}${didYouMean(value.key, keys)}; use one of: ${keys.join(", ")}` });
+      out.push({
+        ...at(svc, ["env", key, "key"]),
+        message: `${show(value.key)} is not offered by ${value.from}${didYouMean(value.key, keys)}; use one of: ${keys.join(", ")}`,
+      });
     }
   }
   return out;
@@ -149,7 +158,12 @@ function groupCycles(
       if (!groups.has(m)) continue;
       if (state.get(m) === "active") {
         const cycle = [...trail.slice(trail.indexOf(m)), m];
-        out.push({ file: file ?? "", line: lineOf?.(["groups", g]), path: `groups.${g}`, message: `groups contain each other: ${cycle.join(" → ")}; remove one of these memberships` });
+        out.push({
+          file: file ?? "",
+          line: lineOf?.(["groups", g]),
+          path: `groups.${g}`,
+          message: `groups contain each other: ${cycle.join(" → ")}; remove one of these memberships`,
+        });
       } else if (!state.has(m)) {
         walk(m, [...trail, m]);
       }
@@ -161,11 +175,7 @@ function groupCycles(
 }
 
 /** Every dependency cycle among services, each reported once with its path. */
-function dependencyCycles(
-  services: ReadonlyMap<string, ServiceSpec>,
-  groups: ReadonlyMap<string, readonly string[]>,
-  at: Locator,
-): Problem[] {
+function dependencyCycles(services: ReadonlyMap<string, ServiceSpec>, groups: ReadonlyMap<string, readonly string[]>, at: Locator): Problem[] {
   const out: Problem[] = [];
   const state = new Map<string, "active" | "done">();
   const stack: string[] = [];
@@ -216,13 +226,19 @@ function policyViolations(svc: ServiceSpec, policy: Catalog["policy"], policyFil
   const out: Problem[] = [];
   for (const kind of policy.requireProbes) {
     if (!svc.probes[kind]) {
-      out.push({ ...at(svc, ["probes", kind]), message: `missing, and the catalog policy (${policyFile}) requires a ${kind} probe; add one (httpGet, tcpSocket or exec)` });
+      out.push({
+        ...at(svc, ["probes", kind]),
+        message: `missing, and the catalog policy (${policyFile}) requires a ${kind} probe; add one (httpGet, tcpSocket or exec)`,
+      });
     }
   }
   for (const field of policy.requireResources) {
     const [section, res] = field.split(".") as ["requests" | "limits", "cpu" | "memory"];
     if (svc.resources?.[section]?.[res] === undefined) {
-      out.push({ ...at(svc, ["resources", section, res]), message: `missing, and the catalog policy (${policyFile}) requires it; set e.g. ${res === "cpu" ? "100m" : "128Mi"}` });
+      out.push({
+        ...at(svc, ["resources", section, res]),
+        message: `missing, and the catalog policy (${policyFile}) requires it; set e.g. ${res === "cpu" ? "100m" : "128Mi"}`,
+      });
     }
   }
   return out;

@@ -5,14 +5,11 @@ import { didYouMean, listNames, Problem, show } from "./problems";
 export type PathSegment = string | number;
 
 export function formatPath(path: readonly PathSegment[]): string {
-  return path
-    .map((seg, i) => (typeof seg === "number" ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
-    .join("");
+  return path.map((seg, i) => (typeof seg === "number" ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join("");
 }
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const DNS_LABEL_HELP =
-  "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
+export const DNS_LABEL_HELP = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
 /**
  * One parsed YAML file plus typed readers that record a located {@link Problem} for every
@@ -56,31 +53,20 @@ export class YamlFile {
   }
 
   /** A mapping with only `allowed` keys (unknown keys are reported, with a suggestion). */
-  object(
-    path: readonly PathSegment[],
-    value: unknown,
-    allowed: readonly string[],
-  ): Record<string, unknown> | undefined {
+  object(path: readonly PathSegment[], value: unknown, allowed: readonly string[]): Record<string, unknown> | undefined {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       return this.report(path, `expected a mapping, got ${show(value)}`);
     }
     const obj = value as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
       if (!allowed.includes(key)) {
-        this.report(
-          [...path, key],
-          `unknown field${didYouMean(key, allowed)}; allowed here: ${listNames(allowed, 20)}`,
-        );
+        this.report([...path, key], `unknown field${didYouMean(key, allowed)}; allowed here: ${listNames(allowed, 20)}`);
       }
     }
     return obj;
   }
 
-  string(
-    path: readonly PathSegment[],
-    value: unknown,
-    rule?: { pattern: RegExp; help: string; maxLength?: number },
-  ): string | undefined {
+  string(path: readonly PathSegment[], value: unknown, rule?: { pattern: RegExp; help: string; maxLength?: number }): string | undefined {
     if (typeof value !== "string" || value === "") {
       return this.report(path, `expected a non-empty string, got ${show(value)}`);
     }
@@ -110,11 +96,7 @@ export class YamlFile {
   }
 
   /** A list whose items are read by `item`; items that fail are dropped (and reported). */
-  list<T>(
-    path: readonly PathSegment[],
-    value: unknown,
-    item: (path: readonly PathSegment[], value: unknown) => T | undefined,
-  ): T[] | undefined {
+  list<T>(path: readonly PathSegment[], value: unknown, item: (path: readonly PathSegment[], value: unknown) => T | undefined): T[] | undefined {
     if (!Array.isArray(value)) return this.report(path, `expected a list, got ${show(value)}`);
     const out: T[] = [];
     value.forEach((v, i) => {

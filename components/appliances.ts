@@ -43,11 +43,7 @@ export class Appliances extends pulumi.ComponentResource {
       connections.set("postgres", this.postgres.connection);
     }
     if (wants.has("kafka")) {
-      this.kafka = new Kafka(
-        `${name}-kafka`,
-        { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name },
-        { parent: this },
-      );
+      this.kafka = new Kafka(`${name}-kafka`, { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name }, { parent: this });
       connections.set("kafka", this.kafka.connection);
     }
     if (wants.has("schema-registry") && this.kafka) {

@@ -83,10 +83,17 @@ export const dockerCalls = {
   runRegistry: (s: RegistryContainerSpec): ToolCall => ({
     file: "docker",
     args: [
-      "run", "--detach", "--restart=always", "--name", s.name,
-      "--publish", `${s.listen}:${s.port}:5000`,
-      "--volume", `${s.volume}:/var/lib/registry`,
-      "--label", "localkube.dev/registry=true",
+      "run",
+      "--detach",
+      "--restart=always",
+      "--name",
+      s.name,
+      "--publish",
+      `${s.listen}:${s.port}:5000`,
+      "--volume",
+      `${s.volume}:/var/lib/registry`,
+      "--label",
+      "localkube.dev/registry=true",
       s.image,
     ],
   }),
@@ -97,7 +104,10 @@ export const dockerCalls = {
   removeContainer: (name: string): ToolCall => ({ file: "docker", args: ["rm", "--force", "--volumes", name] }),
   removeVolume: (volume: string): ToolCall => ({ file: "docker", args: ["volume", "rm", volume] }),
   /** Prints the names of the networks the container is attached to, one per line. */
-  networksOf: (name: string): ToolCall => ({ file: "docker", args: ["inspect", "--type", "container", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}", name] }),
+  networksOf: (name: string): ToolCall => ({
+    file: "docker",
+    args: ["inspect", "--type", "container", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}", name],
+  }),
   connect: (network: string, name: string): ToolCall => ({ file: "docker", args: ["network", "connect", network, name] }),
   disconnect: (network: string, name: string): ToolCall => ({ file: "docker", args: ["network", "disconnect", "--force", network, name] }),
   /** Prints the number of containers attached to the network. */

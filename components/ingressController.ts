@@ -33,9 +33,7 @@ export function splitImage(ref: string): { repository: string; tag?: string; dig
   const [nameTag, digest] = ref.split("@");
   const slash = nameTag.lastIndexOf("/");
   const colon = nameTag.lastIndexOf(":");
-  return colon > slash
-    ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest }
-    : { repository: nameTag, digest };
+  return colon > slash ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest } : { repository: nameTag, digest };
 }
 
 /** Helm values for ingress-nginx on kind (the upstream kind provider settings). */
@@ -146,7 +144,11 @@ export class IngressController extends pulumi.ComponentResource {
       opts,
     );
     const classes = [
-      new k8s.networking.v1.IngressClass(`${name}-class-traefik`, { metadata: { name: "traefik", labels }, spec: { controller: "traefik.io/ingress-controller" } }, opts),
+      new k8s.networking.v1.IngressClass(
+        `${name}-class-traefik`,
+        { metadata: { name: "traefik", labels }, spec: { controller: "traefik.io/ingress-controller" } },
+        opts,
+      ),
       new k8s.networking.v1.IngressClass(
         `${name}-class-${className}`,
         {

@@ -69,7 +69,10 @@ export function renderKindConfig(input: KindConfigInput): { yaml: string; hash: 
   if (!Number.isInteger(workers) || workers < 0 || workers > 10) {
     throw new Error(`kind workers must be a whole number from 0 to 10, got ${workers}`);
   }
-  const hash = createHash("sha256").update(stringify(kindConfigObject(input))).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(stringify(kindConfigObject(input)))
+    .digest("hex")
+    .slice(0, 16);
   return { yaml: stringify(kindConfigObject(input, hash)), hash };
 }
 
@@ -193,11 +196,7 @@ export class KindCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:KindCluster", name, {}, opts);
     const config = renderKindConfig(args);
-    this.cluster = new KindClusterResource(
-      `${name}-cluster`,
-      { name: args.name, configYaml: config.yaml, configHash: config.hash },
-      { parent: this },
-    );
+    this.cluster = new KindClusterResource(`${name}-cluster`, { name: args.name, configYaml: config.yaml, configHash: config.hash }, { parent: this });
     this.name = args.name;
     this.configHash = config.hash;
     this.context = `kind-${args.name}`;
@@ -228,11 +227,15 @@ export function nodeImageFor(version: string): { image: string; configPath: bool
   const entry = KIND_NODE_IMAGES[minor];
   const supported = Object.keys(KIND_NODE_IMAGES).join(", ");
   if (!entry) {
-    throw new Error(`Kubernetes ${version} has no pinned kind node image (supported: ${supported}); set localkube:kubernetesVersion to one of those, or localkube:cluster.nodeImage to an image of your own`);
+    throw new Error(
+      `Kubernetes ${version} has no pinned kind node image (supported: ${supported}); set localkube:kubernetesVersion to one of those, or localkube:cluster.nodeImage to an image of your own`,
+    );
   }
   const pinned = /:v(\d+\.\d+\.\d+)@/.exec(entry.image)![1];
   if (version.split(".").length === 3 && version !== pinned) {
-    throw new Error(`Kubernetes ${version} is not pinned; ${minor} is pinned at ${pinned}: set localkube:kubernetesVersion to ${minor} or ${pinned}, or localkube:cluster.nodeImage to an image of your own`);
+    throw new Error(
+      `Kubernetes ${version} is not pinned; ${minor} is pinned at ${pinned}: set localkube:kubernetesVersion to ${minor} or ${pinned}, or localkube:cluster.nodeImage to an image of your own`,
+    );
   }
   return entry;
 }

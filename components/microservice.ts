@@ -46,10 +46,7 @@ export interface MicroserviceArgs {
 }
 
 /** Environment variables for a service, sorted by name: dependencies first, the spec's own win. */
-export function serviceEnv(
-  spec: ServiceSpec,
-  dependencies: readonly Connection[],
-): k8s.types.input.core.v1.EnvVar[] {
+export function serviceEnv(spec: ServiceSpec, dependencies: readonly Connection[]): k8s.types.input.core.v1.EnvVar[] {
   const byName = new Map(dependencies.map((d) => [d.name, d]));
   const vars = new Map<string, ConnectionValue>();
   for (const dep of dependencies) {

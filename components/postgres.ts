@@ -40,9 +40,14 @@ export class Postgres extends pulumi.ComponentResource {
     super("localkube:index:Postgres", name, {}, opts);
     const database = args.database ?? "app";
     const user = args.user ?? "app";
-    for (const [field, value] of [["database", database], ["user", user]] as const) {
+    for (const [field, value] of [
+      ["database", database],
+      ["user", user],
+    ] as const) {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
-        throw new Error(`Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use lowercase letters, digits and '_', starting with a letter or '_'`);
+        throw new Error(
+          `Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use lowercase letters, digits and '_', starting with a letter or '_'`,
+        );
       }
     }
     const storage = args.storage ?? "1Gi";
@@ -138,4 +143,3 @@ export class Postgres extends pulumi.ComponentResource {
     this.registerOutputs({ statefulSet: this.statefulSet, service: this.service, secret: this.secret });
   }
 }
-

@@ -32,7 +32,13 @@ export interface BranchIdentity {
 export function branchIdentity(name: string, source = "the stack name"): BranchIdentity {
   const reject = (why: string) =>
     new CatalogError(
-      [{ file: source, path: "branch", message: `${JSON.stringify(name.slice(0, 80))} ${why}; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch` }],
+      [
+        {
+          file: source,
+          path: "branch",
+          message: `${JSON.stringify(name.slice(0, 80))} ${why}; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
+        },
+      ],
       "invalid branch name",
     );
   if (name.length === 0) throw reject("is empty");

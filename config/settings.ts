@@ -53,10 +53,18 @@ export interface LocalSettings extends CommonSettings {
   };
 }
 
-const IMAGE_REF = { pattern: /^[a-z0-9][a-z0-9._\-/:@]*$/, help: "an image reference such as registry.example.com/team/image:1.2", example: "registry.example.com/mirror/image:1.2" };
+const IMAGE_REF = {
+  pattern: /^[a-z0-9][a-z0-9._\-/:@]*$/,
+  help: "an image reference such as registry.example.com/team/image:1.2",
+  example: "registry.example.com/mirror/image:1.2",
+};
 const QUANTITY = { pattern: /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/, help: "a size such as 512Mi or 2Gi", example: "2Gi" };
 const PG_NAME = { pattern: /^[a-z_][a-z0-9_]{0,62}$/, help: "lowercase letters, digits and '_'", example: "app" };
-export const DOMAIN = { pattern: /^(?=.{1,200}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, help: "a DNS domain such as localhost or dev.example.com", example: "localhost" };
+export const DOMAIN = {
+  pattern: /^(?=.{1,200}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+  help: "a DNS domain such as localhost or dev.example.com",
+  example: "localhost",
+};
 const LABEL = { pattern: DNS_LABEL, help: DNS_LABEL_HELP, example: "localkube" };
 
 /** Reads the keys both stack kinds share. */
@@ -67,7 +75,11 @@ export function readCommonSettings(r: ConfigReader): CommonSettings {
     local: r.names("local") ?? [],
     buildAll: r.bool("buildAll", false),
     images: {
-      registry: r.optionalString("images.registry", { pattern: /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, help: "a registry prefix such as ghcr.io/acme", example: "ghcr.io/acme" }),
+      registry: r.optionalString("images.registry", {
+        pattern: /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/,
+        help: "a registry prefix such as ghcr.io/acme",
+        example: "ghcr.io/acme",
+      }),
       tag: r.string("images.tag", "latest", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, help: "an image tag", example: "latest" }),
       overrides: r.stringMap("images.overrides"),
     },
@@ -96,14 +108,22 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
     namespace: r.string("namespace", "localkube", LABEL),
     cluster: {
       name: r.string("cluster.name", "localkube", { pattern: CLUSTER_NAME, help: "lowercase letters, digits and '-' (at most 40)", example: "localkube" }),
-      kubernetesVersion: r.string("kubernetesVersion", DEFAULT_KUBERNETES_VERSION, { pattern: /^\d+\.\d+(\.\d+)?$/, help: "a version such as 1.34 or 1.34.0", example: DEFAULT_KUBERNETES_VERSION }),
+      kubernetesVersion: r.string("kubernetesVersion", DEFAULT_KUBERNETES_VERSION, {
+        pattern: /^\d+\.\d+(\.\d+)?$/,
+        help: "a version such as 1.34 or 1.34.0",
+        example: DEFAULT_KUBERNETES_VERSION,
+      }),
       nodeImage: r.optionalString("cluster.nodeImage", IMAGE_REF),
       workers: r.int("cluster.workers", 0, 0, 10),
       httpPort: r.int("cluster.httpPort", 80, 1, 65535),
       httpsPort: r.int("cluster.httpsPort", 443, 1, 65535),
     },
     registry: {
-      name: r.string("registry.name", "localkube-registry", { pattern: CONTAINER_NAME, help: "a container name (letters, digits, '_', '.', '-')", example: "localkube-registry" }),
+      name: r.string("registry.name", "localkube-registry", {
+        pattern: CONTAINER_NAME,
+        help: "a container name (letters, digits, '_', '.', '-')",
+        example: "localkube-registry",
+      }),
       port: r.int("registry.port", 5001, 1, 65535),
       image: r.optionalString("registry.image", IMAGE_REF),
     },

@@ -59,7 +59,11 @@ export function readDefaultsFile(file: string, text: string): Record<string, str
       continue;
     }
     if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-      problems.push({ file, path: `config.${fullKey}`, message: `encrypted values cannot be shared defaults (each stack has its own key); set it per stack with \`pulumi config set --secret ${fullKey} …\`` });
+      problems.push({
+        file,
+        path: `config.${fullKey}`,
+        message: `encrypted values cannot be shared defaults (each stack has its own key); set it per stack with \`pulumi config set --secret ${fullKey} …\``,
+      });
       continue;
     }
     out[fullKey.slice(NAMESPACE.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);

@@ -76,10 +76,7 @@ export function isolationSpecs(s: Pick<BranchSettings, "quota" | "limits" | "ing
     networkPolicy: {
       podSelector: {},
       policyTypes: ["Ingress"],
-      ingress: [
-        { from: [{ podSelector: {} }] },
-        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.namespace } } }] },
-      ],
+      ingress: [{ from: [{ podSelector: {} }] }, { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.namespace } } }] }],
     },
   };
 }

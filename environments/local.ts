@@ -57,11 +57,7 @@ export async function createLocalEnvironment(
     },
     inCluster,
   );
-  const namespace = new k8s.core.v1.Namespace(
-    "namespace",
-    { metadata: { name: s.namespace } },
-    { provider: cluster.provider, deletedWith: cluster.cluster },
-  );
+  const namespace = new k8s.core.v1.Namespace("namespace", { metadata: { name: s.namespace } }, { provider: cluster.provider, deletedWith: cluster.cluster });
 
   const environment: Environment = {
     stack,

@@ -30,7 +30,9 @@ export function preflightProblems(facts: PreflightFacts, needs: readonly PortNee
     problems.push(`Docker is not reachable (${facts.docker.detail}). Start Docker (e.g. \`sudo systemctl start docker\` or Docker Desktop) and run again.`);
   }
   if (!facts.kind.ok) {
-    problems.push(`kind is not installed or not on PATH (${facts.kind.detail}). Install it: \`go install sigs.k8s.io/kind@v0.30.0\` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).`);
+    problems.push(
+      `kind is not installed or not on PATH (${facts.kind.detail}). Install it: \`go install sigs.k8s.io/kind@v0.30.0\` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).`,
+    );
   }
   for (const need of needs) {
     const state = facts.ports.get(need.port);

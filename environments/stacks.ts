@@ -53,7 +53,13 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Sta
   const { catalog, plan } = loadAndPlan(settings, layered);
   if (plan.local.size > 0 && !settings.registry.address) {
     throw new CatalogError(
-      [{ file: source.stackFile, path: "localkube:registry.address", message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\`` }],
+      [
+        {
+          file: source.stackFile,
+          path: "localkube:registry.address",
+          message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\``,
+        },
+      ],
       "invalid configuration",
     );
   }

@@ -30,7 +30,12 @@ function source(values: Record<string, string>, secrets: Record<string, string> 
 /** A defaults file like Pulumi.branch.yaml, in a temp dir. */
 function defaults(config: Record<string, string>): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lk-branch-")), "Pulumi.branch.yaml");
-  fs.writeFileSync(file, `config:\n${Object.entries(config).map(([k, v]) => `  localkube:${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
+  fs.writeFileSync(
+    file,
+    `config:\n${Object.entries(config)
+      .map(([k, v]) => `  localkube:${k}: ${JSON.stringify(v)}`)
+      .join("\n")}\n`,
+  );
   return file;
 }
 
@@ -84,7 +89,12 @@ describe("branch sandbox stack", () => {
   });
 
   test("local builds are pushed as <registry>/<service>:<slug>-<sha7>; the login becomes a pull secret, never plaintext", async () => {
-    const out = await run("branch-Feature/X", { services: "price", local: "price", "registry.address": "ghcr.io/acme/sandboxes", "registry.username": "bot" }, {}, { "registry.password": SECRET });
+    const out = await run(
+      "branch-Feature/X",
+      { services: "price", local: "price", "registry.address": "ghcr.io/acme/sandboxes", "registry.username": "bot" },
+      {},
+      { "registry.password": SECRET },
+    );
     const slug = branchIdentity("Feature/X").slug;
     expect(out.imageTag).toBe(`${slug}-3f2a1c9`);
     const [image] = ofType(registered, "docker-build:index:Image");
@@ -100,7 +110,12 @@ describe("branch sandbox stack", () => {
 
   test("config precedence: the stack's own values win over Pulumi.branch.yaml, which wins over built-in defaults", async () => {
     await run("branch-p", { services: "price", "quota.cpu": "2" }, { "quota.cpu": "6", "quota.memory": "4Gi", services: "bank" });
-    expect(ofType(registered, "kubernetes:core/v1:ResourceQuota")[0].inputs.spec.hard).toEqual({ "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "30" });
+    expect(ofType(registered, "kubernetes:core/v1:ResourceQuota")[0].inputs.spec.hard).toEqual({
+      "requests.cpu": "2",
+      "requests.memory": "4Gi",
+      "limits.memory": "4Gi",
+      pods: "30",
+    });
     expect(ofType(registered, "kubernetes:apps/v1:Deployment").map((d) => d.name)).toEqual(["platform-price-deployment"]);
   });
 
@@ -125,7 +140,9 @@ describe("helpers", () => {
     expect(branchImageTag("feat-x")).toBe("feat-x");
   });
   test("dockerConfigJson", () => {
-    expect(JSON.parse(dockerConfigJson("ghcr.io/acme/sandboxes", "bot", "pw"))).toEqual({ auths: { "ghcr.io": { username: "bot", password: "pw", auth: "Ym90OnB3" } } });
+    expect(JSON.parse(dockerConfigJson("ghcr.io/acme/sandboxes", "bot", "pw"))).toEqual({
+      auths: { "ghcr.io": { username: "bot", password: "pw", auth: "Ym90OnB3" } },
+    });
   });
 });
 

@@ -54,7 +54,7 @@ describe("renderKindConfig", () => {
 
   test("refuses names kind cannot carry and impossible worker counts", () => {
     expect(() => renderKindConfig({ name: "My Cluster", nodeImage: "x" })).toThrow(
-      'kind cluster name "My Cluster" is not allowed: use lowercase letters, digits and \'-\' (at most 40)',
+      "kind cluster name \"My Cluster\" is not allowed: use lowercase letters, digits and '-' (at most 40)",
     );
     expect(() => renderKindConfig({ name: "a", nodeImage: "x", workers: 11 })).toThrow("kind workers must be a whole number from 0 to 10, got 11");
   });
@@ -87,18 +87,49 @@ describe("host tool calls keep every value one argument (no shell)", () => {
   test("docker calls", () => {
     expect(dockerCalls.runRegistry({ name: HOSTILE, image: HOSTILE, port: 5001, listen: "127.0.0.1", volume: HOSTILE })).toEqual({
       file: "docker",
-      args: ["run", "--detach", "--restart=always", "--name", HOSTILE, "--publish", "127.0.0.1:5001:5000", "--volume", `${HOSTILE}:/var/lib/registry`, "--label", "localkube.dev/registry=true", HOSTILE],
+      args: [
+        "run",
+        "--detach",
+        "--restart=always",
+        "--name",
+        HOSTILE,
+        "--publish",
+        "127.0.0.1:5001:5000",
+        "--volume",
+        `${HOSTILE}:/var/lib/registry`,
+        "--label",
+        "localkube.dev/registry=true",
+        HOSTILE,
+      ],
     });
     expect(dockerCalls.connect("kind", HOSTILE).args).toEqual(["network", "connect", "kind", HOSTILE]);
     expect(dockerCalls.removeContainer(HOSTILE).args).toEqual(["rm", "--force", "--volumes", HOSTILE]);
     expect(nodeLabelCall("c", "localkube.dev/config-hash").args).toEqual([
-      "exec", "c-control-plane", "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "get", "node", "c-control-plane", "-o", "jsonpath={.metadata.labels.localkube\\.dev/config-hash}",
+      "exec",
+      "c-control-plane",
+      "kubectl",
+      "--kubeconfig",
+      "/etc/kubernetes/admin.conf",
+      "get",
+      "node",
+      "c-control-plane",
+      "-o",
+      "jsonpath={.metadata.labels.localkube\\.dev/config-hash}",
     ]);
   });
 
   test("hosts.toml: the host is a positional parameter of the node's sh, the content goes on stdin", () => {
     const call = dockerCalls.writeHostsToml("n1", HOSTILE, registryHostsToml("reg"));
-    expect(call.args).toEqual(["exec", "-i", "n1", "sh", "-c", 'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"', "sh", HOSTILE]);
+    expect(call.args).toEqual([
+      "exec",
+      "-i",
+      "n1",
+      "sh",
+      "-c",
+      'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"',
+      "sh",
+      HOSTILE,
+    ]);
     expect(call.input).toBe('[host."http://reg:5000"]\n');
   });
 

@@ -29,7 +29,10 @@ async function runLocal(values: Record<string, string>) {
   return outputs;
 }
 
-const names = (type: string) => ofType(registered, type).map((r) => r.name).sort();
+const names = (type: string) =>
+  ofType(registered, type)
+    .map((r) => r.name)
+    .sort();
 
 describe("local stack resource graph", () => {
   test("services=bank, local=bank: cluster, registry + wiring, Traefik, namespace, postgres, price, bank (built)", async () => {
@@ -72,7 +75,13 @@ describe("local stack resource graph", () => {
       volume: "localkube-registry-data",
     });
     const [wiring] = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryWiring");
-    expect(wiring.inputs).toMatchObject({ cluster: "localkube", container: "localkube-registry", port: 5001, clusterId: "kind-cluster-id", containerId: "registry-container-id" });
+    expect(wiring.inputs).toMatchObject({
+      cluster: "localkube",
+      container: "localkube-registry",
+      port: 5001,
+      clusterId: "kind-cluster-id",
+      containerId: "registry-container-id",
+    });
     const [hosting] = ofType(registered, "kubernetes:core/v1:ConfigMap").filter((r) => r.name === "registry-hosting");
     expect(hosting.inputs.metadata).toEqual({ name: "local-registry-hosting", namespace: "kube-public" });
     expect(hosting.inputs.data).toEqual({ "localRegistryHosting.v1": 'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n' });

@@ -48,59 +48,79 @@ beforeAll(async () => {
   dir = h.projectCopy("bad-input");
 }, 90 * 60_000);
 
-test("dependency cycle: the cycle's path, nothing created", async () => {
-  const restore = editService("price", (t) => `${t}dependsOn: [bank]\n`);
-  try {
-    const out = await failingUp("bad-cycle");
-    expect(out).toContain(
-      "services/price.yaml:26: `dependsOn[0]`: dependency cycle: bank → price → bank; a service cannot (indirectly) depend on itself, remove one of these dependencies",
-    );
-    expect(out).not.toContain("PromiseRejectionHandledWarning");
-  } finally {
-    restore();
-  }
-}, 10 * 60_000);
+test(
+  "dependency cycle: the cycle's path, nothing created",
+  async () => {
+    const restore = editService("price", (t) => `${t}dependsOn: [bank]\n`);
+    try {
+      const out = await failingUp("bad-cycle");
+      expect(out).toContain(
+        "services/price.yaml:26: `dependsOn[0]`: dependency cycle: bank → price → bank; a service cannot (indirectly) depend on itself, remove one of these dependencies",
+      );
+      expect(out).not.toContain("PromiseRejectionHandledWarning");
+    } finally {
+      restore();
+    }
+  },
+  10 * 60_000,
+);
 
-test("unknown dependency: the closest name suggested, nothing created", async () => {
-  const restore = editService("bank", (t) => t.replace("dependsOn: [postgres, price]", "dependsOn: [postgress, price]"));
-  try {
-    const out = await failingUp("bad-dependency");
-    expect(out).toContain("services/bank.yaml");
-    expect(out).toContain('"postgress"');
-    expect(out).toContain('(did you mean "postgres"?)');
-  } finally {
-    restore();
-  }
-}, 10 * 60_000);
+test(
+  "unknown dependency: the closest name suggested, nothing created",
+  async () => {
+    const restore = editService("bank", (t) => t.replace("dependsOn: [postgres, price]", "dependsOn: [postgress, price]"));
+    try {
+      const out = await failingUp("bad-dependency");
+      expect(out).toContain("services/bank.yaml");
+      expect(out).toContain('"postgress"');
+      expect(out).toContain('(did you mean "postgres"?)');
+    } finally {
+      restore();
+    }
+  },
+  10 * 60_000,
+);
 
-test("port already taken by another process: names the port and the fix, nothing created", async () => {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(HTTP_PORT, "127.0.0.1", resolve));
-  try {
-    const out = await failingUp("bad-port");
-    expect(out).toContain(`port ${HTTP_PORT} on 127.0.0.1 (ingress HTTP) is already in use by another process`);
-    expect(out).toContain("pulumi config set localkube:cluster.httpPort <port>");
-  } finally {
-    server.close();
-  }
-}, 10 * 60_000);
+test(
+  "port already taken by another process: names the port and the fix, nothing created",
+  async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(HTTP_PORT, "127.0.0.1", resolve));
+    try {
+      const out = await failingUp("bad-port");
+      expect(out).toContain(`port ${HTTP_PORT} on 127.0.0.1 (ingress HTTP) is already in use by another process`);
+      expect(out).toContain("pulumi config set localkube:cluster.httpPort <port>");
+    } finally {
+      server.close();
+    }
+  },
+  10 * 60_000,
+);
 
-test("Docker not running: says so and how to start it, nothing created", async () => {
-  const out = await failingUp("bad-docker", {}, h.toolEnv({ DOCKER_HOST: "unix:///nonexistent/docker.sock" }));
-  expect(out).toContain("Docker is not reachable");
-  expect(out).toContain("Start Docker");
-}, 10 * 60_000);
+test(
+  "Docker not running: says so and how to start it, nothing created",
+  async () => {
+    const out = await failingUp("bad-docker", {}, h.toolEnv({ DOCKER_HOST: "unix:///nonexistent/docker.sock" }));
+    expect(out).toContain("Docker is not reachable");
+    expect(out).toContain("Start Docker");
+  },
+  10 * 60_000,
+);
 
-test("hostile branch name: rejected or slugged, never run by a shell", async () => {
-  const marker = path.join(h.ARTIFACTS, "pwned");
-  fs.rmSync(marker, { force: true });
-  const hostile = `$(touch ${marker}); touch ${marker} "quoted" 'single' \`touch ${marker}\``;
-  const r = await (async () => {
-    await h.initStack(dir, "branch-e2e-hostile", { "localkube:branch": hostile, "localkube:kubeContext": "kind-does-not-exist" });
-    return h.pulumi(dir, ["preview", "--stack", "branch-e2e-hostile"]);
-  })();
-  const out = r.stdout + r.stderr;
-  expect(fs.existsSync(marker)).toBe(false);
-  // The namespace is a DNS-1123 slug with a hash suffix, or the name is refused with the fix.
-  expect(out).toMatch(/branch-touch-[a-z0-9-]*-[0-9a-f]{6}|invalid branch name/);
-}, 10 * 60_000);
+test(
+  "hostile branch name: rejected or slugged, never run by a shell",
+  async () => {
+    const marker = path.join(h.ARTIFACTS, "pwned");
+    fs.rmSync(marker, { force: true });
+    const hostile = `$(touch ${marker}); touch ${marker} "quoted" 'single' \`touch ${marker}\``;
+    const r = await (async () => {
+      await h.initStack(dir, "branch-e2e-hostile", { "localkube:branch": hostile, "localkube:kubeContext": "kind-does-not-exist" });
+      return h.pulumi(dir, ["preview", "--stack", "branch-e2e-hostile"]);
+    })();
+    const out = r.stdout + r.stderr;
+    expect(fs.existsSync(marker)).toBe(false);
+    // The namespace is a DNS-1123 slug with a hash suffix, or the name is refused with the fix.
+    expect(out).toMatch(/branch-touch-[a-z0-9-]*-[0-9a-f]{6}|invalid branch name/);
+  },
+  10 * 60_000,
+);

@@ -12,6 +12,7 @@
  * machines' replacement for upstream registries) and with warm build caches.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { renderKindConfig } from "../../components/kindCluster";
 import * as h from "./harness";
@@ -27,7 +28,8 @@ async function seconds<T>(step: () => Promise<T>): Promise<number> {
   return (Date.now() - t0) / 1000;
 }
 
-const cp = (args: string[], input?: string) => h.must("docker", ["exec", "-i", `${h.E2E.cluster}-control-plane`, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args], { input });
+const cp = (args: string[], input?: string) =>
+  h.must("docker", ["exec", "-i", `${h.E2E.cluster}-control-plane`, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args], { input });
 
 /** The objects the stack created, stripped of server-set fields: what the baseline applies. */
 async function captureManifests(): Promise<string> {
@@ -70,17 +72,38 @@ async function baselineColdUp(manifests: string, bankDir: string): Promise<void>
   await h.must("kind", ["create", "cluster", "--name", h.E2E.cluster, "--config", "-"], { input: cfg.yaml });
   await h.must("docker", ["network", "connect", "kind", h.E2E.registry]);
   for (const host of [`localhost:${h.E2E.registryPort}`, `${h.E2E.registry}:5000`]) {
-    await h.must("docker", ["exec", "-i", `${h.E2E.cluster}-control-plane`, "sh", "-c", 'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"', "sh", host], {
-      input: `[host."http://${h.E2E.registry}:5000"]\n`,
-    });
+    await h.must(
+      "docker",
+      [
+        "exec",
+        "-i",
+        `${h.E2E.cluster}-control-plane`,
+        "sh",
+        "-c",
+        'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"',
+        "sh",
+        host,
+      ],
+      {
+        input: `[host."http://${h.E2E.registry}:5000"]\n`,
+      },
+    );
   }
   const bankTag = `127.0.0.1:${h.E2E.registryPort}/bank:baseline`;
   await h.must("docker", ["build", "--quiet", "--tag", bankTag, bankDir]);
   await h.must("docker", ["push", bankTag]);
-  const withBank = manifests.replace(new RegExp(`localhost:${h.E2E.registryPort}/bank@sha256:[0-9a-f]{64}`, "g"), `localhost:${h.E2E.registryPort}/bank:baseline`);
+  const withBank = manifests.replace(
+    new RegExp(`localhost:${h.E2E.registryPort}/bank@sha256:[0-9a-f]{64}`, "g"),
+    `localhost:${h.E2E.registryPort}/bank:baseline`,
+  );
   await cp(["apply", "-f", "-"], withBank);
   await rolloutAll();
-  const r = await h.eventually(() => h.httpGet("bank.localhost"), (x) => x.status === 200, 120_000, 500);
+  const r = await h.eventually(
+    () => h.httpGet("bank.localhost"),
+    (x) => x.status === 200,
+    120_000,
+    500,
+  );
   if (r.status !== 200) throw new Error(`baseline bank answered ${r.status}`);
 }
 
@@ -99,7 +122,12 @@ async function main() {
     await h.must("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: dir });
   };
   const bankReady = async (text: string) => {
-    const r = await h.eventually(() => h.httpGet("bank.localhost"), (x) => x.status === 200 && x.body.includes(text), 120_000, 500);
+    const r = await h.eventually(
+      () => h.httpGet("bank.localhost"),
+      (x) => x.status === 200 && x.body.includes(text),
+      120_000,
+      500,
+    );
     if (!r.body.includes(text)) throw new Error(`bank did not answer "${text}"`);
   };
   const edit = (greeting: string) => {
@@ -142,7 +170,7 @@ async function main() {
 
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const result = {
-    machine: { cpus: require("os").cpus().length, date: new Date().toISOString() },
+    machine: { cpus: os.cpus().length, date: new Date().toISOString() },
     seconds: { coldUp, baselineUp, noopUp, innerLoop, floor, destroy, kindDelete },
     ratios: { coldUpVsBaseline: ratio(coldUp, baselineUp), innerLoopVsFloor: ratio(innerLoop, floor), destroyVsKindDelete: ratio(destroy, kindDelete) },
     targets: {

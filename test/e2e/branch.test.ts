@@ -16,7 +16,11 @@ beforeAll(async () => {
   await h.seedRegistry();
   dir = h.projectCopy("branch");
   // The "cloud" cluster: the local stack with its ingress controller and nothing else.
-  await h.initStack(dir, LOCAL, { ...h.localE2eConfig(), "localkube:services": "price", "localkube:images.overrides": JSON.stringify({ price: h.mirrored("localkube-e2e/price:1") }) });
+  await h.initStack(dir, LOCAL, {
+    ...h.localE2eConfig(),
+    "localkube:services": "price",
+    "localkube:images.overrides": JSON.stringify({ price: h.mirrored("localkube-e2e/price:1") }),
+  });
   await h.must("pulumi", ["up", "--yes", "--skip-preview", "--stack", LOCAL, "--non-interactive"], { cwd: dir });
   const e2e = h.localE2eConfig();
   await h.initStack(dir, BRANCH, {
@@ -36,44 +40,67 @@ afterAll(async () => {
   await h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", LOCAL]);
 }, 20 * 60_000);
 
-test("branch-e2e: an isolated, labelled namespace whose services answer at <service>.e2e.localhost", async () => {
-  const up = await h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", BRANCH]);
-  if (up.code !== 0) throw new Error((up.stdout + up.stderr).split("\n").slice(-50).join("\n"));
-  const out = await h.outputs(dir, BRANCH);
-  expect(out.namespace).toBe("branch-e2e");
-  expect(out.urls).toEqual({ bank: "http://bank.e2e.localhost", price: "http://price.e2e.localhost" });
-  expect(out.imageTag).toMatch(/^e2e(-[0-9a-f]{7})?$/);
+test(
+  "branch-e2e: an isolated, labelled namespace whose services answer at <service>.e2e.localhost",
+  async () => {
+    const up = await h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", BRANCH]);
+    if (up.code !== 0) throw new Error((up.stdout + up.stderr).split("\n").slice(-50).join("\n"));
+    const out = await h.outputs(dir, BRANCH);
+    expect(out.namespace).toBe("branch-e2e");
+    expect(out.urls).toEqual({ bank: "http://bank.e2e.localhost", price: "http://price.e2e.localhost" });
+    expect(out.imageTag).toMatch(/^e2e(-[0-9a-f]{7})?$/);
 
-  const ns = await kubectlJson(["get", "namespace", "branch-e2e"]);
-  expect(Object.keys(ns.metadata.labels).filter((k) => k.startsWith("localkube.dev/")).sort()).toEqual(
-    expect.arrayContaining(["localkube.dev/branch", "localkube.dev/created-at", "localkube.dev/expires-at"]),
-  );
-  expect(Number(ns.metadata.labels["localkube.dev/expires-at"]) - Number(ns.metadata.labels["localkube.dev/created-at"])).toBe(30);
-  const policy = await kubectlJson(["get", "networkpolicy", "sandbox-isolation", "-n", "branch-e2e"]);
-  expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: {} }] }, { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] }]);
-  expect((await kubectlJson(["get", "resourcequota", "sandbox", "-n", "branch-e2e"])).spec.hard.pods).toBe("30");
+    const ns = await kubectlJson(["get", "namespace", "branch-e2e"]);
+    expect(
+      Object.keys(ns.metadata.labels)
+        .filter((k) => k.startsWith("localkube.dev/"))
+        .sort(),
+    ).toEqual(expect.arrayContaining(["localkube.dev/branch", "localkube.dev/created-at", "localkube.dev/expires-at"]));
+    expect(Number(ns.metadata.labels["localkube.dev/expires-at"]) - Number(ns.metadata.labels["localkube.dev/created-at"])).toBe(30);
+    const policy = await kubectlJson(["get", "networkpolicy", "sandbox-isolation", "-n", "branch-e2e"]);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: {} }] },
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] },
+    ]);
+    expect((await kubectlJson(["get", "resourcequota", "sandbox", "-n", "branch-e2e"])).spec.hard.pods).toBe("30");
 
-  const bank = await h.eventually(() => h.httpGet("bank.e2e.localhost"), (r) => r.status === 200, 120_000);
-  expect(bank.status).toBe(200);
-  expect(JSON.parse(bank.body).message).toBe("bank v1");
-  // The local stack's own price is a different deployment in another namespace.
-  expect((await h.httpGet("price.localhost")).status).toBe(200);
-}, 30 * 60_000);
+    const bank = await h.eventually(
+      () => h.httpGet("bank.e2e.localhost"),
+      (r) => r.status === 200,
+      120_000,
+    );
+    expect(bank.status).toBe(200);
+    expect(JSON.parse(bank.body).message).toBe("bank v1");
+    // The local stack's own price is a different deployment in another namespace.
+    expect((await h.httpGet("price.localhost")).status).toBe(200);
+  },
+  30 * 60_000,
+);
 
-test("the TTL cleanup command destroys the expired sandbox and nothing of it remains", async () => {
-  const dry = await h.run("npx", ["ts-node", path.join(dir, "cli/cleanup.ts"), "--dry-run", "--now", new Date(Date.now() + 3600_000).toISOString()], { cwd: dir });
-  expect(dry.stdout).toContain("would destroy branch-e2e");
-  expect(dry.code).toBe(0);
-  expect((await h.kubectl(["get", "namespace", "branch-e2e"])).code).toBe(0);
+test(
+  "the TTL cleanup command destroys the expired sandbox and nothing of it remains",
+  async () => {
+    const dry = await h.run("npx", ["ts-node", path.join(dir, "cli/cleanup.ts"), "--dry-run", "--now", new Date(Date.now() + 3600_000).toISOString()], {
+      cwd: dir,
+    });
+    expect(dry.stdout).toContain("would destroy branch-e2e");
+    expect(dry.code).toBe(0);
+    expect((await h.kubectl(["get", "namespace", "branch-e2e"])).code).toBe(0);
 
-  await new Promise((r) => setTimeout(r, 31_000));
-  const real = await h.run("npx", ["ts-node", path.join(dir, "cli/cleanup.ts")], { cwd: dir });
-  expect(real.stdout).toContain("destroyed branch-e2e");
-  expect(real.code).toBe(0);
-  const gone = await h.eventually(() => h.kubectl(["get", "namespace", "branch-e2e"]), (r) => r.code !== 0, 120_000);
-  expect(gone.stderr).toContain("NotFound");
-  const stacks = await h.must("pulumi", ["stack", "ls", "--json", "--non-interactive"], { cwd: dir });
-  expect(JSON.parse(stacks.stdout).map((s: any) => s.name)).not.toContain(BRANCH);
-  // The shared cluster and its other tenants are untouched.
-  expect((await h.httpGet("price.localhost")).status).toBe(200);
-}, 20 * 60_000);
+    await new Promise((r) => setTimeout(r, 31_000));
+    const real = await h.run("npx", ["ts-node", path.join(dir, "cli/cleanup.ts")], { cwd: dir });
+    expect(real.stdout).toContain("destroyed branch-e2e");
+    expect(real.code).toBe(0);
+    const gone = await h.eventually(
+      () => h.kubectl(["get", "namespace", "branch-e2e"]),
+      (r) => r.code !== 0,
+      120_000,
+    );
+    expect(gone.stderr).toContain("NotFound");
+    const stacks = await h.must("pulumi", ["stack", "ls", "--json", "--non-interactive"], { cwd: dir });
+    expect(JSON.parse(stacks.stdout).map((s: any) => s.name)).not.toContain(BRANCH);
+    // The shared cluster and its other tenants are untouched.
+    expect((await h.httpGet("price.localhost")).status).toBe(200);
+  },
+  20 * 60_000,
+);

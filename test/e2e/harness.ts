@@ -81,7 +81,13 @@ export function run(
   const started = Date.now();
   const logDir = path.join(ARTIFACTS, "logs");
   fs.mkdirSync(logDir, { recursive: true });
-  const logFile = path.join(logDir, `${process.pid}-${String(++logSeq).padStart(3, "0")}-${path.basename(file)}-${args.slice(0, 2).join("-").replace(/[^\w.-]/g, "_")}.log`);
+  const logFile = path.join(
+    logDir,
+    `${process.pid}-${String(++logSeq).padStart(3, "0")}-${path.basename(file)}-${args
+      .slice(0, 2)
+      .join("-")
+      .replace(/[^\w.-]/g, "_")}.log`,
+  );
   return new Promise((resolve) => {
     const child = spawn(file, [...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? toolEnv(), stdio: ["pipe", "pipe", "pipe"] });
     if (child.pid && opts.onSpawn) opts.onSpawn(child.pid);
@@ -94,7 +100,10 @@ export function run(
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const r = { code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), seconds: (Date.now() - started) / 1000 };
-      fs.writeFileSync(logFile, `$ ${file} ${args.join(" ")}\n# exit ${code} signal ${signal} in ${r.seconds}s\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`);
+      fs.writeFileSync(
+        logFile,
+        `$ ${file} ${args.join(" ")}\n# exit ${code} signal ${signal} in ${r.seconds}s\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`,
+      );
       resolve(r);
     });
     child.stdin.end(opts.input ?? "");
@@ -114,7 +123,12 @@ export async function must(file: string, args: readonly string[], opts: Paramete
 /** Synchronous docker/kind query returning trimmed stdout lines ([] on failure). */
 export function lines(file: string, args: readonly string[]): string[] {
   const r = spawnSync(file, [...args], { env: toolEnv(), encoding: "utf8" });
-  return r.status === 0 ? r.stdout.split("\n").map((l) => l.trim()).filter(Boolean) : [];
+  return r.status === 0
+    ? r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** Builds/verifies the offline toolchain (cached) and cleans leftovers of earlier runs. */
@@ -131,10 +145,17 @@ export async function seedRegistry(): Promise<void> {
   const running = lines("docker", ["inspect", "--type", "container", "--format", "{{.State.Running}}", E2E.registry]);
   if (running[0] !== "true") {
     await must("docker", [
-      "run", "--detach", "--restart=always", "--name", E2E.registry,
-      "--publish", `127.0.0.1:${E2E.registryPort}:5000`,
-      "--volume", `${E2E.registry}-data:/var/lib/registry`,
-      "--label", "localkube.dev/registry=true",
+      "run",
+      "--detach",
+      "--restart=always",
+      "--name",
+      E2E.registry,
+      "--publish",
+      `127.0.0.1:${E2E.registryPort}:5000`,
+      "--volume",
+      `${E2E.registry}-data:/var/lib/registry`,
+      "--label",
+      "localkube.dev/registry=true",
       E2E.registryImage,
     ]);
   }
@@ -209,7 +230,18 @@ export async function outputs(dir: string, stack: string): Promise<Record<string
 
 /** HTTP GET through the ingress on 127.0.0.1 with a Host header (what curl does for *.localhost). */
 export async function httpGet(host: string, urlPath = "/", port = E2E.httpPort): Promise<{ status: number; body: string }> {
-  const r = await run("curl", ["-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", "--resolve", `${host}:${port}:127.0.0.1`, `http://${host}:${port}${urlPath}`]);
+  const r = await run("curl", [
+    "-sS",
+    "--max-time",
+    "10",
+    "-o",
+    "-",
+    "-w",
+    "\n%{http_code}",
+    "--resolve",
+    `${host}:${port}:127.0.0.1`,
+    `http://${host}:${port}${urlPath}`,
+  ]);
   const all = r.stdout.split("\n");
   const status = Number(all.pop());
   return { status, body: all.join("\n") };
@@ -238,6 +270,10 @@ export function leftovers(cluster = E2E.cluster, registry = E2E.registry) {
     containers: lines("docker", ["ps", "-a", "--format", "{{.Names}}"]).filter((n) => n.startsWith(`${cluster}-`) || n === registry),
     volumes: lines("docker", ["volume", "ls", "--format", "{{.Name}}"]).filter((v) => v === `${registry}-data`),
     networks: lines("docker", ["network", "ls", "--format", "{{.Name}}"]).filter((n) => n === "kind"),
-    contexts: fs.existsSync(toolEnv().KUBECONFIG!) ? fs.readFileSync(toolEnv().KUBECONFIG!, "utf8").includes(`kind-${cluster}`) ? [`kind-${cluster}`] : [] : [],
+    contexts: fs.existsSync(toolEnv().KUBECONFIG!)
+      ? fs.readFileSync(toolEnv().KUBECONFIG!, "utf8").includes(`kind-${cluster}`)
+        ? [`kind-${cluster}`]
+        : []
+      : [],
   };
 }

@@ -72,68 +72,88 @@ afterAll(() => {
   console.log(`local stack scenario timings (s): ${JSON.stringify(timings)}`);
 });
 
-test("cold up: bank built locally, pushed to the local registry, pulled by the node, reachable through the ingress", async () => {
-  await timed("cold up", mustUp);
-  const out = await h.outputs(dir, STACK);
-  expect(out.services).toEqual(["price", "bank"]);
-  expect(out.appliances).toEqual(["postgres"]);
-  expect(out.builtFromSource).toEqual(["bank"]);
-  expect(out.urls).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
-  expect(out.registry).toBe(h.registryAddress());
-  expect(out.kubeContext).toBe(`kind-${h.E2E.cluster}`);
-  expect(out.kubeconfig).toBe("[secret]");
+test(
+  "cold up: bank built locally, pushed to the local registry, pulled by the node, reachable through the ingress",
+  async () => {
+    await timed("cold up", mustUp);
+    const out = await h.outputs(dir, STACK);
+    expect(out.services).toEqual(["price", "bank"]);
+    expect(out.appliances).toEqual(["postgres"]);
+    expect(out.builtFromSource).toEqual(["bank"]);
+    expect(out.urls).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
+    expect(out.registry).toBe(h.registryAddress());
+    expect(out.kubeContext).toBe(`kind-${h.E2E.cluster}`);
+    expect(out.kubeconfig).toBe("[secret]");
 
-  const image = await h.kubectl(["get", "deployment", "bank", "-n", "localkube", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
-  expect(image.stdout).toMatch(new RegExp(`^${h.registryAddress()}/bank@sha256:[0-9a-f]{64}$`));
+    const image = await h.kubectl(["get", "deployment", "bank", "-n", "localkube", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
+    expect(image.stdout).toMatch(new RegExp(`^${h.registryAddress()}/bank@sha256:[0-9a-f]{64}$`));
 
-  const r = await h.httpGet("bank.localhost");
-  expect(r.status).toBe(200);
-  const body = JSON.parse(r.body);
-  expect(body.message).toBe("bank v1");
-  expect(body.postgres.database).toBe("app");
-  expect(body.postgres.server).toMatch(/^PostgreSQL 15\./);
-  expect(body.price.pair).toBe("EUR/USD");
-  expect(body.account.value).toEqual({ USD: 108 });
-}, 30 * 60_000);
+    const r = await h.httpGet("bank.localhost");
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body);
+    expect(body.message).toBe("bank v1");
+    expect(body.postgres.database).toBe("app");
+    expect(body.postgres.server).toMatch(/^PostgreSQL 15\./);
+    expect(body.price.pair).toBe("EUR/USD");
+    expect(body.account.value).toEqual({ USD: 108 });
+  },
+  30 * 60_000,
+);
 
-test("second up --expect-no-changes succeeds", async () => {
-  const r = await timed("no-op up", () => h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]));
-  expect(r.stdout + r.stderr).toMatch(/\d+ unchanged/);
-  expect(r.code).toBe(0);
-}, 10 * 60_000);
+test(
+  "second up --expect-no-changes succeeds",
+  async () => {
+    const r = await timed("no-op up", () => h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]));
+    expect(r.stdout + r.stderr).toMatch(/\d+ unchanged/);
+    expect(r.code).toBe(0);
+  },
+  10 * 60_000,
+);
 
-test("inner loop: an edit of bank's source rebuilds and rolls bank only", async () => {
-  const before = await podUids();
-  const app = path.join(dir, "services/bank/app.py");
-  fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace('GREETING = "bank v1"', 'GREETING = "bank v2"'));
+test(
+  "inner loop: an edit of bank's source rebuilds and rolls bank only",
+  async () => {
+    const before = await podUids();
+    const app = path.join(dir, "services/bank/app.py");
+    fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace('GREETING = "bank v1"', 'GREETING = "bank v2"'));
 
-  const preview = await h.must("pulumi", ["preview", "--json", "--stack", STACK, "--non-interactive"], { cwd: dir });
-  const changed = (JSON.parse(preview.stdout).steps as any[]).filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
-  expect(changed.sort()).toEqual(["update platform-bank-deployment", "update platform-bank-image-image"]);
+    const preview = await h.must("pulumi", ["preview", "--json", "--stack", STACK, "--non-interactive"], { cwd: dir });
+    const changed = (JSON.parse(preview.stdout).steps as any[]).filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    expect(changed.sort()).toEqual(["update platform-bank-deployment", "update platform-bank-image-image"]);
 
-  await timed("inner loop up", mustUp);
-  expect(await h.eventually(bankAnswers("bank v2"), (ok) => ok, 60_000)).toBe(true);
-  const after = await podUids();
-  expect(after.price).toEqual(before.price);
-  expect(after.postgres).toEqual(before.postgres);
-  expect(after.bank).not.toEqual(before.bank);
-}, 20 * 60_000);
+    await timed("inner loop up", mustUp);
+    expect(await h.eventually(bankAnswers("bank v2"), (ok) => ok, 60_000)).toBe(true);
+    const after = await podUids();
+    expect(after.price).toEqual(before.price);
+    expect(after.postgres).toEqual(before.postgres);
+    expect(after.bank).not.toEqual(before.bank);
+  },
+  20 * 60_000,
+);
 
-test("appliances: ledger registers a schema in the Schema Registry and round-trips a Kafka message", async () => {
-  await timed("up with kafka + schema registry + ledger", () =>
-    mustUp(["--config", "localkube:services=bank,ledger", "--config", "localkube:local=bank,ledger"]),
-  );
-  const out = await h.outputs(dir, STACK);
-  expect(out.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
-  const r = await h.eventually(() => h.httpGet("ledger.localhost"), (x) => x.status === 200, 120_000);
-  expect(r.status).toBe(200);
-  const body = JSON.parse(r.body);
-  expect(body.service).toBe("ledger");
-  expect(body.schemaId).toEqual(expect.any(Number));
-  expect(body.subject).toBe("ledger-entries-value");
-  // The consumed record is Confluent wire format: magic byte 0, the registered schema's id, the entry.
-  expect(body.consumed).toEqual({ magic: 0, schemaId: body.schemaId, entry: body.produced });
-}, 30 * 60_000);
+test(
+  "appliances: ledger registers a schema in the Schema Registry and round-trips a Kafka message",
+  async () => {
+    await timed("up with kafka + schema registry + ledger", () =>
+      mustUp(["--config", "localkube:services=bank,ledger", "--config", "localkube:local=bank,ledger"]),
+    );
+    const out = await h.outputs(dir, STACK);
+    expect(out.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
+    const r = await h.eventually(
+      () => h.httpGet("ledger.localhost"),
+      (x) => x.status === 200,
+      120_000,
+    );
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body);
+    expect(body.service).toBe("ledger");
+    expect(body.schemaId).toEqual(expect.any(Number));
+    expect(body.subject).toBe("ledger-entries-value");
+    // The consumed record is Confluent wire format: magic byte 0, the registered schema's id, the entry.
+    expect(body.consumed).toEqual({ magic: 0, schemaId: body.schemaId, entry: body.produced });
+  },
+  30 * 60_000,
+);
 
 async function interruptedUp(signal: NodeJS.Signals, greeting: string) {
   const app = path.join(dir, "services/bank/app.py");
@@ -151,44 +171,64 @@ async function interruptedUp(signal: NodeJS.Signals, greeting: string) {
   return interrupted;
 }
 
-test.each([["SIGINT"], ["SIGKILL"]] as const)("up interrupted with %s, then re-run: converges, no duplicates, no pending operations", async (signal) => {
-  const greeting = `bank ${signal}`;
-  await interruptedUp(signal, greeting);
-  // Re-run the way the README says: the bring-up command (clears a killed update's stale lock).
-  const rerun = await timed(`re-run after ${signal}`, () => h.run("bash", [path.join(dir, "scripts/up.sh"), "--skip-preview"], { cwd: dir }));
-  if (rerun.code !== 0) throw new Error(`re-run failed:\n${(rerun.stdout + rerun.stderr).split("\n").slice(-40).join("\n")}`);
-  const state = await checkpoint();
-  expect(state.pending).toEqual([]);
-  expect(new Set(state.urns).size).toBe(state.urns.length);
-  const deployments = await h.kubectl(["get", "deployments", "-n", "localkube", "-o", "jsonpath={.items[*].metadata.name}"]);
-  expect(deployments.stdout.split(" ").sort()).toEqual(["bank", "ledger", "price", "schema-registry"]);
-  expect(await h.eventually(bankAnswers(greeting), (ok) => ok, 60_000)).toBe(true);
-  const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
-  expect(noop.code).toBe(0);
-}, 30 * 60_000);
+test.each([["SIGINT"], ["SIGKILL"]] as const)(
+  "up interrupted with %s, then re-run: converges, no duplicates, no pending operations",
+  async (signal) => {
+    const greeting = `bank ${signal}`;
+    await interruptedUp(signal, greeting);
+    // Re-run the way the README says: the bring-up command (clears a killed update's stale lock).
+    const rerun = await timed(`re-run after ${signal}`, () => h.run("bash", [path.join(dir, "scripts/up.sh"), "--skip-preview"], { cwd: dir }));
+    if (rerun.code !== 0) throw new Error(`re-run failed:\n${(rerun.stdout + rerun.stderr).split("\n").slice(-40).join("\n")}`);
+    const state = await checkpoint();
+    expect(state.pending).toEqual([]);
+    expect(new Set(state.urns).size).toBe(state.urns.length);
+    const deployments = await h.kubectl(["get", "deployments", "-n", "localkube", "-o", "jsonpath={.items[*].metadata.name}"]);
+    expect(deployments.stdout.split(" ").sort()).toEqual(["bank", "ledger", "price", "schema-registry"]);
+    expect(await h.eventually(bankAnswers(greeting), (ok) => ok, 60_000)).toBe(true);
+    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    expect(noop.code).toBe(0);
+  },
+  30 * 60_000,
+);
 
-test("cluster deleted out of band: the next up recreates everything", async () => {
-  await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
-  await timed("up after kind delete", mustUp);
-  expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 120_000)).toBe(true);
-  const ledger = await h.eventually(() => h.httpGet("ledger.localhost"), (x) => x.status === 200, 120_000);
-  expect(ledger.status).toBe(200);
-}, 30 * 60_000);
+test(
+  "cluster deleted out of band: the next up recreates everything",
+  async () => {
+    await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
+    await timed("up after kind delete", mustUp);
+    expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 120_000)).toBe(true);
+    const ledger = await h.eventually(
+      () => h.httpGet("ledger.localhost"),
+      (x) => x.status === 200,
+      120_000,
+    );
+    expect(ledger.status).toBe(200);
+  },
+  30 * 60_000,
+);
 
-test("cluster deleted out of band: destroy succeeds and leaves nothing behind", async () => {
-  await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
-  const r = await timed("destroy (cluster gone)", () => h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]));
-  expect(r.code).toBe(0);
-  expect((await checkpoint()).urns).toEqual([]);
-  expect(h.leftovers()).toEqual({ clusters: [], containers: [], volumes: [], networks: [], contexts: [] });
-}, 20 * 60_000);
+test(
+  "cluster deleted out of band: destroy succeeds and leaves nothing behind",
+  async () => {
+    await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
+    const r = await timed("destroy (cluster gone)", () => h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]));
+    expect(r.code).toBe(0);
+    expect((await checkpoint()).urns).toEqual([]);
+    expect(h.leftovers()).toEqual({ clusters: [], containers: [], volumes: [], networks: [], contexts: [] });
+  },
+  20 * 60_000,
+);
 
-test("up again from nothing, then destroy leaves no container, network, volume or kube context", async () => {
-  await h.seedRegistry();
-  await timed("cold up (2)", mustUp);
-  expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 120_000)).toBe(true);
-  const r = await timed("destroy", () => h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]));
-  expect(r.code).toBe(0);
-  expect((await checkpoint()).urns).toEqual([]);
-  expect(h.leftovers()).toEqual({ clusters: [], containers: [], volumes: [], networks: [], contexts: [] });
-}, 30 * 60_000);
+test(
+  "up again from nothing, then destroy leaves no container, network, volume or kube context",
+  async () => {
+    await h.seedRegistry();
+    await timed("cold up (2)", mustUp);
+    expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 120_000)).toBe(true);
+    const r = await timed("destroy", () => h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]));
+    expect(r.code).toBe(0);
+    expect((await checkpoint()).urns).toEqual([]);
+    expect(h.leftovers()).toEqual({ clusters: [], containers: [], volumes: [], networks: [], contexts: [] });
+  },
+  30 * 60_000,
+);
