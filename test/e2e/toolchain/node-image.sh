@@ -7,6 +7,8 @@
 #   images  the control plane (`kubeadm config images list`), containerd's sandbox image, kindnetd
 #           and local-path-provisioner + helper, built here and imported into containerd's k8s.io
 #           namespace under the names kubeadm and kind's manifests use
+#   netpol  the NetworkPolicy agent (network-policy.sh): its image imported like the others, its
+#           DaemonSet appended to default-cni.yaml (kind's own kindnetd enforces NetworkPolicy too)
 #
 # Every part is cached under $LOCALKUBE_CACHE by version (and by a hash of our build files), so a
 # second run only checks stamps. Usage: node-image.sh [k8s version]   (default: kind/versions.sh)
@@ -86,6 +88,7 @@ bash "$NI/go-tool.sh" coredns github.com/coredns/coredns "$COREDNS_V"
 LPP_V="$(sed -n 's/^VERSION=//p' "$KIND_DIR/images/local-path-provisioner/Makefile")"
 bash "$NI/go-tool.sh" local-path-provisioner github.com/rancher/local-path-provisioner "$LPP_V"
 GT="$LOCALKUBE_CACHE/gotools"
+NETPOL_IMAGE="$(bash "$TOOLCHAIN_DIR/network-policy.sh")" # localkube-e2e/kube-network-policies:<v>
 
 # --- component images, saved into one archive -----------------------------------------------------
 IMAGES_HASH="$(hash_of node-image/images)"
@@ -133,7 +136,7 @@ build_images() {
 run_part "node-images-$K8S-$IMAGES_HASH" build_images
 
 # --- assemble the node image -----------------------------------------------------------------------
-NODE_HASH="$(hash_of node-image kind node-image.sh | cut -c1-8)-$(printf '%s' "$BASE_TAG $IMAGES_TAR" | sha256sum | cut -c1-8)"
+NODE_HASH="$(hash_of node-image kind node-image.sh network-policy.sh network-policy/build network-policy/manifest.yaml | cut -c1-8)-$(printf '%s' "$BASE_TAG $IMAGES_TAR" | sha256sum | cut -c1-8)"
 assemble() {
   local cid
   cid="$(docker run -d --entrypoint=sleep --security-opt seccomp=unconfined "$BASE_TAG" infinity)"
@@ -148,19 +151,21 @@ assemble() {
   done
   printf '%s' "$K8S" | docker exec -i "$cid" sh -c 'cat >/kind/version'
   docker exec "$cid" mkdir -p /kind/manifests
-  kconst defaultCNIManifest | docker exec -i "$cid" sh -c 'cat >/kind/manifests/default-cni.yaml'
+  { kconst defaultCNIManifest; printf -- '---\n'; bash "$TOOLCHAIN_DIR/network-policy.sh" --manifest; } |
+    docker exec -i "$cid" sh -c 'cat >/kind/manifests/default-cni.yaml'
   kconst defaultStorageManifest | docker exec -i "$cid" sh -c 'cat >/kind/manifests/default-storage.yaml'
   # import the images the way kind's node image build does (content only, pinned)
   docker exec "$cid" bash -c 'nohup containerd >/tmp/containerd.log 2>&1 &'
   docker exec "$cid" bash -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done; cat /tmp/containerd.log; exit 1'
   # (containerd 1.6's `ctr images import` has no --label: the pinned label is added afterwards)
   docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests - <"$IMAGES_TAR"
+  docker save "$NETPOL_IMAGE" | docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -
   docker exec "$cid" bash -c 'for i in $(ctr --namespace=k8s.io images list -q); do
       ctr --namespace=k8s.io images label "$i" io.cri-containerd.pinned=pinned >/dev/null; done'
   echo "images in containerd (k8s.io):"
   docker exec "$cid" ctr --namespace=k8s.io images list -q | grep -v '@sha256:' | tee "$WORK/images.txt"
   local img
-  for img in "${ALL_IMAGES[@]}"; do
+  for img in "${ALL_IMAGES[@]}" "$NETPOL_IMAGE"; do
     case "$img" in
       *.*/* | *:*/* | localhost/*) full="$img" ;;   # has a registry host
       */*) full="docker.io/$img" ;;
