@@ -1,81 +1,198 @@
 /**
  * `npm run cleanup -- [--dry-run] [--now <ISO time>]`: destroys every `branch-*` stack of the
- * current state backend whose TTL has passed (its `expiresAt` output), then removes the stack.
- * Prints one line per stack; exits non-zero if any destroy failed. Arguments are parsed here,
- * never by a shell.
+ * current state backend whose TTL has passed, then removes the stack. A stack's expiry is its
+ * `expiresAt` output or, when an `up` failed before outputs were recorded, the `expires-at` label of
+ * the branch namespace in its state. Prints one line per step; exits 1 if anything failed, 2 on a
+ * usage error. Arguments are parsed here, never by a shell; Pulumi runs through the Automation API.
  */
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isBranchStack } from "../config/branch";
+import { BRANCH_LABELS } from "../environments/branch";
+
+export const USAGE = "usage: npm run cleanup -- [--dry-run] [--now <ISO time>]";
 
 export interface StackFacts {
+  /** Stack name as the backend lists it (`branch-x`, or `org/project/branch-x`). */
   readonly name: string;
-  /** ISO time from the stack's `expiresAt` output; undefined when it has none (never deployed). */
+  /** ISO time the sandbox expires; undefined when none is recorded (never deployed). */
   readonly expiresAt?: string;
+}
+
+/** Stack name without an `org/project/` prefix. */
+export function shortName(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1);
 }
 
 /** Branch stacks whose expiry is at or before `now`, oldest first. Pure: the clock comes in. */
 export function selectExpired(stacks: readonly StackFacts[], now: Date): StackFacts[] {
   return stacks
-    .filter((s) => isBranchStack(s.name) && s.expiresAt !== undefined && !Number.isNaN(Date.parse(s.expiresAt)))
+    .filter((s) => isBranchStack(shortName(s.name)) && s.expiresAt !== undefined && !Number.isNaN(Date.parse(s.expiresAt)))
     .filter((s) => Date.parse(s.expiresAt!) <= now.getTime())
-    .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!));
+    .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!) || a.name.localeCompare(b.name));
+}
+
+/** Expiry recorded in exported stack state: the branch namespace's `expires-at` label (Unix seconds). */
+export function expiryFromState(state: unknown): string | undefined {
+  const resources = (state as { deployment?: { resources?: unknown } } | undefined)?.deployment?.resources;
+  if (!Array.isArray(resources)) return undefined;
+  for (const r of resources as { type?: unknown; outputs?: { metadata?: { labels?: Record<string, unknown> } } }[]) {
+    if (r?.type !== "kubernetes:core/v1:Namespace") continue;
+    const label = r.outputs?.metadata?.labels?.[BRANCH_LABELS.expiresAt];
+    if (typeof label === "string" && /^\d{1,12}$/.test(label)) return new Date(Number(label) * 1000).toISOString();
+  }
+  return undefined;
 }
 
 export interface CleanupArgs {
   readonly dryRun: boolean;
   readonly now: Date;
+  /** `--help`: print the usage and do nothing. */
+  readonly help?: true;
 }
 
-/** Parses the command line; throws with the usage on anything unknown. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** Parses the command line; throws with the usage on anything unknown or malformed. */
 export function parseCleanupArgs(argv: readonly string[], clock: () => Date = () => new Date()): CleanupArgs {
   let dryRun = false;
+  let help = false;
   let now = clock();
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--dry-run") dryRun = true;
-    else if (argv[i] === "--now" && argv[i + 1] !== undefined && !Number.isNaN(Date.parse(argv[i + 1]))) now = new Date(argv[++i]);
-    else throw new Error(`unknown argument ${JSON.stringify(argv[i])}; usage: npm run cleanup -- [--dry-run] [--now <ISO time>]`);
+    const arg = argv[i];
+    const inline = arg.startsWith("--now=") ? arg.slice("--now=".length) : undefined;
+    if (arg === "--dry-run") dryRun = true;
+    else if (arg === "--help" || arg === "-h") help = true;
+    else if (arg === "--now" || inline !== undefined) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || !ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+        throw new Error(
+          `unknown argument "--now"; ${USAGE} (${value === undefined ? "no time given" : `${JSON.stringify(value)} is not an ISO time`}, e.g. 2026-11-24T12:00:00Z)`,
+        );
+      }
+      now = new Date(value);
+    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
   }
-  return { dryRun, now };
+  return help ? { dryRun, now, help: true } : { dryRun, now };
+}
+
+/** What cleanup needs from the state backend; the Automation API in production, fakes in tests. */
+export interface CleanupBackend {
+  /** Names of the project's stacks. */
+  listStacks(): Promise<string[]>;
+  /** A stack's outputs by name (plain values). */
+  outputs(stack: string): Promise<Record<string, unknown>>;
+  /** A stack's exported state (`pulumi stack export`). */
+  state(stack: string): Promise<unknown>;
+  /** `pulumi destroy`, streaming the engine's output. */
+  destroy(stack: string, onOutput: (text: string) => void): Promise<void>;
+  /** `pulumi stack rm`. */
+  remove(stack: string): Promise<void>;
+}
+
+/** The project's stacks in the current backend, through `LocalWorkspace` (the `pulumi` CLI). */
+export function automationBackend(workDir: string): CleanupBackend {
+  const ws = LocalWorkspace.create({ workDir });
+  return {
+    listStacks: async () => (await (await ws).listStacks()).map((s) => s.name),
+    outputs: async (stack) => Object.fromEntries(Object.entries(await (await ws).stackOutputs(stack)).map(([k, v]) => [k, v.value])),
+    state: async (stack) => (await ws).exportStack(stack),
+    destroy: async (stack, onOutput) => {
+      const s = await LocalWorkspace.selectStack({ stackName: stack, workDir });
+      await s.destroy({ onOutput });
+    },
+    remove: async (stack) => (await ws).removeStack(stack),
+  };
+}
+
+/** Splits streamed text into lines, each written with `prefix`. */
+export function lineWriter(prefix: string, write: (line: string) => void) {
+  let pending = "";
+  return {
+    push(text: string) {
+      const lines = (pending + text).split(/\r?\n/);
+      pending = lines.pop()!;
+      for (const line of lines) write(`${prefix}${line}`);
+    },
+    flush() {
+      if (pending !== "") write(`${prefix}${pending}`);
+      pending = "";
+    },
+  };
+}
+
+export interface CleanupOutput {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+const lastLines = (err: unknown) => (err instanceof Error ? err.message : String(err)).trim().split("\n").slice(-5).join("\n  ");
+
+/**
+ * Finds the expired branch stacks and destroys them one by one (or lists them with `dryRun`).
+ * A stack that cannot be read or destroyed is reported and the others still run; returns the exit
+ * code: 0 when everything went through, 1 when anything failed.
+ */
+export async function runCleanup(args: CleanupArgs, backend: CleanupBackend, out: CleanupOutput): Promise<number> {
+  let failed = 0;
+  const facts: StackFacts[] = [];
+  for (const name of (await backend.listStacks()).filter((n) => isBranchStack(shortName(n)))) {
+    try {
+      const recorded = (await backend.outputs(name)).expiresAt;
+      const expiresAt = typeof recorded === "string" ? recorded : expiryFromState(await backend.state(name));
+      if (expiresAt === undefined) out.log(`skip ${name}: no expiry recorded (never deployed)`);
+      facts.push({ name, expiresAt });
+    } catch (err) {
+      failed++;
+      out.error(`FAILED to read ${name}: ${lastLines(err)}`);
+    }
+  }
+  const expired = selectExpired(facts, args.now);
+  out.log(`${facts.length} branch stack(s), ${expired.length} expired at ${args.now.toISOString()}${args.dryRun ? " (dry run)" : ""}`);
+  let destroyed = 0;
+  for (const [i, s] of expired.entries()) {
+    if (args.dryRun) {
+      out.log(`would destroy ${s.name} (expired ${s.expiresAt})`);
+      continue;
+    }
+    out.log(`[${i + 1}/${expired.length}] destroying ${s.name} (expired ${s.expiresAt}) …`);
+    const engine = lineWriter(`  ${s.name} | `, out.log);
+    try {
+      await backend.destroy(s.name, (text) => engine.push(text));
+      engine.flush();
+      await backend.remove(s.name);
+      destroyed++;
+      out.log(`destroyed ${s.name}`);
+    } catch (err) {
+      engine.flush();
+      failed++;
+      out.error(`FAILED ${s.name}: ${lastLines(err)}`);
+    }
+  }
+  out.log(`cleanup: ${destroyed} destroyed${args.dryRun ? " (dry run)" : ""}, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
 }
 
 async function main(): Promise<number> {
-  const args = parseCleanupArgs(process.argv.slice(2));
-  const ws = await LocalWorkspace.create({ workDir: path.resolve(__dirname, "..") });
-  const facts: StackFacts[] = [];
-  for (const s of await ws.listStacks()) {
-    if (!isBranchStack(s.name)) continue;
-    const outputs = await ws.stackOutputs(s.name);
-    facts.push({ name: s.name, expiresAt: outputs.expiresAt?.value as string | undefined });
+  let args: CleanupArgs;
+  try {
+    args = parseCleanupArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
   }
-  const expired = selectExpired(facts, args.now);
-  console.log(`${facts.length} branch stack(s), ${expired.length} expired at ${args.now.toISOString()}${args.dryRun ? " (dry run)" : ""}`);
-  let failed = 0;
-  for (const s of expired) {
-    if (args.dryRun) {
-      console.log(`would destroy ${s.name} (expired ${s.expiresAt})`);
-      continue;
-    }
-    console.log(`destroying ${s.name} (expired ${s.expiresAt}) …`);
-    try {
-      const stack = await LocalWorkspace.selectStack({ stackName: s.name, workDir: ws.workDir });
-      await stack.destroy({ onOutput: (line) => process.stdout.write(`  ${s.name} | ${line}`) });
-      await ws.removeStack(s.name);
-      console.log(`destroyed ${s.name}`);
-    } catch (err) {
-      failed++;
-      console.error(`FAILED ${s.name}: ${(err as Error).message.split("\n").slice(-5).join("\n")}`);
-    }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
   }
-  console.log(`cleanup: ${expired.length - failed} destroyed${args.dryRun ? " (dry run: none)" : ""}, ${failed} failed`);
-  return failed > 0 ? 1 : 0;
+  return runCleanup(args, automationBackend(path.resolve(__dirname, "..")), { log: (l) => console.log(l), error: (l) => console.error(l) });
 }
 
 if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (err) => {
-      console.error((err as Error).message);
+      console.error(`cleanup: ${(err as Error).message}`);
       process.exit(2);
     },
   );

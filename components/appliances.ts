@@ -20,6 +20,8 @@ export interface AppliancesArgs {
   readonly seed?: string;
   /** Labels added to every object. @default none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** A Kafka running elsewhere, for a schema registry deployed without its own Kafka. @default none */
+  readonly externalKafka?: Connection;
 }
 
 /** The shared infrastructure bundle: PostgreSQL, Kafka and Schema Registry, as selected. */
@@ -33,8 +35,8 @@ export class Appliances extends pulumi.ComponentResource {
   constructor(name: string, args: AppliancesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:Appliances", name, {}, opts);
     const wants = new Set(args.include);
-    if (wants.has("schema-registry") && !wants.has("kafka")) {
-      throw new Error(`Appliances ${name}: schema-registry needs kafka; include both`);
+    if (wants.has("schema-registry") && !wants.has("kafka") && !args.externalKafka) {
+      throw new Error(`Appliances ${name}: schema-registry needs kafka; include both, or pass externalKafka`);
     }
     const common = { namespace: args.namespace, labels: args.labels };
     const connections = new Map<ApplianceName, Connection>();
@@ -46,10 +48,11 @@ export class Appliances extends pulumi.ComponentResource {
       this.kafka = new Kafka(`${name}-kafka`, { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name }, { parent: this });
       connections.set("kafka", this.kafka.connection);
     }
-    if (wants.has("schema-registry") && this.kafka) {
+    const kafka = this.kafka?.connection ?? args.externalKafka;
+    if (wants.has("schema-registry") && kafka) {
       this.schemaRegistry = new SchemaRegistry(
         `${name}-schema-registry`,
-        { ...common, kafka: this.kafka.connection, image: args.images?.schemaRegistry },
+        { ...common, kafka, image: args.images?.schemaRegistry },
         { parent: this },
       );
       connections.set("schema-registry", this.schemaRegistry.connection);

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../catalog/types";
+import { Connection } from "./connection";
 import { RegistryLogin } from "./serviceImage";
 
 /** How services are exposed: `<host>.<domain>` through an Ingress of `className`. */
@@ -57,8 +58,14 @@ export interface Environment {
   /** Resources every in-cluster object must wait for (namespace, ingress controller, registry wiring). */
   readonly ready: readonly pulumi.Resource[];
   /**
-   * The resource whose deletion removes everything in the cluster (the local kind cluster):
-   * in-cluster objects are `deletedWith` it, so destroy is one `kind delete cluster`.
+   * Appliances that already run elsewhere (e.g. shared by all branch sandboxes): services get these
+   * connections and the appliance is not deployed. @default none: every needed appliance is deployed
+   */
+  readonly sharedAppliances?: ReadonlyMap<string, Connection>;
+  /**
+   * The resource whose deletion removes everything the stack made in the cluster (the local kind
+   * cluster, a branch's namespace): in-cluster objects are `deletedWith` it, so destroy is one
+   * `kind delete cluster` or one namespace delete.
    */
   readonly deletedWith?: pulumi.Resource;
 }

@@ -39,11 +39,13 @@ export class Platform extends pulumi.ComponentResource {
       transforms: [inClusterTransform(env)],
     };
 
-    const connections = new Map<string, Connection>();
-    if (args.plan.appliances.length > 0) {
+    const shared = env.sharedAppliances ?? new Map<string, Connection>();
+    const connections = new Map<string, Connection>(shared);
+    const deployed = args.plan.appliances.filter((a) => !shared.has(a));
+    if (deployed.length > 0) {
       this.appliances = new Appliances(
         `${name}-appliances`,
-        { ...args.appliances, include: args.plan.appliances, namespace: env.namespace, labels: env.labels, seed: env.stack },
+        { ...args.appliances, include: deployed, namespace: env.namespace, labels: env.labels, seed: env.stack, externalKafka: shared.get("kafka") },
         inCluster,
       );
       for (const [k, v] of this.appliances.connections) connections.set(k, v);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DNS_LABEL, DNS_LABEL_HELP } from "../catalog/yamlFile";
 import { BRANCH_PREFIX, BranchIdentity, branchIdentity, parseTtl } from "./branch";
 import { ConfigReader } from "./reader";
 import { CommonSettings, DOMAIN, readCommonSettings } from "./settings";
@@ -11,20 +12,41 @@ export interface BranchSettings extends CommonSettings {
   readonly cluster: { readonly kubeconfig?: pulumi.Output<string>; readonly context?: string };
   /** Hostnames are `<service>.<slug>.<baseDomain>`. */
   readonly baseDomain: string;
-  readonly ingress: { readonly className: string; readonly namespace: string; readonly tlsIssuer?: string };
-  /** Registry local builds are pushed to, e.g. `ghcr.io/acme/sandboxes`; credentials optional. */
+  readonly ingress: {
+    /** `ingressClassName` of every Ingress. */
+    readonly className: string;
+    /** Namespace of the ingress controller: the only other namespace the NetworkPolicy admits. */
+    readonly namespace: string;
+    /** cert-manager ClusterIssuer; set = HTTPS from a `<service>-tls` Secret. */
+    readonly tlsIssuer?: string;
+  };
+  /** Registry local builds are pushed to, e.g. `ghcr.io/acme/sandboxes`; credentials optional (both or neither). */
   readonly registry: { readonly address?: string; readonly username?: string; readonly password?: pulumi.Output<string> };
+  /** Lifetime in milliseconds: expires-at = created-at + ttlMs. */
   readonly ttlMs: number;
+  /** Lifetime as written in config, e.g. `72h`. */
   readonly ttl: string;
+  /** `localkube:gitSha`; unset = read from the checkout by the stack. */
   readonly gitSha?: string;
+  /** `localkube:owner`; unset = `git config user.email`, read by the stack. */
   readonly owner?: string;
   readonly quota: { readonly cpu: string; readonly memory: string; readonly pods: number };
+  /**
+   * Appliances shared by every sandbox instead of per-branch ones: Postgres as a `DATABASE_URL`
+   * (secret), Kafka as bootstrap servers, the Schema Registry as its Confluent-compatible URL.
+   */
+  readonly shared: { readonly postgres?: pulumi.Output<string>; readonly kafka?: string; readonly schemaRegistry?: string };
   readonly limits: { readonly defaultCpu: string; readonly defaultMemory: string; readonly requestCpu: string; readonly requestMemory: string };
 }
 
 const CPU = { pattern: /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, help: "a CPU quantity such as 500m or 2", example: "4" };
 const MEMORY = { pattern: /^[0-9]+(Ki|Mi|Gi|Ti)$/, help: "a memory quantity such as 512Mi or 8Gi", example: "8Gi" };
 const SHA = { pattern: /^[0-9a-f]{7,40}$/, help: "a git commit sha", example: "3f2a1c9" };
+const LABEL = { pattern: DNS_LABEL, help: DNS_LABEL_HELP, example: "nginx" };
+const REGISTRY = { pattern: /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, help: "a registry prefix such as ghcr.io/acme/sandboxes", example: "ghcr.io/acme/sandboxes" };
+const ISSUER = { pattern: /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, help: "the name of a cert-manager ClusterIssuer", example: "letsencrypt" };
+const USERNAME = { pattern: /^[^\s:]{1,255}$/, help: "a user name without spaces or ':'", example: "ci-bot" };
+const OWNER = { pattern: /^[^\u0000-\u001f\u007f]{1,255}$/, help: "a name or email without control characters", example: "dev@acme.example" };
 
 /** Reads a branch stack's settings; the branch is `localkube:branch`, else the stack name after `branch-`. */
 export function readBranchSettings(r: ConfigReader, stack: string): BranchSettings {
@@ -32,7 +54,21 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
   const explicit = r.optionalString("branch");
   const branch = branchIdentity(explicit ?? stack.slice(BRANCH_PREFIX.length), explicit ? "localkube:branch" : `the stack name "${stack}"`);
   const ttl = r.string("ttl", "72h");
-  const ttlMs = parseTtl(ttl) ?? (r.report("ttl", `${JSON.stringify(ttl)} is not a duration: use a number with s, m, h, d or w`, "72h"), 72 * 3_600_000);
+  const ttlMs = parseTtl(ttl) ?? (r.report("ttl", `${JSON.stringify(ttl)} is not a duration: use a whole number with s, m, h, d or w`, "72h"), 72 * 3_600_000);
+  const registry = {
+    address: r.optionalString("registry.address", REGISTRY),
+    username: r.optionalString("registry.username", USERNAME),
+    password: r.secret("registry.password"),
+  };
+  if (registry.username !== undefined && registry.password === undefined) {
+    r.report("registry.username", "is set but localkube:registry.password is not; set both, or neither for an anonymous registry");
+  }
+  if (registry.password !== undefined && registry.username === undefined) {
+    r.report("registry.password", "is set but localkube:registry.username is not; set both, or neither for an anonymous registry");
+  }
+  if (registry.username !== undefined && registry.address === undefined) {
+    r.report("registry.address", "is not set, but registry credentials are; name the registry they log in to", REGISTRY.example);
+  }
   return {
     ...common,
     mode: "branch",
@@ -40,16 +76,25 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
     cluster: { kubeconfig: r.secret("kubeconfig"), context: r.optionalString("kubeContext") },
     baseDomain: r.string("baseDomain", "sandbox.localhost", DOMAIN),
     ingress: {
-      className: r.string("ingress.className", "nginx"),
-      namespace: r.string("ingress.namespace", "ingress-nginx"),
-      tlsIssuer: r.optionalString("ingress.tlsIssuer"),
+      className: r.string("ingress.className", "nginx", LABEL),
+      namespace: r.string("ingress.namespace", "ingress-nginx", { ...LABEL, example: "ingress-nginx" }),
+      tlsIssuer: r.optionalString("ingress.tlsIssuer", ISSUER),
     },
-    registry: { address: r.optionalString("registry.address"), username: r.optionalString("registry.username"), password: r.secret("registry.password") },
+    registry,
     ttl,
     ttlMs,
     gitSha: r.optionalString("gitSha", SHA),
-    owner: r.optionalString("owner"),
+    owner: r.optionalString("owner", OWNER),
     quota: { cpu: r.string("quota.cpu", "4", CPU), memory: r.string("quota.memory", "8Gi", MEMORY), pods: r.int("quota.pods", 30, 1, 1000) },
+    shared: {
+      postgres: r.secret("shared.postgres"),
+      kafka: r.optionalString("shared.kafka", { pattern: /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, help: "host:port[,host:port…]", example: "kafka.shared.svc:9092" }),
+      schemaRegistry: r.optionalString("shared.schemaRegistry", {
+        pattern: /^https?:\/\/[^\s"'`$;]+$/,
+        help: "an http(s) URL",
+        example: "http://schema-registry.shared.svc:8080/apis/ccompat/v7",
+      }),
+    },
     limits: {
       defaultCpu: r.string("limits.defaultCpu", "500m", CPU),
       defaultMemory: r.string("limits.defaultMemory", "512Mi", MEMORY),

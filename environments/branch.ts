@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { APPLIANCES } from "../catalog/types";
+import { Connection } from "../components/connection";
 import { Environment } from "../components/environment";
 import { epochSeconds, labelValue } from "../config/branch";
 import { BranchSettings } from "../config/branchSettings";
@@ -15,7 +17,12 @@ export const BRANCH_LABELS = {
 
 /**
  * The moment a sandbox was first created, recorded once in the state so that labels derived from it
- * (created-at, expires-at) do not change on every `up`. A dynamic resource: no plugin needed.
+ * (created-at, expires-at) do not change on every `up`: `create` reads the clock, `diff` never
+ * reports a change, so later runs keep the stored value (and `pulumi up` shows no diff). A dynamic
+ * resource: no plugin and no cluster round trip, so it behaves the same under real Pulumi, in
+ * previews (unknown until the first create) and under mocks (which return a fixed time). Reading
+ * the namespace's existing label back instead would need the cluster at program time and would
+ * drift if someone relabelled the namespace.
  */
 const creationTimeProvider: pulumi.dynamic.ResourceProvider = {
   async create() {
@@ -81,19 +88,70 @@ export function isolationSpecs(s: Pick<BranchSettings, "quota" | "limits" | "ing
   };
 }
 
+/** Connection keys of a `postgres://user:password@host:port/database` URL. Pure. */
+export function postgresKeys(url: string): Record<string, string> {
+  const u = new URL(url);
+  if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !u.pathname.slice(1)) {
+    throw new Error("localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`");
+  }
+  return {
+    DATABASE_URL: url,
+    PGHOST: u.hostname,
+    PGPORT: u.port || "5432",
+    PGDATABASE: decodeURIComponent(u.pathname.slice(1)),
+    PGUSER: decodeURIComponent(u.username),
+    PGPASSWORD: decodeURIComponent(u.password),
+  };
+}
+
+/**
+ * Connections to the shared appliances named in config (of those in `needed`); Postgres' go through
+ * a Secret in the namespace, so the URL with its password stays a secret reference in pod specs.
+ */
+function sharedAppliances(s: BranchSettings, ns: string, needed: ReadonlySet<string>, opts: pulumi.CustomResourceOptions): Map<string, Connection> {
+  const shared = new Map<string, Connection>();
+  if (s.shared.postgres && needed.has("postgres")) {
+    const keys = ["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"];
+    const secret = new k8s.core.v1.Secret(
+      "shared-postgres",
+      { metadata: { name: "shared-postgres-connection", namespace: ns }, stringData: pulumi.secret(s.shared.postgres).apply(postgresKeys) },
+      opts,
+    );
+    shared.set("postgres", {
+      name: "postgres",
+      kind: "appliance",
+      env: Object.fromEntries(keys.map((k) => [k, { secretName: "shared-postgres-connection", key: k }])),
+      ready: [secret],
+    });
+  }
+  if (s.shared.kafka && needed.has("kafka")) shared.set("kafka", { name: "kafka", kind: "appliance", env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } }, ready: [] });
+  if (s.shared.schemaRegistry && needed.has("schema-registry")) {
+    shared.set("schema-registry", { name: "schema-registry", kind: "appliance", env: { SCHEMA_REGISTRY_URL: { value: s.shared.schemaRegistry } }, ready: [] });
+  }
+  return shared;
+}
+
 export interface BranchEnvironment {
   readonly environment: Environment;
   readonly namespace: k8s.core.v1.Namespace;
+  /** ISO time the sandbox was first created (recorded once). */
+  readonly createdAt: pulumi.Output<string>;
+  /** ISO time after which `npm run cleanup` destroys the sandbox: created-at + ttl. */
   readonly expiresAt: pulumi.Output<string>;
 }
+
+/** Name of the imagePullSecret made from the registry login. */
+export const PULL_SECRET_NAME = "registry-credentials";
 
 /**
  * A branch sandbox in an existing cluster: a labelled namespace with quota, default limits and a
  * default-deny NetworkPolicy (traffic only from the namespace itself and the ingress controller's
  * namespace), an image pull secret when the registry needs a login, and hostnames under
- * `<slug>.<baseDomain>`.
+ * `<slug>.<baseDomain>`. Everything in the namespace is `deletedWith` it: destroy is one namespace
+ * delete, and the provider's `deleteUnreachable` lets it finish when the cluster is already gone.
+ * `appliances`: those the plan needs; shared connections are made only for these. @default all
  */
-export function createBranchEnvironment(stack: string, s: BranchSettings): BranchEnvironment {
+export function createBranchEnvironment(stack: string, s: BranchSettings, appliances: readonly string[] = APPLIANCES): BranchEnvironment {
   const provider = new k8s.Provider("cluster", {
     ...(s.cluster.kubeconfig ? { kubeconfig: s.cluster.kubeconfig } : {}),
     ...(s.cluster.context ? { context: s.cluster.context } : {}),
@@ -107,7 +165,7 @@ export function createBranchEnvironment(stack: string, s: BranchSettings): Branc
     { metadata: { name: ns, labels: created.epochMs.apply((ms) => branchNamespaceLabels(s, ms, s.ttlMs)) } },
     { provider },
   );
-  const opts = { provider, parent: namespace };
+  const opts: pulumi.CustomResourceOptions = { provider, parent: namespace, deletedWith: namespace };
   const specs = isolationSpecs(s);
   const quota = new k8s.core.v1.ResourceQuota("quota", { metadata: { name: "sandbox", namespace: ns }, spec: specs.quota }, opts);
   const limits = new k8s.core.v1.LimitRange("limits", { metadata: { name: "sandbox", namespace: ns }, spec: specs.limitRange }, opts);
@@ -123,14 +181,15 @@ export function createBranchEnvironment(stack: string, s: BranchSettings): Branc
     const pull = new k8s.core.v1.Secret(
       "pull-secret",
       {
-        metadata: { name: "registry-credentials", namespace: ns },
+        metadata: { name: PULL_SECRET_NAME, namespace: ns },
         type: "kubernetes.io/dockerconfigjson",
+        // The password only ever travels inside a Pulumi secret: encrypted in the state, masked in output.
         stringData: { ".dockerconfigjson": pulumi.secret(login.password).apply((p) => dockerConfigJson(login.address, login.username, p)) },
       },
       opts,
     );
     ready.push(pull);
-    pullSecrets.push("registry-credentials");
+    pullSecrets.push(PULL_SECRET_NAME);
   }
 
   const environment: Environment = {
@@ -155,9 +214,12 @@ export function createBranchEnvironment(stack: string, s: BranchSettings): Branc
       pushDependsOn: [],
     },
     labels: { "localkube.dev/stack": stack, [BRANCH_LABELS.branch]: labelValue(s.branch.name) },
+    sharedAppliances: sharedAppliances(s, ns, new Set(appliances), opts),
     imagePullSecrets: pullSecrets,
     ready,
+    deletedWith: namespace,
   };
+  const createdAt = created.epochMs.apply((ms) => new Date(ms).toISOString());
   const expiresAt = created.epochMs.apply((ms) => new Date(ms + s.ttlMs).toISOString());
-  return { environment, namespace, expiresAt };
+  return { environment, namespace, createdAt, expiresAt };
 }

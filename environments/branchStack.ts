@@ -1,0 +1,123 @@
+import { execFileSync } from "child_process";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadCatalog } from "../catalog/load";
+import { planDeployment } from "../catalog/plan";
+import { CatalogError } from "../catalog/problems";
+import { Platform } from "../components/platform";
+import { BranchSettings, readBranchSettings } from "../config/branchSettings";
+import { ConfigReader } from "../config/reader";
+import { CommonSettings } from "../config/settings";
+import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
+import { createBranchEnvironment } from "./branch";
+
+/** The project directory: the checkout branch images are built from, and where git is asked. */
+const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** Defaults of every branch stack, merged under the stack's own config. */
+export const BRANCH_DEFAULTS_FILE = path.join(PROJECT_DIR, "Pulumi.branch.yaml");
+
+/** What a branch stack run needs from the outside world; tests inject fakes. */
+export interface BranchStackDeps {
+  /** Runs git with these arguments in the checkout; undefined when git or the repository is missing. @default {@link gitOutput} */
+  readonly git?: (args: readonly string[]) => string | undefined;
+  /** The defaults file. @default `Pulumi.branch.yaml` of the project */
+  readonly defaultsFile?: string;
+  /** Where notes about the branch go (e.g. how its name was slugged). @default `pulumi.log.info` */
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * Output of `git <args>` in the project directory, trimmed; undefined when git fails or prints
+ * nothing (no git, not a checkout, no user.email): the caller then falls back or leaves the fact out.
+ * Runs the executable with an argument vector: no shell ever sees a value.
+ */
+export function gitOutput(args: readonly string[], cwd: string = PROJECT_DIR): string | undefined {
+  try {
+    const out = execFileSync("git", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    return out.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Git sha and owner: config wins, else the checkout's `rev-parse` and `user.email`. Pure but for `git`. */
+export function resolveGitFacts(s: BranchSettings, git: (args: readonly string[]) => string | undefined): BranchSettings {
+  const sha = s.gitSha ?? git(["rev-parse", "--short=7", "HEAD"]);
+  return { ...s, gitSha: sha && /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined, owner: s.owner ?? git(["config", "user.email"]) };
+}
+
+/** Loads the catalog and plans the selection; errors name the file each key was set in. */
+function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
+  const catalog = loadCatalog(settings.catalogDir);
+  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
+  const plan = planDeployment(catalog, {
+    selection: settings.services,
+    selectionSource: where("services"),
+    local: settings.local,
+    localSource: where("local"),
+    buildAll: settings.buildAll,
+  });
+  return { catalog, plan };
+}
+
+/**
+ * `pulumi up -s branch-<name>`: the selected services in an isolated namespace of an existing
+ * cluster. Config is the stack's own, over `Pulumi.branch.yaml`, over built-in defaults; every
+ * key has a default, so a bare `pulumi stack init branch-foo` is enough.
+ */
+export async function branchStack(stack: string, source: ConfigSource, deps: BranchStackDeps = {}) {
+  const file = deps.defaultsFile ?? BRANCH_DEFAULTS_FILE;
+  // Named relative to where `pulumi` runs (the project directory), as the user would type it.
+  const shownFile = path.relative(process.cwd(), file) || file;
+  const layered = layeredSource(source, loadDefaultsFile(shownFile), shownFile);
+  const config = new ConfigReader(layered);
+  const read = readBranchSettings(config, stack);
+  config.done();
+  const settings = resolveGitFacts(read, deps.git ?? gitOutput);
+  const log = deps.log ?? ((m: string) => pulumi.log.info(m));
+  const { catalog, plan } = loadAndPlan(settings, layered);
+
+  const b = settings.branch;
+  if (b.changed) {
+    log(
+      `branch ${JSON.stringify(b.name)} is not a DNS-1123 label of at most ${63 - "branch-".length} characters: ` +
+        `using slug ${b.slug} (lowercased, other characters turned into '-', hash of the name appended), namespace ${b.namespace}`,
+    );
+  }
+  if (plan.local.size > 0 && !settings.registry.address) {
+    throw new CatalogError(
+      [
+        {
+          file: source.stackFile,
+          path: "localkube:registry.address",
+          message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\``,
+        },
+      ],
+      "invalid configuration",
+    );
+  }
+  if (plan.local.size > 0 && !settings.gitSha) {
+    log(`no git sha (localkube:gitSha is unset and \`git rev-parse\` failed): images built from source are tagged ${b.slug} only`);
+  }
+
+  const branch = createBranchEnvironment(stack, settings, plan.appliances);
+  const platform = new Platform("platform", { environment: branch.environment, plan, groups: catalog.groups, appliances: settings.appliances });
+  const shared = branch.environment.sharedAppliances ?? new Map();
+  return {
+    branch: b.name,
+    slug: b.slug,
+    namespace: b.namespace,
+    gitSha: settings.gitSha,
+    createdAt: branch.createdAt,
+    expiresAt: branch.expiresAt,
+    imageTag: branch.environment.images.pushTag,
+    services: plan.services.map((s) => s.name),
+    /** Appliances running in the namespace. */
+    appliances: plan.appliances.filter((a) => !shared.has(a)),
+    /** Appliances the sandbox uses from elsewhere (`localkube:shared.*`). */
+    sharedAppliances: plan.appliances.filter((a) => shared.has(a)),
+    builtFromSource: [...plan.local],
+    urls: platform.urls,
+  };
+}
