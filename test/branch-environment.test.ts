@@ -1,0 +1,289 @@
+import type * as pulumiType from "@pulumi/pulumi";
+import type { BranchSettings } from "../config/branchSettings";
+import { branchIdentity } from "../config/branch";
+import { installMocks, MOCK_CREATED_MS, ofType, promiseOf, Registered, settle } from "./mocks";
+
+const registered: Registered[] = installMocks();
+let branch: typeof import("../environments/branch");
+let pulumi: typeof pulumiType;
+beforeAll(async () => {
+  pulumi = await import("@pulumi/pulumi");
+  branch = await import("../environments/branch");
+});
+beforeEach(() => registered.splice(0));
+
+/** Pulumi's marker of a secret value in serialized inputs (what the state encrypts). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const PASSWORD = "registry-Pa55-7d1e";
+const CREATED_S = MOCK_CREATED_MS / 1000;
+
+/** Settings as readBranchSettings returns them with nothing configured, plus `over`. */
+function settings(over: Partial<BranchSettings> = {}): BranchSettings {
+  return {
+    mode: "branch",
+    catalogDir: "services",
+    local: [],
+    buildAll: false,
+    images: { tag: "latest", overrides: {} },
+    appliances: { images: {}, postgres: { storage: "1Gi", database: "app", user: "app" }, kafka: { storage: "2Gi" } },
+    branch: branchIdentity("feature-login"),
+    cluster: {},
+    baseDomain: "sandbox.acme.dev",
+    ingress: { className: "nginx", namespace: "ingress-nginx" },
+    registry: {},
+    ttl: "72h",
+    ttlMs: 72 * 3_600_000,
+    gitSha: "3f2a1c9",
+    owner: "Dev Person <dev@acme.example>",
+    quota: { cpu: "4", memory: "8Gi", pods: 30 },
+    shared: {},
+    limits: { defaultCpu: "500m", defaultMemory: "512Mi", requestCpu: "50m", requestMemory: "64Mi" },
+    ...over,
+  };
+}
+
+async function create(over: Partial<BranchSettings> = {}, appliances?: readonly string[]) {
+  const env = branch.createBranchEnvironment("branch-feature-login", settings(over), appliances);
+  await settle(registered);
+  return env;
+}
+
+const one = (type: string) => {
+  const found = ofType(registered, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+describe("createBranchEnvironment: isolation objects", () => {
+  test("exactly a provider, the creation time, a namespace, a quota, a limit range and a network policy", async () => {
+    await create();
+    expect(registered.map((r) => [r.type, r.name])).toEqual([
+      ["pulumi:providers:kubernetes", "cluster"],
+      ["pulumi-nodejs:dynamic/localkube:CreationTime", "created"],
+      ["kubernetes:core/v1:Namespace", "namespace"],
+      ["kubernetes:core/v1:ResourceQuota", "quota"],
+      ["kubernetes:core/v1:LimitRange", "limits"],
+      ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "isolation"],
+    ]);
+  });
+
+  test("the namespace carries branch, git sha, owner, created-at and expires-at (created-at + ttl)", async () => {
+    await create({ ttlMs: 48 * 3_600_000 });
+    expect(one("kubernetes:core/v1:Namespace").inputs.metadata).toEqual({
+      name: "branch-feature-login",
+      labels: {
+        "localkube.dev/branch": "feature-login",
+        "localkube.dev/git-sha": "3f2a1c9",
+        "localkube.dev/owner": "Dev_Person_dev_acme.example",
+        "localkube.dev/created-at": String(CREATED_S),
+        "localkube.dev/expires-at": String(CREATED_S + 48 * 3600),
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/part-of": "localkube",
+      },
+    });
+  });
+
+  test("without git facts the namespace has no git-sha or owner label, and built images are tagged <slug>", async () => {
+    const env = await create({ gitSha: undefined, owner: undefined });
+    expect(Object.keys(one("kubernetes:core/v1:Namespace").inputs.metadata.labels).sort()).toEqual([
+      "app.kubernetes.io/managed-by",
+      "app.kubernetes.io/part-of",
+      "localkube.dev/branch",
+      "localkube.dev/created-at",
+      "localkube.dev/expires-at",
+    ]);
+    expect(env.environment.images.pushTag).toBe("feature-login");
+  });
+
+  test("ResourceQuota and LimitRange from config, named sandbox in the branch namespace", async () => {
+    await create({
+      quota: { cpu: "2500m", memory: "6Gi", pods: 12 },
+      limits: { defaultCpu: "1", defaultMemory: "1Gi", requestCpu: "100m", requestMemory: "128Mi" },
+    });
+    const quota = one("kubernetes:core/v1:ResourceQuota");
+    expect({ metadata: quota.inputs.metadata, spec: quota.inputs.spec }).toEqual({
+      metadata: { name: "sandbox", namespace: "branch-feature-login" },
+      spec: { hard: { "requests.cpu": "2500m", "requests.memory": "6Gi", "limits.memory": "6Gi", pods: "12" } },
+    });
+    const limits = one("kubernetes:core/v1:LimitRange");
+    expect({ metadata: limits.inputs.metadata, spec: limits.inputs.spec }).toEqual({
+      metadata: { name: "sandbox", namespace: "branch-feature-login" },
+      spec: { limits: [{ type: "Container", default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } }] },
+    });
+  });
+
+  test("default-deny NetworkPolicy: every pod, ingress only from the namespace itself and the ingress controller's namespace", async () => {
+    await create({ ingress: { className: "traefik", namespace: "traefik" } });
+    const policy = one("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect({ metadata: policy.inputs.metadata, spec: policy.inputs.spec }).toEqual({
+      metadata: { name: "sandbox-isolation", namespace: "branch-feature-login" },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ podSelector: {} }] }, { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] }],
+      },
+    });
+  });
+
+  test("the environment: namespace, labels, everything waits for the isolation objects and is deleted with the namespace", async () => {
+    const env = await create();
+    const e = env.environment;
+    expect(e.stack).toBe("branch-feature-login");
+    expect(await promiseOf(e.namespace)).toBe("branch-feature-login");
+    expect(e.labels).toEqual({ "localkube.dev/stack": "branch-feature-login", "localkube.dev/branch": "feature-login" });
+    expect(e.ready[0]).toBe(env.namespace);
+    expect(e.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual(["namespace", "quota", "limits", "isolation"]);
+    expect(e.deletedWith).toBe(env.namespace);
+    expect(e.imagePullSecrets).toEqual([]);
+    expect(e.sharedAppliances).toEqual(new Map());
+    expect(await promiseOf(env.createdAt)).toBe("2026-11-24T12:00:00.000Z");
+    expect(await promiseOf(env.expiresAt)).toBe("2026-11-27T12:00:00.000Z");
+  });
+});
+
+describe("createBranchEnvironment: cluster access", () => {
+  test("a named context of the user's kubeconfig; deleteUnreachable so destroy finishes without the cluster", async () => {
+    await create({ cluster: { context: "sandboxes" } });
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ context: "sandboxes", deleteUnreachable: "true" });
+  });
+
+  test("a kubeconfig from a config secret stays a secret", async () => {
+    await create({ cluster: { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") } });
+    const inputs = one("pulumi:providers:kubernetes").inputs;
+    expect(inputs.deleteUnreachable).toBe("true");
+    expect(JSON.stringify(inputs.kubeconfig)).toContain(SECRET_SIG);
+  });
+
+  test("neither: the current context of the user's kubeconfig", async () => {
+    await create();
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
+  });
+});
+
+describe("createBranchEnvironment: hostnames and images", () => {
+  test("ingress policy: <slug>.<baseDomain>, the configured class, plain HTTP without an issuer", async () => {
+    const env = await create({ branch: branchIdentity("Feature/Login"), ingress: { className: "public", namespace: "ingress-nginx" } });
+    expect(env.environment.ingress).toEqual({
+      domain: "feature-login-1ce277.sandbox.acme.dev",
+      className: "public",
+      annotations: {},
+      tls: false,
+      await: true,
+      ready: [],
+    });
+  });
+
+  test("a cert-manager issuer adds its annotation and TLS", async () => {
+    const env = await create({ ingress: { className: "nginx", namespace: "ingress-nginx", tlsIssuer: "letsencrypt" } });
+    expect(env.environment.ingress.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+    expect(env.environment.ingress.tls).toBe(true);
+  });
+
+  test("image policy: pushed to the registry as <slug>-<sha7>, published images otherwise", async () => {
+    const env = await create({
+      gitSha: "3f2a1c9d0e4b",
+      registry: { address: "ghcr.io/acme/sandboxes" },
+      images: { registry: "ghcr.io/acme", tag: "main", overrides: { web: "mirror/web:1" } },
+    });
+    expect(env.environment.images).toEqual({
+      publishedRegistry: "ghcr.io/acme",
+      publishedTag: "main",
+      overrides: { web: "mirror/web:1" },
+      pushRegistry: "ghcr.io/acme/sandboxes",
+      pushTag: "feature-login-3f2a1c9",
+      login: undefined,
+      pushDependsOn: [],
+    });
+    expect(ofType(registered, "kubernetes:core/v1:Secret")).toEqual([]);
+  });
+
+  test("registry login: a dockerconfigjson pull secret whose content is a Pulumi secret, used by every workload", async () => {
+    const password = pulumi.secret(PASSWORD);
+    const env = await create({ registry: { address: "ghcr.io/acme/sandboxes", username: "bot", password } });
+    const pull = one("kubernetes:core/v1:Secret");
+    expect(pull.name).toBe("pull-secret");
+    expect(pull.inputs.metadata).toEqual({ name: "registry-credentials", namespace: "branch-feature-login" });
+    expect(pull.inputs.type).toBe("kubernetes.io/dockerconfigjson");
+    // The whole stringData travels as a Pulumi secret (the SDK's secret marker wraps it): encrypted in state.
+    expect(Object.keys(pull.inputs.stringData).sort()).toEqual([SECRET_SIG, "value"]);
+    expect(Object.keys(pull.inputs.stringData.value)).toEqual([".dockerconfigjson"]);
+    expect(JSON.parse(pull.inputs.stringData.value[".dockerconfigjson"])).toEqual({
+      auths: { "ghcr.io": { username: "bot", password: PASSWORD, auth: Buffer.from(`bot:${PASSWORD}`).toString("base64") } },
+    });
+    expect(env.environment.imagePullSecrets).toEqual(["registry-credentials"]);
+    expect(env.environment.images.login).toEqual({ address: "ghcr.io/acme/sandboxes", username: "bot", password });
+    expect(env.environment.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual(["namespace", "quota", "limits", "isolation", "pull-secret"]);
+    // Nothing else the program registered holds the password in the clear.
+    const others = registered.filter((r) => r !== pull);
+    expect(JSON.stringify(others.map((r) => r.inputs))).not.toContain(PASSWORD);
+  });
+});
+
+describe("createBranchEnvironment: shared appliances", () => {
+  const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
+
+  test("only the appliances the plan needs; Postgres through a secret Secret in the namespace", async () => {
+    const env = await create({ shared: { postgres: pulumi.secret(url), kafka: "kafka.shared.svc:9092", schemaRegistry: "http://sr.shared.svc/apis/ccompat/v7" } }, [
+      "postgres",
+      "kafka",
+    ]);
+    const shared = env.environment.sharedAppliances!;
+    expect([...shared.keys()]).toEqual(["postgres", "kafka"]);
+    expect(shared.get("kafka")!.env).toEqual({ KAFKA_BOOTSTRAP_SERVERS: { value: "kafka.shared.svc:9092" } });
+    expect(shared.get("postgres")!.env).toEqual(
+      Object.fromEntries(["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"].map((k) => [k, { secretName: "shared-postgres-connection", key: k }])),
+    );
+    const secret = one("kubernetes:core/v1:Secret");
+    expect(secret.inputs.metadata).toEqual({ name: "shared-postgres-connection", namespace: "branch-feature-login" });
+    expect(secret.inputs.stringData).toEqual({
+      [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
+      value: { DATABASE_URL: url, PGHOST: "pg.shared.svc", PGPORT: "5432", PGDATABASE: "bank", PGUSER: "app", PGPASSWORD: "Sh4red-pw" },
+    });
+  });
+
+  test("shared appliances the plan does not need create nothing", async () => {
+    const env = await create({ shared: { postgres: pulumi.secret(url) } }, ["kafka"]);
+    expect(env.environment.sharedAppliances).toEqual(new Map());
+    expect(ofType(registered, "kubernetes:core/v1:Secret")).toEqual([]);
+  });
+});
+
+describe("pure helpers", () => {
+  test("branchNamespaceLabels: label-safe values, Unix seconds", () => {
+    expect(
+      branch.branchNamespaceLabels({ branch: branchIdentity(`$(rm -rf /); "x"`, "t"), gitSha: undefined, owner: "a b@c" }, Date.UTC(2026, 0, 1), 3_600_000),
+    ).toEqual({
+      "localkube.dev/branch": "rm_-rf_x",
+      "localkube.dev/owner": "a_b_c",
+      "localkube.dev/created-at": "1767225600",
+      "localkube.dev/expires-at": "1767229200",
+      "app.kubernetes.io/managed-by": "pulumi",
+      "app.kubernetes.io/part-of": "localkube",
+    });
+  });
+
+  test("branchImageTag: <slug>-<first 7 of the sha>, or the slug alone", () => {
+    expect(branch.branchImageTag("feat-x", "3f2a1c9d0e")).toBe("feat-x-3f2a1c9");
+    expect(branch.branchImageTag("feat-x")).toBe("feat-x");
+  });
+
+  test("dockerConfigJson: keyed by the registry host", () => {
+    expect(JSON.parse(branch.dockerConfigJson("ghcr.io/acme/sandboxes", "bot", "pw"))).toEqual({
+      auths: { "ghcr.io": { username: "bot", password: "pw", auth: "Ym90OnB3" } },
+    });
+  });
+
+  test("postgresKeys: decodes the URL; anything else is refused", () => {
+    expect(branch.postgresKeys("postgresql://u%40x:p%2Fw@db:6543/my%20db")).toEqual({
+      DATABASE_URL: "postgresql://u%40x:p%2Fw@db:6543/my%20db",
+      PGHOST: "db",
+      PGPORT: "6543",
+      PGDATABASE: "my db",
+      PGUSER: "u@x",
+      PGPASSWORD: "p/w",
+    });
+    expect(() => branch.postgresKeys("mysql://u:p@db/x")).toThrow(
+      "localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`",
+    );
+  });
+});
