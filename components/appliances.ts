@@ -50,11 +50,7 @@ export class Appliances extends pulumi.ComponentResource {
     }
     const kafka = this.kafka?.connection ?? args.externalKafka;
     if (wants.has("schema-registry") && kafka) {
-      this.schemaRegistry = new SchemaRegistry(
-        `${name}-schema-registry`,
-        { ...common, kafka, image: args.images?.schemaRegistry },
-        { parent: this },
-      );
+      this.schemaRegistry = new SchemaRegistry(`${name}-schema-registry`, { ...common, kafka, image: args.images?.schemaRegistry }, { parent: this });
       connections.set("schema-registry", this.schemaRegistry.connection);
     }
     this.connections = connections;

@@ -88,7 +88,11 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
     quota: { cpu: r.string("quota.cpu", "4", CPU), memory: r.string("quota.memory", "8Gi", MEMORY), pods: r.int("quota.pods", 30, 1, 1000) },
     shared: {
       postgres: r.secret("shared.postgres"),
-      kafka: r.optionalString("shared.kafka", { pattern: /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, help: "host:port[,host:port…]", example: "kafka.shared.svc:9092" }),
+      kafka: r.optionalString("shared.kafka", {
+        pattern: /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/,
+        help: "host:port[,host:port…]",
+        example: "kafka.shared.svc:9092",
+      }),
       schemaRegistry: r.optionalString("shared.schemaRegistry", {
         pattern: /^https?:\/\/[^\s"'`$;]+$/,
         help: "an http(s) URL",

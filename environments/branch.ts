@@ -92,7 +92,9 @@ export function isolationSpecs(s: Pick<BranchSettings, "quota" | "limits" | "ing
 export function postgresKeys(url: string): Record<string, string> {
   const u = new URL(url);
   if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !u.pathname.slice(1)) {
-    throw new Error("localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`");
+    throw new Error(
+      "localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`",
+    );
   }
   return {
     DATABASE_URL: url,
@@ -124,7 +126,8 @@ function sharedAppliances(s: BranchSettings, ns: string, needed: ReadonlySet<str
       ready: [secret],
     });
   }
-  if (s.shared.kafka && needed.has("kafka")) shared.set("kafka", { name: "kafka", kind: "appliance", env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } }, ready: [] });
+  if (s.shared.kafka && needed.has("kafka"))
+    shared.set("kafka", { name: "kafka", kind: "appliance", env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } }, ready: [] });
   if (s.shared.schemaRegistry && needed.has("schema-registry")) {
     shared.set("schema-registry", { name: "schema-registry", kind: "appliance", env: { SCHEMA_REGISTRY_URL: { value: s.shared.schemaRegistry } }, ready: [] });
   }

@@ -223,15 +223,17 @@ describe("createBranchEnvironment: shared appliances", () => {
   const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
 
   test("only the appliances the plan needs; Postgres through a secret Secret in the namespace", async () => {
-    const env = await create({ shared: { postgres: pulumi.secret(url), kafka: "kafka.shared.svc:9092", schemaRegistry: "http://sr.shared.svc/apis/ccompat/v7" } }, [
-      "postgres",
-      "kafka",
-    ]);
+    const env = await create(
+      { shared: { postgres: pulumi.secret(url), kafka: "kafka.shared.svc:9092", schemaRegistry: "http://sr.shared.svc/apis/ccompat/v7" } },
+      ["postgres", "kafka"],
+    );
     const shared = env.environment.sharedAppliances!;
     expect([...shared.keys()]).toEqual(["postgres", "kafka"]);
     expect(shared.get("kafka")!.env).toEqual({ KAFKA_BOOTSTRAP_SERVERS: { value: "kafka.shared.svc:9092" } });
     expect(shared.get("postgres")!.env).toEqual(
-      Object.fromEntries(["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"].map((k) => [k, { secretName: "shared-postgres-connection", key: k }])),
+      Object.fromEntries(
+        ["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"].map((k) => [k, { secretName: "shared-postgres-connection", key: k }]),
+      ),
     );
     const secret = one("kubernetes:core/v1:Secret");
     expect(secret.inputs.metadata).toEqual({ name: "shared-postgres-connection", namespace: "branch-feature-login" });

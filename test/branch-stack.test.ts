@@ -1,0 +1,372 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type * as pulumiType from "@pulumi/pulumi";
+import type { ConfigSource } from "../config/source";
+import { installMocks, MOCK_CREATED_MS, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
+
+const registered: Registered[] = installMocks();
+let mod: typeof import("../environments/branchStack");
+let pulumi: typeof pulumiType;
+beforeAll(async () => {
+  pulumi = await import("@pulumi/pulumi");
+  mod = await import("../environments/branchStack");
+});
+beforeEach(() => {
+  registered.splice(0);
+  gitCalls.splice(0);
+  notes.splice(0);
+});
+
+const REPO = path.resolve(__dirname, "..");
+const STACK_FILE = "Pulumi.branch-foo.yaml";
+const PASSWORD = "registry-Pa55-7d1e";
+const KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: Kube-T0ken-55}}]\n";
+const DIGEST = "sha256:0123456789abcdef";
+
+/** The stack's own config, as `pulumi config set [--secret] localkube:<key>` would hold it. */
+function source(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigSource {
+  return {
+    stackFile: STACK_FILE,
+    get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
+    getSecret: (key) => (key in secrets ? pulumi.secret(secrets[key]) : undefined),
+  };
+}
+
+/** A defaults file like Pulumi.branch.yaml, in a temp dir; `raw` lines are appended as they are. */
+function defaultsFile(config: Record<string, string>, raw: string[] = []): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lk-branch-")), "Pulumi.branch.yaml");
+  const lines = Object.entries(config).map(([k, v]) => `  localkube:${k}: ${JSON.stringify(v)}`);
+  fs.writeFileSync(file, `config:\n${[...lines, ...raw].join("\n")}\n`);
+  return file;
+}
+/** How messages name a defaults file: relative to where `pulumi` runs. */
+const shown = (file: string) => path.relative(process.cwd(), file);
+
+const gitCalls: string[][] = [];
+const notes: string[] = [];
+const git = (args: readonly string[]) => {
+  gitCalls.push([...args]);
+  return args[0] === "rev-parse" ? "3f2a1c9" : "dev@acme.example";
+};
+
+interface RunOptions {
+  readonly defaults?: string;
+  readonly secrets?: Record<string, string>;
+  readonly git?: (args: readonly string[]) => string | undefined;
+}
+
+async function run(stack: string, values: Record<string, string>, o: RunOptions = {}) {
+  const out = await mod.branchStack(stack, source({ catalogDir: path.join(REPO, "services"), ...values }, o.secrets), {
+    git: o.git ?? git,
+    defaultsFile: o.defaults ?? defaultsFile({}),
+    log: (m) => notes.push(m),
+  });
+  await settle(registered);
+  return out;
+}
+
+/** Every output resolved, as `pulumi stack output --show-secrets` would print them. */
+async function resolved(out: Record<string, unknown>) {
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(out)) r[k] = await promiseOf(v as pulumiType.Input<unknown>);
+  return r;
+}
+
+const names = (type: string) =>
+  ofType(registered, type)
+    .map((r) => r.name)
+    .sort();
+const deployment = (name: string) => ofType(registered, "kubernetes:apps/v1:Deployment").find((r) => r.name === `platform-${name}-deployment`)!;
+const hash6 = (name: string) => createHash("sha256").update(name).digest("hex").slice(0, 6);
+
+describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
+  test("the project's Pulumi.branch.yaml and built-in defaults deploy the whole catalog, published images, per-branch appliances", async () => {
+    const out = await mod.branchStack("branch-foo", source({}), { git, log: (m) => notes.push(m) });
+    await settle(registered);
+    expect(await resolved(out)).toEqual({
+      branch: "foo",
+      slug: "foo",
+      namespace: "branch-foo",
+      gitSha: "3f2a1c9",
+      createdAt: "2026-11-24T12:00:00.000Z",
+      expiresAt: "2026-11-27T12:00:00.000Z",
+      imageTag: "foo-3f2a1c9",
+      services: ["ledger", "price", "bank", "web"],
+      appliances: ["postgres", "kafka", "schema-registry"],
+      sharedAppliances: [],
+      builtFromSource: [],
+      urls: {
+        bank: "http://bank.foo.sandbox.localhost",
+        ledger: "http://ledger.foo.sandbox.localhost",
+        price: "http://price.foo.sandbox.localhost",
+        web: "http://www.foo.sandbox.localhost",
+      },
+    });
+    expect(names("kubernetes:core/v1:Namespace")).toEqual(["namespace"]);
+    expect(names("docker-build:index:Image")).toEqual([]);
+    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual(["platform-appliances-kafka-statefulset", "platform-appliances-postgres-statefulset"]);
+    expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
+    expect(deployment("price").inputs.metadata.namespace).toBe("branch-foo");
+    expect(deployment("price").inputs.spec.template.spec.imagePullSecrets).toEqual([]);
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
+    expect(gitCalls).toEqual([
+      ["rev-parse", "--short=7", "HEAD"],
+      ["config", "user.email"],
+    ]);
+    expect(notes).toEqual([]);
+  });
+});
+
+const one = (type: string) => {
+  const found = ofType(registered, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+describe("branch stack: config precedence", () => {
+  test("the stack's own values win over Pulumi.branch.yaml, which wins over built-in defaults", async () => {
+    const defaults = defaultsFile({ "quota.cpu": "6", "quota.memory": "4Gi", services: "bank", ttl: "1h" });
+    const out = await run("branch-p", { services: "price", "quota.cpu": "2" }, { defaults });
+    expect(one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard).toEqual({
+      "requests.cpu": "2",
+      "requests.memory": "4Gi",
+      "limits.memory": "4Gi",
+      pods: "30",
+    });
+    expect(names("kubernetes:apps/v1:Deployment")).toEqual(["platform-price-deployment"]);
+    expect(await promiseOf(out.expiresAt)).toBe("2026-11-24T13:00:00.000Z");
+  });
+
+  test("lists in Pulumi.branch.yaml may be YAML lists", async () => {
+    const out = await run("branch-p", {}, { defaults: defaultsFile({}, ["  localkube:services: [price]"]) });
+    expect(out.services).toEqual(["price"]);
+  });
+
+  test("a bad value is reported with the file it was set in", async () => {
+    const defaults = defaultsFile({ "quota.memory": "lots", "quota.cpu": "2" });
+    await expect(run("branch-p", { "quota.cpu": "many" }, { defaults })).rejects.toThrow(
+      "invalid configuration (2 problems):\n" +
+        `  - ${STACK_FILE}: \`localkube:quota.cpu\`: "many" is not allowed: use a CPU quantity such as 500m or 2; fix: pulumi config set localkube:quota.cpu 4\n` +
+        `  - ${shown(defaults)}: \`localkube:quota.memory\`: "lots" is not allowed: use a memory quantity such as 512Mi or 8Gi; fix: pulumi config set localkube:quota.memory 8Gi`,
+    );
+    expect(registered).toEqual([]);
+  });
+
+  test("secrets cannot be shared defaults", async () => {
+    const defaults = defaultsFile({}, ["  localkube:registry.password:", "    secure: AAABAKx1"]);
+    await expect(run("branch-p", {}, { defaults })).rejects.toThrow(
+      `invalid defaults file: ${shown(defaults)}: \`config.localkube:registry.password\`: encrypted values cannot be shared defaults (each stack has its own key); set it per stack with \`pulumi config set --secret localkube:registry.password …\``,
+    );
+  });
+
+  test("registry credentials come in pairs", async () => {
+    await expect(run("branch-p", { services: "price", "registry.username": "bot" })).rejects.toThrow(
+      `invalid configuration (2 problems):\n` +
+        `  - ${STACK_FILE}: \`localkube:registry.username\`: is set but localkube:registry.password is not; set both, or neither for an anonymous registry\n` +
+        `  - ${STACK_FILE}: \`localkube:registry.address\`: is not set, but registry credentials are; name the registry they log in to; fix: pulumi config set localkube:registry.address ghcr.io/acme/sandboxes`,
+    );
+    await expect(run("branch-p", { services: "price", "registry.address": "ghcr.io/acme" }, { secrets: { "registry.password": PASSWORD } })).rejects.toThrow(
+      `invalid configuration: ${STACK_FILE}: \`localkube:registry.password\`: is set but localkube:registry.username is not; set both, or neither for an anonymous registry`,
+    );
+  });
+
+  test("a TTL must be a duration", async () => {
+    await expect(run("branch-p", { ttl: "3 days" })).rejects.toThrow(
+      `invalid configuration: ${STACK_FILE}: \`localkube:ttl\`: "3 days" is not a duration: use a whole number with s, m, h, d or w; fix: pulumi config set localkube:ttl 72h`,
+    );
+  });
+});
+
+describe("branch stack: cluster access", () => {
+  test("a kubeconfig secret reaches the provider as a secret and never an output", async () => {
+    const out = await run("branch-k", { services: "price", kubeContext: "sandboxes" }, { secrets: { kubeconfig: KUBECONFIG } });
+    const provider = one("pulumi:providers:kubernetes");
+    expect(provider.inputs.context).toBe("sandboxes");
+    expect(provider.inputs.deleteUnreachable).toBe("true");
+    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("4dabf18193072939515e22adb298388d");
+    expect(JSON.stringify(await resolved(out))).not.toContain("Kube-T0ken-55");
+  });
+});
+
+describe("branch stack: hostnames", () => {
+  test("<service>.<branch slug>.<baseDomain> with the configured class; TLS through a cert-manager issuer", async () => {
+    const out = await run("branch-Feature_X", {
+      services: "bank",
+      baseDomain: "sandbox.acme.dev",
+      "ingress.className": "public",
+      "ingress.tlsIssuer": "letsencrypt",
+    });
+    const slug = `feature-x-${hash6("Feature_X")}`;
+    expect(await promiseOf(out.urls)).toEqual({ bank: `https://bank.${slug}.sandbox.acme.dev`, price: `https://price.${slug}.sandbox.acme.dev` });
+    const ingresses = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingresses.map((i) => [i.inputs.metadata.annotations, i.inputs.spec.ingressClassName, i.inputs.spec.tls])).toEqual([
+      [{ "cert-manager.io/cluster-issuer": "letsencrypt" }, "public", [{ hosts: [`price.${slug}.sandbox.acme.dev`], secretName: "price-tls" }]],
+      [{ "cert-manager.io/cluster-issuer": "letsencrypt" }, "public", [{ hosts: [`bank.${slug}.sandbox.acme.dev`], secretName: "bank-tls" }]],
+    ]);
+  });
+});
+
+describe("branch stack: images", () => {
+  const registry = { "registry.address": "ghcr.io/acme/sandboxes", "registry.username": "bot" };
+
+  test("localkube:local services are built and pushed as <slug>-<sha7>, deployed by digest; the rest run their published image", async () => {
+    const out = await run("branch-Feature/X", { services: "bank", local: "bank", ...registry }, { secrets: { "registry.password": PASSWORD } });
+    const tag = `feature-x-${hash6("Feature/X")}-3f2a1c9`;
+    expect(out.imageTag).toBe(tag);
+    expect(out.builtFromSource).toEqual(["bank"]);
+    const [image] = ofType(registered, "docker-build:index:Image");
+    expect(image.inputs.tags).toEqual([`ghcr.io/acme/sandboxes/bank:${tag}`]);
+    expect(image.inputs.push).toBe(true);
+    expect(image.inputs.context).toEqual({ location: path.join(REPO, "services", "bank") });
+    expect(deployment("bank").inputs.spec.template.spec.containers[0].image).toBe(`ghcr.io/acme/sandboxes/bank@${DIGEST}`);
+    expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
+    for (const name of ["bank", "price"]) expect(deployment(name).inputs.spec.template.spec.imagePullSecrets).toEqual([{ name: "registry-credentials" }]);
+  });
+
+  test("buildAll builds every deployed service that has a build section", async () => {
+    const out = await run("branch-x", { services: "bank", buildAll: "true", "registry.address": "ghcr.io/acme/sandboxes" });
+    expect(out.builtFromSource).toEqual(["bank", "price"]);
+    expect(ofType(registered, "docker-build:index:Image").map((i) => i.inputs.tags)).toEqual([
+      ["ghcr.io/acme/sandboxes/price:x-3f2a1c9"],
+      ["ghcr.io/acme/sandboxes/bank:x-3f2a1c9"],
+    ]);
+    // An anonymous registry: no pull secret.
+    expect(names("kubernetes:core/v1:Secret")).toEqual(["platform-appliances-postgres-secret"]);
+  });
+
+  test("the registry password is only ever a secret: pull secret, push login, never an output", async () => {
+    const out = await run("branch-x", { services: "price", local: "price", ...registry }, { secrets: { "registry.password": PASSWORD } });
+    const pull = ofType(registered, "kubernetes:core/v1:Secret").find((s) => s.name === "pull-secret")!;
+    expect(Object.keys(pull.inputs.stringData).sort()).toEqual(["4dabf18193072939515e22adb298388d", "value"]);
+    const [image] = ofType(registered, "docker-build:index:Image");
+    expect(JSON.stringify(image.inputs.registries)).toContain("4dabf18193072939515e22adb298388d");
+    expect(JSON.stringify(await resolved(out))).not.toContain(PASSWORD);
+    const plain = registered.filter((r) => r !== pull && r !== image);
+    expect(JSON.stringify(plain.map((r) => r.inputs))).not.toContain(PASSWORD);
+  });
+
+  test("a build without a registry is refused before anything is created", async () => {
+    await expect(run("branch-x", { services: "price", local: "price" })).rejects.toThrow(
+      `invalid configuration: ${STACK_FILE}: \`localkube:registry.address\`: price must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\``,
+    );
+    expect(registered).toEqual([]);
+  });
+});
+
+describe("branch stack: git facts", () => {
+  test("localkube:gitSha and localkube:owner win; git is not asked", async () => {
+    const out = await run("branch-g", { services: "price", gitSha: "abcdef0123", owner: "ops@acme.example" });
+    expect(gitCalls).toEqual([]);
+    expect(out.gitSha).toBe("abcdef0123");
+    expect(out.imageTag).toBe("g-abcdef0");
+    expect(one("kubernetes:core/v1:Namespace").inputs.metadata.labels["localkube.dev/owner"]).toBe("ops_acme.example");
+  });
+
+  test("no git: no git-sha or owner label, images tagged <slug>, and a note when something is built", async () => {
+    const out = await run("branch-g", { services: "price", local: "price", "registry.address": "r.example/x" }, { git: () => undefined });
+    expect(out.gitSha).toBeUndefined();
+    expect(out.imageTag).toBe("g");
+    const labels = one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
+    expect([labels["localkube.dev/git-sha"], labels["localkube.dev/owner"]]).toEqual([undefined, undefined]);
+    expect(notes).toEqual(["no git sha (localkube:gitSha is unset and `git rev-parse` failed): images built from source are tagged g only"]);
+  });
+
+  test("git output that is not a sha is ignored", async () => {
+    const out = await run("branch-g", { services: "price" }, { git: () => "fatal: not a git repository" });
+    expect(out.gitSha).toBeUndefined();
+  });
+
+  test("gitOutput runs git with an argument vector: a hostile argument is a literal, never a command", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lk-git-"));
+    const marker = path.join(dir, "pwned");
+    expect(mod.gitOutput(["rev-parse", `$(touch ${marker})`, `; touch ${marker}`], dir)).toBeUndefined();
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(mod.gitOutput(["--version"], dir)).toMatch(/^git version \d+\.\d+/);
+  });
+});
+
+describe("branch stack: hostile branch names", () => {
+  test("shell syntax, quotes and spaces are slugged with a hash and a note, and reach nothing raw", async () => {
+    const hostile = `$(touch /tmp/x); rm -rf / "a" 'b'`;
+    const out = await run("branch-ok", { services: "price", branch: hostile });
+    const slug = `touch-tmp-x-rm-rf-a-b-${hash6(hostile)}`;
+    expect([out.branch, out.slug, out.namespace]).toEqual([hostile, slug, `branch-${slug}`]);
+    expect(notes).toEqual([
+      `branch ${JSON.stringify(hostile)} is not a DNS-1123 label of at most 56 characters: using slug ${slug} (lowercased, other characters turned into '-', hash of the name appended), namespace branch-${slug}`,
+    ]);
+    // (The dynamic provider's serialized code is JavaScript, full of ';': left out.)
+    expect(JSON.stringify(registered.map(({ inputs: { __provider, ...rest } }) => rest))).not.toMatch(/\$\(|rm -rf|;|"a"|'b'/);
+    expect(gitCalls).toEqual([
+      ["rev-parse", "--short=7", "HEAD"],
+      ["config", "user.email"],
+    ]);
+  });
+
+  test("200 characters: a 63-character namespace ending in the hash", async () => {
+    const long = `feature/${"a".repeat(192)}`;
+    const out = await run("branch-ok", { services: "price", branch: long });
+    expect(out.namespace).toBe(`branch-feature-${"a".repeat(41)}-${hash6(long)}`);
+    expect(out.namespace).toHaveLength(63);
+  });
+
+  test("uppercase in the stack name", async () => {
+    const out = await run("branch-Fix-LOGIN", { services: "price" });
+    expect(out.namespace).toBe(`branch-fix-login-${hash6("Fix-LOGIN")}`);
+    expect(out.branch).toBe("Fix-LOGIN");
+  });
+
+  test("names that cannot become a namespace are refused with the fix, before anything is created", async () => {
+    await expect(run("branch-ok", { services: "price", branch: "feat\nx" })).rejects.toThrow(
+      `invalid branch name: localkube:branch: \`branch\`: "feat\\nx" contains control characters; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
+    );
+    await expect(run("branch-___", { services: "price" })).rejects.toThrow(
+      `invalid branch name: the stack name "branch-___": \`branch\`: "___" has no letter or digit to build a namespace from; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
+    );
+    await expect(run("branch-ok", { services: "price", branch: "x".repeat(256) })).rejects.toThrow("is 256 characters long (git allows 255)");
+    expect(registered).toEqual([]);
+  });
+});
+
+describe("branch stack: appliances", () => {
+  test("shared appliances are not deployed per branch; services reach Postgres through the namespace's own Secret", async () => {
+    const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
+    const out = await run("branch-shared", { services: "bank,ledger", "shared.kafka": "kafka.shared.svc:9092" }, { secrets: { "shared.postgres": url } });
+    expect([out.appliances, out.sharedAppliances]).toEqual([["schema-registry"], ["postgres", "kafka"]]);
+    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([]);
+    expect(names("kubernetes:apps/v1:Deployment")).toEqual([
+      "platform-appliances-schema-registry-deployment",
+      "platform-bank-deployment",
+      "platform-ledger-deployment",
+      "platform-price-deployment",
+    ]);
+    expect(deployment("bank").inputs.spec.template.spec.containers[0].env).toContainEqual({
+      name: "BANK_DATABASE_URL",
+      valueFrom: { secretKeyRef: { name: "shared-postgres-connection", key: "DATABASE_URL" } },
+    });
+    expect(deployment("ledger").inputs.spec.template.spec.containers[0].env).toContainEqual({
+      name: "KAFKA_BOOTSTRAP_SERVERS",
+      value: "kafka.shared.svc:9092",
+    });
+    expect(deployment("appliances-schema-registry").inputs.spec.template.spec.containers[0].env).toContainEqual({
+      name: "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS",
+      value: "kafka.shared.svc:9092",
+    });
+    expect(JSON.stringify(await resolved(out))).not.toContain("Sh4red-pw");
+  });
+
+  test("by default each branch runs its own appliances in its namespace; their password stays out of outputs", async () => {
+    const out = await run("branch-own", { services: "bank" });
+    expect([out.appliances, out.sharedAppliances]).toEqual([["postgres"], []]);
+    expect(ofType(registered, "kubernetes:apps/v1:StatefulSet").map((s) => s.inputs.metadata.namespace)).toEqual(["branch-own"]);
+    expect(JSON.stringify(await resolved(out))).not.toContain(MOCK_PASSWORD);
+  });
+});
+
+test("created-at comes from the recorded creation time, not the clock of this run", async () => {
+  const out = await run("branch-t", { services: "price", ttl: "30s" });
+  expect(await promiseOf(out.createdAt)).toBe(new Date(MOCK_CREATED_MS).toISOString());
+  expect(await promiseOf(out.expiresAt)).toBe(new Date(MOCK_CREATED_MS + 30_000).toISOString());
+  expect(names("pulumi-nodejs:dynamic/localkube:CreationTime")).toEqual(["created"]);
+});
