@@ -126,7 +126,15 @@ export interface CleanupOutput {
   error(line: string): void;
 }
 
-const lastLines = (err: unknown) => (err instanceof Error ? err.message : String(err)).trim().split("\n").slice(-5).join("\n  ");
+/** What went wrong, briefly: Pulumi's `error:` lines (CommandError repeats them), else the last lines. */
+export function failureSummary(err: unknown): string {
+  const lines = (err instanceof Error ? err.message : String(err))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const errors = [...new Set(lines.filter((l) => l.startsWith("error:")))];
+  return (errors.length > 0 ? errors : lines.slice(-5)).join("\n  ");
+}
 
 /**
  * Finds the expired branch stacks and destroys them one by one (or lists them with `dryRun`).
@@ -144,7 +152,7 @@ export async function runCleanup(args: CleanupArgs, backend: CleanupBackend, out
       facts.push({ name, expiresAt });
     } catch (err) {
       failed++;
-      out.error(`FAILED to read ${name}: ${lastLines(err)}`);
+      out.error(`FAILED to read ${name}: ${failureSummary(err)}`);
     }
   }
   const expired = selectExpired(facts, args.now);
@@ -166,7 +174,7 @@ export async function runCleanup(args: CleanupArgs, backend: CleanupBackend, out
     } catch (err) {
       engine.flush();
       failed++;
-      out.error(`FAILED ${s.name}: ${lastLines(err)}`);
+      out.error(`FAILED ${s.name}: ${failureSummary(err)}`);
     }
   }
   out.log(`cleanup: ${destroyed} destroyed${args.dryRun ? " (dry run)" : ""}, ${failed} failed`);
