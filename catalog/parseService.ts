@@ -61,6 +61,10 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
   const y = new YamlFile(file, text);
   const lineOf = (p: readonly PathSegment[]) => y.lineOf(p);
   if (y.problems.length > 0) return { spec: undefined, problems: y.problems, lineOf };
+  if (y.root === null || y.root === undefined) {
+    y.report([], "the file is empty; describe the service (e.g. image, ports) or delete the file");
+    return { spec: undefined, problems: y.problems, lineOf };
+  }
   const doc = y.object([], y.root, SERVICE_FIELDS);
   if (!doc) return { spec: undefined, problems: y.problems, lineOf };
 
@@ -221,7 +225,7 @@ function parseResourceList(y: YamlFile, p: PathSegment[], value: unknown): Resou
   const memory =
     obj.memory === undefined
       ? undefined
-      : y.string([...p, "memory"], obj.memory, {
+      : y.string([...p, "memory"], typeof obj.memory === "number" ? String(obj.memory) : obj.memory, {
           pattern: MEMORY_QUANTITY,
           help: "a memory quantity such as 128Mi or 1Gi",
         });
@@ -275,10 +279,9 @@ function parseProbe(y: YamlFile, p: PathSegment[], value: unknown, portNames: Re
 function parseProbePort(y: YamlFile, p: PathSegment[], value: unknown, portNames: ReadonlySet<string>) {
   if (typeof value === "number") return y.integer(p, value, 1, 65535);
   if (typeof value === "string" && portNames.has(value)) return value;
-  return y.report(
-    p,
-    `${show(value)} is neither a port number nor a port name of this service (${[...portNames].join(", ") || "none declared"}); use one of those or a number`,
-  );
+  const names = [...portNames].join(", ") || "none declared";
+  if (value === undefined) return y.report(p, `missing; set a port number or a port name of this service (${names})`);
+  return y.report(p, `${show(value)} is neither a port number nor a port name of this service (${names}); use one of those or a number`);
 }
 
 function parseHandler(

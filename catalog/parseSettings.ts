@@ -43,7 +43,7 @@ export function parseSettingsFile(file: string, text: string) {
         continue;
       }
       const list = y.list(["groups", name], members, (q, v) => y.string(q, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP }));
-      if (list && list.length === 0) y.report(["groups", name], "a group needs at least one member; add members or remove the group");
+      if (Array.isArray(members) && members.length === 0) y.report(["groups", name], "a group needs at least one member; add members or remove the group");
       if (list) groups.set(name, list);
     }
   }

@@ -108,7 +108,8 @@ function checkReferences(
   for (const [key, value] of Object.entries(svc.env)) {
     if (value.kind !== "ref") continue;
     const p = ["env", key, "from"];
-    if (!svc.dependsOn.includes(value.from)) {
+    // A dependency reached through a group (`dependsOn: [appliances]`) is as good as a direct one.
+    if (!svc.dependsOn.includes(value.from) && !expandDependencies(svc.dependsOn, groups).includes(value.from)) {
       out.push({
         ...at(svc, p),
         message: `${show(value.from)} is not in dependsOn (${svc.dependsOn.join(", ") || "empty"}); add it to dependsOn or reference one of those`,
@@ -184,7 +185,18 @@ function dependencyCycles(services: ReadonlyMap<string, ServiceSpec>, groups: Re
     stack.push(name);
     const svc = services.get(name)!;
     for (const dep of expandDependencies(svc.dependsOn, groups)) {
-      if (!services.has(dep) || dep === name) continue;
+      if (!services.has(dep)) continue;
+      if (dep === name) {
+        // Listed directly, it is reported by the parser; through a group, it is reported here.
+        const i = svc.dependsOn.findIndex((d) => groups.has(d) && expandDependencies([d], groups).includes(name));
+        if (i >= 0) {
+          out.push({
+            ...at(svc, ["dependsOn", i]),
+            message: `group ${show(svc.dependsOn[i])} contains ${name} itself, and a service cannot depend on itself; list the other members instead`,
+          });
+        }
+        continue;
+      }
       if (state.get(dep) === "active") {
         const cycle = [...stack.slice(stack.indexOf(dep)), dep];
         const i = svc.dependsOn.findIndex((d) => d === dep || expandDependencies([d], groups).includes(dep));

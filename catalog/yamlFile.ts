@@ -27,7 +27,8 @@ export class YamlFile {
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     for (const err of this.doc.errors) {
-      const line = err.linePos?.[0]?.line;
+      // prettyErrors is off, so `linePos` is unset: locate the error from its offset.
+      const line = err.linePos?.[0]?.line ?? this.lines.linePos(err.pos[0]).line;
       this.problems.push({
         file,
         line,

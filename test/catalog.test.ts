@@ -93,7 +93,7 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   [
     "invalid YAML",
     { "a.yaml": "ports: [\n" },
-    "services/a.yaml: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the syntax at that line",
+    "services/a.yaml:2: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the syntax at that line",
   ],
 ];
 
