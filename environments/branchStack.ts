@@ -47,6 +47,15 @@ export function resolveGitFacts(s: BranchSettings, git: (args: readonly string[]
   return { ...s, gitSha: sha && /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined, owner: s.owner ?? git(["config", "user.email"]) };
 }
 
+/**
+ * A stack without any config (a bare `pulumi stack init branch-foo`) reaches the program with
+ * `PULUMI_CONFIG=null` (seen with CLI 3.259 and @pulumi/pulumi 3.248), and every `pulumi.Config` read
+ * then throws "Cannot convert undefined or null to object". No config is an empty map: say so.
+ */
+export function emptyConfigWhenNull(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.PULUMI_CONFIG === "null") pulumi.runtime.setAllConfig({}, []);
+}
+
 /** Loads the catalog and plans the selection; errors name the file each key was set in. */
 function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
   const catalog = loadCatalog(settings.catalogDir);
@@ -67,6 +76,7 @@ function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
  * key has a default, so a bare `pulumi stack init branch-foo` is enough.
  */
 export async function branchStack(stack: string, source: ConfigSource, deps: BranchStackDeps = {}) {
+  emptyConfigWhenNull();
   const file = deps.defaultsFile ?? BRANCH_DEFAULTS_FILE;
   // Named relative to where `pulumi` runs (the project directory), as the user would type it.
   const shownFile = path.relative(process.cwd(), file) || file;
@@ -108,7 +118,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     branch: b.name,
     slug: b.slug,
     namespace: b.namespace,
-    gitSha: settings.gitSha,
+    ...(settings.gitSha ? { gitSha: settings.gitSha } : {}),
     createdAt: branch.createdAt,
     expiresAt: branch.expiresAt,
     imageTag: branch.environment.images.pushTag,
