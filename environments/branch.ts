@@ -126,8 +126,9 @@ function sharedAppliances(s: BranchSettings, ns: string, needed: ReadonlySet<str
       ready: [secret],
     });
   }
-  if (s.shared.kafka && needed.has("kafka"))
+  if (s.shared.kafka && needed.has("kafka")) {
     shared.set("kafka", { name: "kafka", kind: "appliance", env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } }, ready: [] });
+  }
   if (s.shared.schemaRegistry && needed.has("schema-registry")) {
     shared.set("schema-registry", { name: "schema-registry", kind: "appliance", env: { SCHEMA_REGISTRY_URL: { value: s.shared.schemaRegistry } }, ready: [] });
   }

@@ -5,6 +5,7 @@ import { loadCatalog } from "../catalog/load";
 import { planDeployment } from "../catalog/plan";
 import { CatalogError } from "../catalog/problems";
 import { Platform } from "../components/platform";
+import { BRANCH_PREFIX } from "../config/branch";
 import { BranchSettings, readBranchSettings } from "../config/branchSettings";
 import { ConfigReader } from "../config/reader";
 import { CommonSettings } from "../config/settings";
@@ -23,8 +24,8 @@ export interface BranchStackDeps {
   readonly git?: (args: readonly string[]) => string | undefined;
   /** The defaults file. @default `Pulumi.branch.yaml` of the project */
   readonly defaultsFile?: string;
-  /** Where notes about the branch go (e.g. how its name was slugged). @default `pulumi.log.info` */
-  readonly log?: (message: string) => void;
+  /** Where notes about the run go (how the branch name was slugged, a missing sha). @default `pulumi.log.info` / `warn` */
+  readonly log?: (message: string, level: "info" | "warn") => void;
 }
 
 /**
@@ -85,14 +86,15 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
   const read = readBranchSettings(config, stack);
   config.done();
   const settings = resolveGitFacts(read, deps.git ?? gitOutput);
-  const log = deps.log ?? ((m: string) => pulumi.log.info(m));
+  const log = deps.log ?? ((m: string, level: "info" | "warn") => (level === "warn" ? pulumi.log.warn(m) : pulumi.log.info(m)));
   const { catalog, plan } = loadAndPlan(settings, layered);
 
   const b = settings.branch;
   if (b.changed) {
     log(
-      `branch ${JSON.stringify(b.name)} is not a DNS-1123 label of at most ${63 - "branch-".length} characters: ` +
+      `branch ${JSON.stringify(b.name)} is not a DNS-1123 label of at most ${63 - BRANCH_PREFIX.length} characters: ` +
         `using slug ${b.slug} (lowercased, other characters turned into '-', hash of the name appended), namespace ${b.namespace}`,
+      "info",
     );
   }
   if (plan.local.size > 0 && !settings.registry.address) {
@@ -108,7 +110,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     );
   }
   if (plan.local.size > 0 && !settings.gitSha) {
-    log(`no git sha (localkube:gitSha is unset and \`git rev-parse\` failed): images built from source are tagged ${b.slug} only`);
+    log(`no git sha (localkube:gitSha is unset and \`git rev-parse\` failed): images built from source are tagged ${b.slug} only`, "warn");
   }
 
   const branch = createBranchEnvironment(stack, settings, plan.appliances);

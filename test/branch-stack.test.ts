@@ -61,7 +61,7 @@ async function run(stack: string, values: Record<string, string>, o: RunOptions 
   const out = await mod.branchStack(stack, source({ catalogDir: path.join(REPO, "services"), ...values }, o.secrets), {
     git: o.git ?? git,
     defaultsFile: o.defaults ?? defaultsFile({}),
-    log: (m) => notes.push(m),
+    log: (m, level) => notes.push(`${level}: ${m}`),
   });
   await settle(registered);
   return out;
@@ -91,7 +91,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
     const { pulumiConfigSource } = await import("../config/source");
     let out;
     try {
-      out = await mod.branchStack("branch-foo", pulumiConfigSource("branch-foo"), { git, log: (m) => notes.push(m) });
+      out = await mod.branchStack("branch-foo", pulumiConfigSource("branch-foo"), { git, log: (m, level) => notes.push(`${level}: ${m}`) });
     } finally {
       if (saved.env === undefined) delete process.env.PULUMI_CONFIG;
       else process.env.PULUMI_CONFIG = saved.env;
@@ -283,7 +283,7 @@ describe("branch stack: git facts", () => {
     expect(out.imageTag).toBe("g");
     const labels = one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
     expect([labels["localkube.dev/git-sha"], labels["localkube.dev/owner"]]).toEqual([undefined, undefined]);
-    expect(notes).toEqual(["no git sha (localkube:gitSha is unset and `git rev-parse` failed): images built from source are tagged g only"]);
+    expect(notes).toEqual(["warn: no git sha (localkube:gitSha is unset and `git rev-parse` failed): images built from source are tagged g only"]);
   });
 
   test("git output that is not a sha is ignored", async () => {
@@ -307,7 +307,7 @@ describe("branch stack: hostile branch names", () => {
     const slug = `touch-tmp-x-rm-rf-a-b-${hash6(hostile)}`;
     expect([out.branch, out.slug, out.namespace]).toEqual([hostile, slug, `branch-${slug}`]);
     expect(notes).toEqual([
-      `branch ${JSON.stringify(hostile)} is not a DNS-1123 label of at most 56 characters: using slug ${slug} (lowercased, other characters turned into '-', hash of the name appended), namespace branch-${slug}`,
+      `info: branch ${JSON.stringify(hostile)} is not a DNS-1123 label of at most 56 characters: using slug ${slug} (lowercased, other characters turned into '-', hash of the name appended), namespace branch-${slug}`,
     ]);
     // (The dynamic provider's serialized code is JavaScript, full of ';': left out.)
     expect(JSON.stringify(registered.map(({ inputs: { __provider, ...rest } }) => rest))).not.toMatch(/\$\(|rm -rf|;|"a"|'b'/);
