@@ -55,7 +55,8 @@ export function closest(name: string, known: Iterable<string>): string | undefin
     }
   }
   const tolerance = Math.max(2, Math.floor(name.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  // Replacing every character is no typo: "x" is not a misspelt "a".
+  return bestDistance <= tolerance && bestDistance < name.length ? best : undefined;
 }
 
 /** ` (did you mean "x"?)` when a close known name exists, else "". */

@@ -132,6 +132,39 @@ describe("branch sandbox stack", () => {
     expect(out.namespace).toMatch(/^branch-touch-tmp-x-rm-rf-a-b-[0-9a-f]{6}$/);
     expect(JSON.stringify(registered.map((r) => r.inputs.metadata ?? {}))).not.toContain("$(");
   });
+
+  test("shared appliances: not deployed per branch; services reach them through the namespace's own Secret", async () => {
+    const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
+    const out = await run("branch-shared", { services: "bank,ledger", "shared.kafka": "kafka.shared.svc:9092" }, {}, { "shared.postgres": url });
+    expect(out.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
+    expect(ofType(registered, "kubernetes:apps/v1:StatefulSet").map((r) => r.name)).toEqual([]);
+    expect(
+      ofType(registered, "kubernetes:apps/v1:Deployment")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["platform-appliances-schema-registry-deployment", "platform-bank-deployment", "platform-ledger-deployment", "platform-price-deployment"]);
+    const [secret] = ofType(registered, "kubernetes:core/v1:Secret").filter((r) => r.name === "shared-postgres");
+    // The whole stringData travels as a Pulumi secret (the SDK's secret signature wraps it).
+    expect(secret.inputs.stringData).toEqual({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: { DATABASE_URL: url, PGHOST: "pg.shared.svc", PGPORT: "5432", PGDATABASE: "bank", PGUSER: "app", PGPASSWORD: "Sh4red-pw" },
+    });
+    const bank = ofType(registered, "kubernetes:apps/v1:Deployment").find((r) => r.name === "platform-bank-deployment")!;
+    expect(bank.inputs.spec.template.spec.containers[0].env).toContainEqual({
+      name: "DATABASE_URL",
+      valueFrom: { secretKeyRef: { name: "shared-postgres-connection", key: "DATABASE_URL" } },
+    });
+    const ledger = ofType(registered, "kubernetes:apps/v1:Deployment").find((r) => r.name === "platform-ledger-deployment")!;
+    expect(ledger.inputs.spec.template.spec.containers[0].env).toContainEqual({ name: "KAFKA_BOOTSTRAP_SERVERS", value: "kafka.shared.svc:9092" });
+    const registry = ofType(registered, "kubernetes:apps/v1:Deployment").find((r) => r.name === "platform-appliances-schema-registry-deployment")!;
+    expect(registry.inputs.spec.template.spec.containers[0].env).toContainEqual({
+      name: "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS",
+      value: "kafka.shared.svc:9092",
+    });
+    const resolved: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(out)) resolved[k] = await promiseOf(v as any);
+    expect(JSON.stringify(resolved)).not.toContain("Sh4red-pw");
+  });
 });
 
 describe("helpers", () => {
