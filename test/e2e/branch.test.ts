@@ -77,6 +77,75 @@ test(
   30 * 60_000,
 );
 
+/**
+ * GETs `url` from a probe pod in `namespace`: "ok <status>", "timeout" (nothing answered within
+ * 5 s: exit 124) or "error <reason>" (exit 1). The price image has python3.
+ */
+const FETCH = `
+import sys, urllib.request
+try:
+    print("ok", urllib.request.urlopen(sys.argv[1], timeout=5).status)
+except Exception as e:
+    if isinstance(e, TimeoutError) or isinstance(getattr(e, "reason", None), TimeoutError):
+        print("timeout"); sys.exit(124)
+    print("error", e); sys.exit(1)
+`;
+const fetchFrom = async (namespace: string, url: string) =>
+  (await h.kubectl(["exec", "-n", namespace, "netprobe", "--", "python3", "-c", FETCH, url])).stdout.trim();
+
+/** An idle pod in `namespace` to fetch from, as any tenant of the shared cluster could run. */
+async function probePod(namespace: string): Promise<void> {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "netprobe", namespace },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: "probe",
+          image: h.mirrored("localkube-e2e/price:1"),
+          command: ["python3", "-c", "import time; time.sleep(3600)"],
+          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+        },
+      ],
+    },
+  };
+  const applied = await h.kubectl(["apply", "-f", "-"], h.E2E.cluster, JSON.stringify(pod));
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  const ready = await h.kubectl(["wait", "-n", namespace, "--for=condition=Ready", "pod/netprobe", "--timeout=180s"]);
+  if (ready.code !== 0) throw new Error(`netprobe in ${namespace} not Ready: ${ready.stderr}`);
+}
+
+test(
+  "the sandbox's default-deny policy is enforced: other namespaces get no answer, the sandbox itself and the ingress do",
+  async () => {
+    const agent = await h.kubectl(["-n", "kube-system", "rollout", "status", "daemonset/kube-network-policies", "--timeout=120s"]);
+    expect(agent.code).toBe(0);
+    const local = (await h.outputs(dir, LOCAL)).namespace;
+    await Promise.all([probePod("default"), probePod("branch-e2e")]);
+    try {
+      const bankIp = (await h.kubectl(["get", "pods", "-n", "branch-e2e", "-l", "app.kubernetes.io/name=bank", "-o", "jsonpath={.items[0].status.podIP}"]))
+        .stdout;
+      expect(bankIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      // Inside the sandbox: the service by its short name and the pod itself.
+      expect(await fetchFrom("branch-e2e", "http://bank/healthz")).toBe("ok 200");
+      expect(await fetchFrom("branch-e2e", `http://${bankIp}:8080/healthz`)).toBe("ok 200");
+      // The outsider's probe works (a timeout below can only be the policy) ...
+      expect(await fetchFrom("default", `http://price.${local}.svc/healthz`)).toBe("ok 200");
+      // ... but neither the sandbox's Service nor its pod answers it.
+      expect(await fetchFrom("default", "http://bank.branch-e2e.svc/healthz")).toBe("timeout");
+      expect(await fetchFrom("default", `http://${bankIp}:8080/healthz`)).toBe("timeout");
+      expect(await fetchFrom("default", "http://price.branch-e2e.svc/healthz")).toBe("timeout");
+      // The ingress controller's namespace is let in: the hostname still answers.
+      expect((await h.httpGet("bank.e2e.localhost", "/healthz")).status).toBe(200);
+    } finally {
+      for (const namespace of ["default", "branch-e2e"]) await h.kubectl(["delete", "pod", "netprobe", "-n", namespace, "--ignore-not-found", "--wait=false"]);
+    }
+  },
+  10 * 60_000,
+);
+
 test(
   "the TTL cleanup command destroys the expired sandbox and nothing of it remains",
   async () => {

@@ -258,9 +258,10 @@ export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boole
   return last;
 }
 
-/** `kubectl` through the cluster's control-plane node (no host kubectl needed). */
-export function kubectl(args: readonly string[], cluster = E2E.cluster): Promise<Run> {
-  return run("docker", ["exec", `${cluster}-control-plane`, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args]);
+/** `kubectl` through the cluster's control-plane node (no host kubectl needed); `input` goes to its stdin. */
+export function kubectl(args: readonly string[], cluster = E2E.cluster, input?: string): Promise<Run> {
+  const exec = input === undefined ? ["exec"] : ["exec", "--interactive"];
+  return run("docker", [...exec, `${cluster}-control-plane`, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args], { input });
 }
 
 /** What the Docker engine and kubeconfig hold for a cluster/registry pair: the leftovers check. */
