@@ -3,7 +3,8 @@ import { CatalogError } from "./catalog/problems";
 import { pulumiConfigSource } from "./config/source";
 import { PreflightError } from "./environments/preflight";
 import { isBranchStack } from "./config/branch";
-import { branchStack, localStack } from "./environments/stacks";
+import { branchStack } from "./environments/branchStack";
+import { localStack } from "./environments/stacks";
 
 /**
  * Entry point. The stack name picks the environment: `branch-<name>` stacks are branch

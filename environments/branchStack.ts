@@ -1,16 +1,14 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadCatalog } from "../catalog/load";
-import { planDeployment } from "../catalog/plan";
 import { CatalogError } from "../catalog/problems";
 import { Platform } from "../components/platform";
 import { BRANCH_PREFIX } from "../config/branch";
 import { BranchSettings, readBranchSettings } from "../config/branchSettings";
 import { ConfigReader } from "../config/reader";
-import { CommonSettings } from "../config/settings";
 import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
 import { createBranchEnvironment } from "./branch";
+import { loadAndPlan } from "./stacks";
 
 /** The project directory: the checkout branch images are built from, and where git is asked. */
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -55,20 +53,6 @@ export function resolveGitFacts(s: BranchSettings, git: (args: readonly string[]
  */
 export function emptyConfigWhenNull(env: NodeJS.ProcessEnv = process.env): void {
   if (env.PULUMI_CONFIG === "null") pulumi.runtime.setAllConfig({}, []);
-}
-
-/** Loads the catalog and plans the selection; errors name the file each key was set in. */
-function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
-  const catalog = loadCatalog(settings.catalogDir);
-  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
-  const plan = planDeployment(catalog, {
-    selection: settings.services,
-    selectionSource: where("services"),
-    local: settings.local,
-    localSource: where("local"),
-    buildAll: settings.buildAll,
-  });
-  return { catalog, plan };
 }
 
 /**

@@ -8,9 +8,9 @@ import { branchIdentity } from "../config/branch";
 import { branchImageTag, dockerConfigJson } from "../environments/branch";
 
 const registered: Registered[] = installMocks();
-let stacks: typeof import("../environments/stacks");
+let stacks: typeof import("../environments/branchStack");
 beforeAll(async () => {
-  stacks = await import("../environments/stacks");
+  stacks = await import("../environments/branchStack");
 });
 beforeEach(() => registered.splice(0));
 
@@ -42,7 +42,11 @@ function defaults(config: Record<string, string>): string {
 const git = (args: readonly string[]) => (args[0] === "rev-parse" ? "3f2a1c9" : "dev@acme.example");
 
 async function run(stack: string, values: Record<string, string>, defaultsConfig: Record<string, string> = {}, secrets: Record<string, string> = {}) {
-  const out = await stacks.branchStack(stack, source({ catalogDir: path.join(REPO, "services"), ...values }, secrets), { git }, defaults(defaultsConfig));
+  const out = await stacks.branchStack(stack, source({ catalogDir: path.join(REPO, "services"), ...values }, secrets), {
+    git,
+    defaultsFile: defaults(defaultsConfig),
+    log: () => undefined,
+  });
   await settle();
   return out;
 }
@@ -136,7 +140,8 @@ describe("branch sandbox stack", () => {
   test("shared appliances: not deployed per branch; services reach them through the namespace's own Secret", async () => {
     const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
     const out = await run("branch-shared", { services: "bank,ledger", "shared.kafka": "kafka.shared.svc:9092" }, {}, { "shared.postgres": url });
-    expect(out.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
+    expect(out.appliances).toEqual(["schema-registry"]);
+    expect(out.sharedAppliances).toEqual(["postgres", "kafka"]);
     expect(ofType(registered, "kubernetes:apps/v1:StatefulSet").map((r) => r.name)).toEqual([]);
     expect(
       ofType(registered, "kubernetes:apps/v1:Deployment")
