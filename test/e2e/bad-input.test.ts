@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { branchIdentity } from "../../config/branch";
 import * as h from "./harness";
 
 const CLUSTER = "lk-e2e-bad";
@@ -119,8 +120,10 @@ test(
     })();
     const out = r.stdout + r.stderr;
     expect(fs.existsSync(marker)).toBe(false);
-    // The namespace is a DNS-1123 slug with a hash suffix, or the name is refused with the fix.
-    expect(out).toMatch(/branch-touch-[a-z0-9-]*-[0-9a-f]{6}|invalid branch name/);
+    // Slugged to a DNS-1123 namespace with a hash suffix, and the user is told which.
+    const { slug, namespace } = branchIdentity(hostile);
+    expect(namespace).toMatch(/^branch-touch-[a-z0-9-]+-[0-9a-f]{6}$/);
+    expect(out).toContain(`using slug ${slug} (lowercased, other characters turned into '-', hash of the name appended), namespace ${namespace}`);
   },
   10 * 60_000,
 );
