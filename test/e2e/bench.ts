@@ -8,7 +8,8 @@
  *               and again with warm build caches (a second cluster on the same laptop)
  *   no-op up    `pulumi up` with nothing to change (target ≤ 10 s)
  *   inner loop  edit bank, `pulumi up`  vs  docker build + docker push + kubectl set image + rollout
- *   destroy     `pulumi destroy`  vs  kind delete cluster + docker rm of the registry
+ *   destroy     `pulumi destroy`  vs  kind delete cluster + docker rm of the registry and its volume +
+ *               docker network rm kind (what destroy removes)
  *
  * Both sides start with the registry container seeded with the stand-in images (the e2e
  * machines' replacement for upstream registries).
@@ -147,10 +148,12 @@ async function main() {
 
   const destroyStack = () => h.must("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: dir });
   const bankDir = path.join(dir, "services/bank");
+  // What `pulumi destroy` leaves behind: nothing (the kind network goes with the last of its containers).
   const removeClusterAndRegistry = async () => {
     await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
     await h.must("docker", ["rm", "--force", "--volumes", h.E2E.registry]);
     await h.must("docker", ["volume", "rm", `${h.E2E.registry}-data`]);
+    await h.must("docker", ["network", "rm", "kind"]);
   };
 
   // Pulumi side.
@@ -190,7 +193,6 @@ async function main() {
   await h.seedRegistry();
   const baselineUpWarmCache = await seconds(() => baselineColdUp(manifests, bankDir, "warm"));
   await removeClusterAndRegistry();
-  await h.run("docker", ["network", "rm", "kind"]);
 
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const result = {
