@@ -29,16 +29,20 @@ export function runTool(call: ToolCall): Promise<ToolResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require("child_process") as typeof import("child_process");
   return new Promise((resolve) => {
-    const child = spawn(call.file, [...call.args], { stdio: ["pipe", "pipe", "pipe"], timeout: 600_000 });
+    const child = spawn(call.file, [...call.args], { stdio: ["pipe", "pipe", "pipe"] });
+    // Our own timer, cleared on close: spawn's `timeout` option leaks its timer when the program
+    // cannot be started (no 'exit' follows ENOENT), keeping the process alive for ten minutes.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let failed: string | undefined;
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => (failed = e.message));
-    child.on("close", (code) =>
-      resolve({ code: failed ? null : code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), error: failed }),
-    );
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: failed ? null : code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), error: failed });
+    });
     child.stdin.on("error", () => undefined);
     child.stdin.end(call.input ?? "");
   });

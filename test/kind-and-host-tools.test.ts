@@ -1,4 +1,4 @@
-import { dockerCalls, kindCalls, mustRun, nodeLabelCall, registryHostsToml, runTool } from "../components/hostTools";
+import { dockerCalls, kindCalls, mustRun, nodeLabelCall, registryHostsToml, runTool, ToolCall } from "../components/hostTools";
 import { inClusterTransform } from "../components/environment";
 import { KIND_NODE_IMAGES, nodeImageFor, renderKindConfig } from "../components/kindCluster";
 
@@ -134,11 +134,16 @@ describe("host tool calls keep every value one argument (no shell)", () => {
   });
 
   test("runTool passes arguments verbatim and never through a shell", async () => {
-    // `docker`/`kind` are the only programs; `kind` with a hostile name fails as kind, not as a shell.
-    const r = await runTool({ file: "kind", args: ["get", "nodes", "--name", HOSTILE] });
-    expect(r.stdout).not.toContain("uid=");
-    const missing = await runTool({ file: "docker", args: ["--version"], input: "" });
-    expect(missing.code === 0 || missing.error !== undefined).toBe(true);
+    // A program that prints the argument vector it received: a shell would have expanded $(id).
+    const echoArgs = "process.stdout.write(JSON.stringify(process.argv.slice(1)))";
+    // (Production calls may only name docker or kind; the test needs a program that reports its argv.)
+    const r = await runTool({ file: process.execPath as ToolCall["file"], args: ["-e", echoArgs, HOSTILE, "two words"], input: "ignored" });
+    expect(r).toEqual({ code: 0, stdout: JSON.stringify([HOSTILE, "two words"]), stderr: "", error: undefined });
+  });
+
+  test("runTool reports a program that cannot be started, without waiting for its timeout", async () => {
+    const r = await runTool({ file: "localkube-no-such-tool" as ToolCall["file"], args: ["--version"] });
+    expect(r).toEqual({ code: null, stdout: "", stderr: "", error: "spawn localkube-no-such-tool ENOENT" });
   });
 
   test("mustRun names the command and ends with the tool's own words", async () => {
