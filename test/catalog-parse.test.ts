@@ -1,32 +1,18 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseServiceFile } from "../catalog/parseService";
 import { DEFAULT_POLICY, parseSettingsFile } from "../catalog/parseSettings";
 import { formatProblem } from "../catalog/problems";
 import { buildCatalog } from "../catalog/validate";
 import { formatPath, YamlFile } from "../catalog/yamlFile";
+import { tempCatalogs } from "./tempCatalog";
 
 const DNS_HELP = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 const SERVICE_FIELDS = "build, dependsOn, description, env, image, ingress, name, ports, probes, replicas, resources";
 /** One port on line 1; fixtures append the line under test. */
 const PORTS = "ports: [{name: http, containerPort: 8080}]\n";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Writes `files` into a fresh temporary catalog directory and returns it. */
-function catalogDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lk-parse-"));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const catalogDir = tempCatalogs("lk-parse-");
 
 /** Parses `services/<file>` from a temporary catalog, as the loader reads it. */
 function parseFile(file: string, text: string, extra: Record<string, string> = {}) {

@@ -1,32 +1,18 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { loadCatalog } from "../catalog/load";
 import { parseNameList, planDeployment } from "../catalog/plan";
 import { CatalogError } from "../catalog/problems";
 import { Catalog } from "../catalog/types";
 import { buildCatalog, expandDependencies } from "../catalog/validate";
+import { tempCatalogs } from "./tempCatalog";
 
 /** A service that passes the example policy: one port, resources, a readiness probe (lines 1-3). */
 const OK =
   "ports: [{name: http, containerPort: 8080}]\nresources: {requests: {cpu: 10m, memory: 32Mi}, limits: {memory: 64Mi}}\nprobes: {readiness: {httpGet: {path: /healthz, port: http}}}\n";
 const HEAD = "invalid service catalog in services/: ";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Writes `files` (paths relative to the catalog) into a fresh temporary directory. */
-function catalogDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lk-validate-"));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const catalogDir = tempCatalogs("lk-validate-");
 
 /**
  * Builds the catalog of a temporary directory as {@link loadCatalog} does (sorted `*.yaml`/`*.yml`
