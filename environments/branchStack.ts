@@ -8,7 +8,7 @@ import { BranchSettings, readBranchSettings } from "../config/branchSettings";
 import { ConfigReader } from "../config/reader";
 import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
 import { createBranchEnvironment } from "./branch";
-import { loadAndPlan } from "./stacks";
+import { loadAndPlan } from "./plan";
 
 /** The project directory: the checkout branch images are built from, and where git is asked. */
 const PROJECT_DIR = path.resolve(__dirname, "..");

@@ -1,30 +1,15 @@
-import { loadCatalog } from "../catalog/load";
-import { planDeployment } from "../catalog/plan";
 import { Platform } from "../components/platform";
 import { ConfigReader } from "../config/reader";
-import { CommonSettings, readLocalSettings } from "../config/settings";
+import { readLocalSettings } from "../config/settings";
 import { ConfigSource } from "../config/source";
 import { createLocalEnvironment } from "./local";
+import { loadAndPlan } from "./plan";
 import { gatherPreflightFacts, PortNeed, PreflightFacts } from "./preflight";
 
 /** What a local stack run needs from the outside world; tests inject fakes. */
 export interface StackDeps {
   /** Probes Docker, kind and the host ports. @default {@link gatherPreflightFacts} */
   readonly preflight?: (needs: readonly PortNeed[]) => Promise<PreflightFacts>;
-}
-
-/** Loads the catalog and plans the selection; errors name the file each key was set in. */
-export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
-  const catalog = loadCatalog(settings.catalogDir);
-  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
-  const plan = planDeployment(catalog, {
-    selection: settings.services,
-    selectionSource: where("services"),
-    local: settings.local,
-    localSource: where("local"),
-    buildAll: settings.buildAll,
-  });
-  return { catalog, plan };
 }
 
 /** `pulumi up -s local`: kind + registry + ingress + appliances + the selected services. */
