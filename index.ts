@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CatalogError } from "./catalog/problems";
+import { isBranchStack } from "./branch/identity";
+import { InputError } from "./catalog/problems";
 import { pulumiConfigSource } from "./config/source";
-import { PreflightError } from "./environments/preflight";
-import { isBranchStack } from "./config/branch";
-import { branchStack } from "./environments/branchStack";
-import { localStack } from "./environments/stacks";
+import { PreflightError } from "./host/preflight";
+import { branchStack } from "./stacks/branchStack";
+import { localStack } from "./stacks/localStack";
 
 /**
  * Entry point. The stack name picks the environment: `branch-<name>` stacks are branch
@@ -17,7 +17,7 @@ async function main() {
     const source = pulumiConfigSource(stack);
     return await (isBranchStack(stack) ? branchStack(stack, source) : localStack(stack, source));
   } catch (err) {
-    if (err instanceof CatalogError || err instanceof PreflightError) throw new pulumi.RunError(err.message);
+    if (err instanceof InputError || err instanceof PreflightError) throw new pulumi.RunError(err.message);
     throw err;
   }
 }

@@ -13,17 +13,11 @@ import {
   ResourcesSpec,
   ServiceSpec,
 } from "./types";
-import { DNS_LABEL, DNS_LABEL_HELP, PathSegment, YamlFile } from "./yamlFile";
+import { CPU_QUANTITY, DNS_LABEL, DNS_LABEL_HELP, ENV_NAME, IMAGE_REPOSITORY, IMAGE_TAG, MEMORY_QUANTITY, PORT_NAME } from "./patterns";
+import { PathSegment, YamlFile } from "./yamlFile";
 
 const SERVICE_FIELDS = ["name", "description", "image", "build", "ports", "env", "replicas", "resources", "probes", "ingress", "dependsOn"] as const;
 
-/** IANA service name, as Kubernetes requires for named ports. */
-const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._\-/:][a-z0-9]+)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-export const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
-export const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const PROBE_KINDS: readonly ProbeKind[] = ["readiness", "liveness", "startup"];
 
 /** Value of a Kubernetes quantity in base units (cores or bytes), for comparisons. */
@@ -124,11 +118,11 @@ function parseImage(y: YamlFile, value: unknown): ServiceSpec["image"] {
 }
 
 function checkImage(y: YamlFile, p: PathSegment[], repository: string | undefined, tag: string | undefined) {
-  if (repository !== undefined && !IMAGE_REPOSITORY.test(repository)) {
-    y.report([...p, "repository"], `${show(repository)} is not an image repository: use lowercase host/path like ghcr.io/acme/bank`);
+  if (repository !== undefined && !IMAGE_REPOSITORY.pattern.test(repository)) {
+    y.report([...p, "repository"], `${show(repository)} is not an image repository: use ${IMAGE_REPOSITORY.help}`);
   }
-  if (tag !== undefined && !IMAGE_TAG.test(tag)) {
-    y.report([...p, "tag"], `${show(tag)} is not an image tag: use letters, digits, '_', '.', '-' (at most 128)`);
+  if (tag !== undefined && !IMAGE_TAG.pattern.test(tag)) {
+    y.report([...p, "tag"], `${show(tag)} is not an image tag: use ${IMAGE_TAG.help}`);
   }
 }
 
@@ -156,8 +150,7 @@ function parsePort(y: YamlFile, p: readonly PathSegment[], value: unknown): Port
   const obj = y.object(p, value, ["name", "containerPort", "servicePort", "protocol"]);
   if (!obj) return undefined;
   const name = y.string([...p, "name"], obj.name, {
-    pattern: PORT_NAME,
-    help: "lowercase letters, digits and '-' with at least one letter, at most 15 characters (e.g. http)",
+    ...PORT_NAME,
     maxLength: 15,
   });
   const containerPort = y.integer([...p, "containerPort"], obj.containerPort, 1, 65535);
@@ -218,17 +211,11 @@ function parseResourceList(y: YamlFile, p: PathSegment[], value: unknown): Resou
   const cpu =
     obj.cpu === undefined
       ? undefined
-      : y.string([...p, "cpu"], typeof obj.cpu === "number" ? String(obj.cpu) : obj.cpu, {
-          pattern: CPU_QUANTITY,
-          help: "a CPU quantity such as 100m, 0.5 or 2",
-        });
+      : y.string([...p, "cpu"], typeof obj.cpu === "number" ? String(obj.cpu) : obj.cpu, CPU_QUANTITY);
   const memory =
     obj.memory === undefined
       ? undefined
-      : y.string([...p, "memory"], typeof obj.memory === "number" ? String(obj.memory) : obj.memory, {
-          pattern: MEMORY_QUANTITY,
-          help: "a memory quantity such as 128Mi or 1Gi",
-        });
+      : y.string([...p, "memory"], typeof obj.memory === "number" ? String(obj.memory) : obj.memory, MEMORY_QUANTITY);
   return { cpu, memory };
 }
 

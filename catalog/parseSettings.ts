@@ -1,6 +1,7 @@
 import { show } from "./problems";
 import { CatalogPolicy, ProbeKind, RESOURCE_FIELDS, ResourceField } from "./types";
-import { DNS_LABEL, DNS_LABEL_HELP, YamlFile } from "./yamlFile";
+import { DNS_LABEL, DNS_LABEL_HELP } from "./patterns";
+import { YamlFile } from "./yamlFile";
 
 /** Name of the optional catalog settings file inside the catalog directory. */
 export const SETTINGS_FILE = "_catalog.yaml";

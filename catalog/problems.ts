@@ -15,17 +15,28 @@ export function formatProblem(p: Problem): string {
   return p.path === "" ? `${where}: ${p.message}` : `${where}: \`${p.path}\`: ${p.message}`;
 }
 
-/** Thrown when input is invalid; lists every problem found, not just the first. */
-export class CatalogError extends Error {
+/**
+ * Input that cannot be used, with every problem found (not just the first). Thrown before anything
+ * is created; the program prints its message alone, without a stack trace.
+ */
+export class InputError extends Error {
   constructor(
     readonly problems: readonly Problem[],
-    heading = "invalid service catalog",
+    heading: string,
   ) {
     super(
       problems.length === 1
         ? `${heading}: ${formatProblem(problems[0])}`
         : `${heading} (${problems.length} problems):\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`,
     );
+    this.name = "InputError";
+  }
+}
+
+/** Problems of the service catalog (`services/*.yaml`) or of a selection of its services. */
+export class CatalogError extends InputError {
+  constructor(problems: readonly Problem[], heading = "invalid service catalog") {
+    super(problems, heading);
     this.name = "CatalogError";
   }
 }

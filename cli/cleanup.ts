@@ -7,8 +7,8 @@
  */
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { isBranchStack } from "../config/branch";
-import { BRANCH_LABELS } from "../environments/branch";
+import { isBranchStack } from "../branch/identity";
+import { BRANCH_LABELS } from "../branch/sandbox";
 
 export const USAGE = "usage: npm run cleanup -- [--dry-run] [--now <ISO time>]";
 

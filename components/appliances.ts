@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApplianceName } from "../catalog/types";
-import { Connection } from "./connection";
+import { Connection } from "../kube/connection";
 import { Kafka } from "./kafka";
 import { Postgres } from "./postgres";
 import { SchemaRegistry } from "./schemaRegistry";

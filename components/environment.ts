@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceSpec } from "../catalog/types";
-import { Connection } from "./connection";
+import { Connection } from "../kube/connection";
+import { PublishedImages } from "../kube/images";
 import { RegistryLogin } from "./serviceImage";
 
 /** How services are exposed: `<host>.<domain>` through an Ingress of `className`. */
@@ -21,13 +21,7 @@ export interface IngressPolicy {
 }
 
 /** Where images come from: published ones by tag, local builds pushed to `push.registry`. */
-export interface ImagePolicy {
-  /** Registry/prefix of published images for services without `image.repository`. */
-  readonly publishedRegistry?: string;
-  /** Tag of published images when a service names none. */
-  readonly publishedTag: string;
-  /** Exact image per service, winning over everything else (mirrors, e2e). */
-  readonly overrides: Readonly<Record<string, string>>;
+export interface ImagePolicy extends PublishedImages {
   /** Registry that local builds are pushed to and pulled from, e.g. `localhost:5001`. */
   readonly pushRegistry: string;
   /** Tag of local builds (they are deployed by digest). */
@@ -68,20 +62,6 @@ export interface Environment {
    * `kind delete cluster` or one namespace delete.
    */
   readonly deletedWith?: pulumi.Resource;
-}
-
-/** Published image of a service: override, else its repository (or `<registry>/<name>`) and tag. */
-export function publishedImage(spec: ServiceSpec, images: ImagePolicy): string {
-  const override = images.overrides[spec.name];
-  if (override) return override;
-  const repository = spec.image.repository ?? (images.publishedRegistry && `${images.publishedRegistry}/${spec.name}`);
-  if (!repository) {
-    throw new Error(
-      `${spec.file}: \`image.repository\`: not set, and no localkube:images.registry to derive it from; ` +
-        `set image.repository in the file or \`pulumi config set localkube:images.registry ghcr.io/<org>\``,
-    );
-  }
-  return `${repository}:${spec.image.tag ?? images.publishedTag}`;
 }
 
 /**

@@ -1,19 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels } from "./labels";
-
-export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
-export type IngressControllerKind = (typeof INGRESS_CONTROLLERS)[number];
-
-/** Pinned ingress-nginx Helm chart (controller v1.13). */
-export const INGRESS_NGINX_CHART = {
-  version: "4.13.3",
-  repo: "https://kubernetes.github.io/ingress-nginx",
-} as const;
-
-/** Controller name of ingress-nginx, which Traefik's NGINX provider also answers to. */
-const NGINX_CONTROLLER_CLASS = "k8s.io/ingress-nginx";
+import { DEFAULT_IMAGES } from "../kube/images";
+import { IngressControllerKind, INGRESS_NGINX_CHART, ingressNginxValues, NGINX_CONTROLLER_CLASS, traefikArgs } from "../kube/ingress";
+import { selectorLabels, workloadLabels } from "../kube/labels";
 
 export interface IngressControllerArgs {
   /** Which controller to run; `none` creates nothing. */
@@ -26,53 +15,6 @@ export interface IngressControllerArgs {
   readonly nginx?: { readonly chartVersion?: string; readonly chartRepo?: string; readonly image?: string };
   /** Traefik image (a `traefik:v3` compatible one, ≥ v3.5 for the NGINX provider). @default {@link DEFAULT_IMAGES.traefik} */
   readonly traefikImage?: string;
-}
-
-/** Splits `registry/path/name:tag@sha256:…` into the chart's repository/tag/digest values. */
-export function splitImage(ref: string): { repository: string; tag?: string; digest?: string } {
-  const [nameTag, digest] = ref.split("@");
-  const slash = nameTag.lastIndexOf("/");
-  const colon = nameTag.lastIndexOf(":");
-  return colon > slash ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest } : { repository: nameTag, digest };
-}
-
-/** Helm values for ingress-nginx on kind (the upstream kind provider settings). */
-export function ingressNginxValues(className: string, image?: string): Record<string, unknown> {
-  return {
-    controller: {
-      ...(image ? { image: { ...splitImage(image), digest: splitImage(image).digest ?? "" } } : {}),
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
-      hostPort: { enabled: true },
-      terminationGracePeriodSeconds: 0,
-      service: { type: "NodePort" },
-      watchIngressWithoutClass: true,
-      ingressClassResource: { name: className, default: true, controllerValue: NGINX_CONTROLLER_CLASS },
-      nodeSelector: { "ingress-ready": "true", "kubernetes.io/os": "linux" },
-      tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" }],
-      publishService: { enabled: false },
-      extraArgs: { "publish-status-address": "localhost" },
-    },
-  };
-}
-
-/** Traefik's command line: its own Ingress provider for class `traefik`, NGINX provider for `className`. */
-export function traefikArgs(className: string): string[] {
-  return [
-    "--entryPoints.web.address=:8000",
-    "--entryPoints.websecure.address=:8443",
-    "--entryPoints.traefik.address=:9000",
-    "--ping=true",
-    "--ping.entryPoint=traefik",
-    "--providers.kubernetesingress=true",
-    "--providers.kubernetesingress.ingressclass=traefik",
-    "--providers.kubernetesingress.ingressendpoint.hostname=localhost",
-    "--experimental.kubernetesIngressNGINX=true",
-    "--providers.kubernetesIngressNGINX=true",
-    `--providers.kubernetesIngressNGINX.ingressClass=${className}`,
-    `--providers.kubernetesIngressNGINX.controllerClass=${NGINX_CONTROLLER_CLASS}`,
-    "--providers.kubernetesIngressNGINX.publishStatusAddress=localhost",
-    "--log.level=INFO",
-  ];
 }
 
 /**

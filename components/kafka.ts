@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { Connection } from "./connection";
-import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
+import { Connection } from "../kube/connection";
+import { DEFAULT_IMAGES } from "../kube/images";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
+import { volumeStatefulSet } from "../kube/statefulSet";
 
 export interface KafkaArgs {
   /** Namespace to deploy into. */
@@ -83,47 +84,27 @@ export class Kafka extends pulumi.ComponentResource {
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
-      {
-        metadata,
-        spec: {
-          serviceName: KAFKA_NAME,
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(KAFKA_NAME) },
-          persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
-          template: {
-            metadata: { labels },
-            spec: {
-              securityContext: { fsGroup: 1000 },
-              enableServiceLinks: false, // a Service named kafka would inject KAFKA_PORT=tcp://…, read as a broker setting
-              containers: [
-                {
-                  name: "kafka",
-                  image: args.image ?? DEFAULT_IMAGES.kafka,
-                  ports: [
-                    { name: "kafka", containerPort: PORT },
-                    { name: "controller", containerPort: CONTROLLER_PORT },
-                  ],
-                  env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
-                  readinessProbe: { exec: { command: BROKER_API_PROBE }, periodSeconds: 3, timeoutSeconds: 5, failureThreshold: 3 },
-                  livenessProbe: { tcpSocket: { port: "kafka" }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
-                  resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-                  volumeMounts: [{ name: "data", mountPath: "/var/lib/kafka/data" }],
-                },
-              ],
-            },
-          },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClassName,
-                resources: { requests: { storage: args.storage ?? "2Gi" } },
-              },
-            },
+      volumeStatefulSet({
+        name: KAFKA_NAME,
+        namespace: args.namespace,
+        labels,
+        fsGroup: 1000,
+        mountPath: "/var/lib/kafka/data",
+        storage: args.storage ?? "2Gi",
+        storageClassName: args.storageClassName,
+        container: {
+          name: "kafka",
+          image: args.image ?? DEFAULT_IMAGES.kafka,
+          ports: [
+            { name: "kafka", containerPort: PORT },
+            { name: "controller", containerPort: CONTROLLER_PORT },
           ],
+          env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
+          readinessProbe: { exec: { command: BROKER_API_PROBE }, periodSeconds: 3, timeoutSeconds: 5, failureThreshold: 3 },
+          livenessProbe: { tcpSocket: { port: "kafka" }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
+          resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
         },
-      },
+      }),
       { parent: this, deleteBeforeReplace: true, dependsOn: [this.service] },
     );
 

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { envPrefix } from "../catalog/appliances";
 import { ProbeSpec, ServiceSpec } from "../catalog/types";
-import { Connection, ConnectionValue, toEnvVar } from "./connection";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
+import { Connection, ConnectionValue, toEnvVar } from "../kube/connection";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
 
 /** How a service is exposed through the ingress controller. */
 export interface MicroserviceIngress {

@@ -3,8 +3,9 @@ import { isAppliance } from "../catalog/appliances";
 import { DeploymentPlan } from "../catalog/plan";
 import { expandDependencies } from "../catalog/validate";
 import { Appliances, AppliancesArgs } from "./appliances";
-import { Connection } from "./connection";
-import { Environment, inClusterTransform, publishedImage } from "./environment";
+import { Connection } from "../kube/connection";
+import { publishedImage } from "../kube/images";
+import { Environment, inClusterTransform } from "./environment";
 import { Microservice } from "./microservice";
 import { ServiceImage } from "./serviceImage";
 

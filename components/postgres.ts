@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./connection";
-import { GeneratedPassword } from "./generatedPassword";
-import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
+import { POSTGRES_IDENTIFIER } from "../catalog/patterns";
+import { Connection } from "../kube/connection";
+import { DEFAULT_IMAGES } from "../kube/images";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
+import { volumeStatefulSet } from "../kube/statefulSet";
+import { GeneratedPassword } from "../providers/generatedPassword";
 
 export interface PostgresArgs {
   /** Namespace to deploy into. */
@@ -44,10 +46,8 @@ export class Postgres extends pulumi.ComponentResource {
       ["database", database],
       ["user", user],
     ] as const) {
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
-        throw new Error(
-          `Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use lowercase letters, digits and '_', starting with a letter or '_'`,
-        );
+      if (!POSTGRES_IDENTIFIER.pattern.test(value)) {
+        throw new Error(`Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use ${POSTGRES_IDENTIFIER.help}`);
       }
     }
     const storage = args.storage ?? "1Gi";
@@ -80,50 +80,30 @@ export class Postgres extends pulumi.ComponentResource {
     const isReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(PORT), "-U", user, "-d", database];
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
-      {
-        metadata,
-        spec: {
-          serviceName: POSTGRES_NAME,
-          replicas: 1,
-          selector: { matchLabels: selectorLabels(POSTGRES_NAME) },
-          persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
-          template: {
-            metadata: { labels },
-            spec: {
-              securityContext: { fsGroup: 999 },
-              enableServiceLinks: false, // a Service named postgres would inject POSTGRES_PORT=tcp://…
-              containers: [
-                {
-                  name: "postgres",
-                  image: args.image ?? DEFAULT_IMAGES.postgres,
-                  ports: [{ name: "postgres", containerPort: PORT }],
-                  env: [
-                    { name: "POSTGRES_USER", value: user },
-                    { name: "POSTGRES_DB", value: database },
-                    { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } } },
-                    // A subdirectory: a fresh volume may hold lost+found, which initdb refuses.
-                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-                  ],
-                  readinessProbe: { exec: { command: isReady }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
-                  livenessProbe: { exec: { command: isReady }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
-                  volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-                },
-              ],
-            },
-          },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClassName,
-                resources: { requests: { storage } },
-              },
-            },
+      volumeStatefulSet({
+        name: POSTGRES_NAME,
+        namespace: args.namespace,
+        labels,
+        fsGroup: 999,
+        mountPath: "/var/lib/postgresql/data",
+        storage,
+        storageClassName: args.storageClassName,
+        container: {
+          name: "postgres",
+          image: args.image ?? DEFAULT_IMAGES.postgres,
+          ports: [{ name: "postgres", containerPort: PORT }],
+          env: [
+            { name: "POSTGRES_USER", value: user },
+            { name: "POSTGRES_DB", value: database },
+            { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } } },
+            // A subdirectory: a fresh volume may hold lost+found, which initdb refuses.
+            { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
           ],
+          readinessProbe: { exec: { command: isReady }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
+          livenessProbe: { exec: { command: isReady }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
         },
-      },
+      }),
       { parent: this, deleteBeforeReplace: true, dependsOn: [this.secret, this.service] },
     );
 

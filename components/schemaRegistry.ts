@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Connection } from "./connection";
-import { DEFAULT_IMAGES } from "./images";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "./labels";
+import { Connection } from "../kube/connection";
+import { DEFAULT_IMAGES } from "../kube/images";
+import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
 
 export interface SchemaRegistryArgs {
   /** Namespace to deploy into. */

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DNS_LABEL, DNS_LABEL_HELP } from "../catalog/yamlFile";
-import { BRANCH_PREFIX, BranchIdentity, branchIdentity, parseTtl } from "./branch";
+import { CPU_QUANTITY, DNS_LABEL_RULE, DOMAIN, REGISTRY_PREFIX, SIZE } from "../catalog/patterns";
+import { BRANCH_PREFIX, BranchIdentity, branchIdentity } from "../branch/identity";
+import { parseTtl } from "../branch/ttl";
+import { CommonSettings, readCommonSettings } from "./commonSettings";
+import { ConfigError } from "./errors";
 import { ConfigReader } from "./reader";
-import { CommonSettings, DOMAIN, readCommonSettings } from "./settings";
 
 /** A branch sandbox's settings: `Pulumi.branch.yaml` defaults under the stack's own config. */
 export interface BranchSettings extends CommonSettings {
@@ -39,11 +41,11 @@ export interface BranchSettings extends CommonSettings {
   readonly limits: { readonly defaultCpu: string; readonly defaultMemory: string; readonly requestCpu: string; readonly requestMemory: string };
 }
 
-const CPU = { pattern: /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, help: "a CPU quantity such as 500m or 2", example: "4" };
-const MEMORY = { pattern: /^[0-9]+(Ki|Mi|Gi|Ti)$/, help: "a memory quantity such as 512Mi or 8Gi", example: "8Gi" };
+const CPU = { ...CPU_QUANTITY, example: "4" };
+const MEMORY = { ...SIZE, example: "8Gi" };
 const SHA = { pattern: /^[0-9a-f]{7,40}$/, help: "a git commit sha", example: "3f2a1c9" };
-const LABEL = { pattern: DNS_LABEL, help: DNS_LABEL_HELP, example: "nginx" };
-const REGISTRY = { pattern: /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, help: "a registry prefix such as ghcr.io/acme/sandboxes", example: "ghcr.io/acme/sandboxes" };
+const LABEL = { ...DNS_LABEL_RULE, example: "nginx" };
+const REGISTRY = { ...REGISTRY_PREFIX, example: "ghcr.io/acme/sandboxes" };
 const ISSUER = { pattern: /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, help: "the name of a cert-manager ClusterIssuer", example: "letsencrypt" };
 const USERNAME = { pattern: /^[^\s:]{1,255}$/, help: "a user name without spaces or ':'", example: "ci-bot" };
 const OWNER = { pattern: /^[^\u0000-\u001f\u007f]{1,255}$/, help: "a name or email without control characters", example: "dev@acme.example" };
@@ -52,7 +54,7 @@ const OWNER = { pattern: /^[^\u0000-\u001f\u007f]{1,255}$/, help: "a name or ema
 export function readBranchSettings(r: ConfigReader, stack: string): BranchSettings {
   const common = readCommonSettings(r);
   const explicit = r.optionalString("branch");
-  const branch = branchIdentity(explicit ?? stack.slice(BRANCH_PREFIX.length), explicit ? "localkube:branch" : `the stack name "${stack}"`);
+  const branch = readBranchIdentity(r, explicit ?? stack.slice(BRANCH_PREFIX.length), explicit ? "localkube:branch" : `the stack name "${stack}"`);
   const ttl = r.string("ttl", "72h");
   const ttlMs = parseTtl(ttl) ?? (r.report("ttl", `${JSON.stringify(ttl)} is not a duration: use a whole number with s, m, h, d or w`, "72h"), 72 * 3_600_000);
   const registry = {
@@ -69,12 +71,12 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
   if (registry.username !== undefined && registry.address === undefined) {
     r.report("registry.address", "is not set, but registry credentials are; name the registry they log in to", REGISTRY.example);
   }
-  return {
+  const settings: BranchSettings = {
     ...common,
     mode: "branch",
     branch,
     cluster: { kubeconfig: r.secret("kubeconfig"), context: r.optionalString("kubeContext") },
-    baseDomain: r.string("baseDomain", "sandbox.localhost", DOMAIN),
+    baseDomain: r.string("baseDomain", "sandbox.localhost", { ...DOMAIN, example: "sandbox.acme.dev" }),
     ingress: {
       className: r.string("ingress.className", "nginx", LABEL),
       namespace: r.string("ingress.namespace", "ingress-nginx", { ...LABEL, example: "ingress-nginx" }),
@@ -106,4 +108,17 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
       requestMemory: r.string("limits.requestMemory", "64Mi", MEMORY),
     },
   };
+  r.checkUnknownKeys("a branch stack");
+  return settings;
+}
+
+/** The branch's identity; a name that cannot become a namespace is one more config problem. */
+function readBranchIdentity(r: ConfigReader, name: string, source: string): BranchIdentity {
+  try {
+    return branchIdentity(name, source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    r.problems.push(...err.problems);
+    return { name, slug: "invalid", namespace: `${BRANCH_PREFIX}invalid`, changed: false };
+  }
 }

@@ -1,14 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseNameList } from "../catalog/plan";
-import { CatalogError, didYouMean, Problem, show } from "../catalog/problems";
+import { ValueRule } from "../catalog/patterns";
+import { didYouMean, Problem, show } from "../catalog/problems";
+import { ConfigError } from "./errors";
+import { parseNameList } from "./nameList";
 import { ConfigSource, NAMESPACE } from "./source";
+
+/** A value rule with a value to show in the ready-to-run fix. */
+export type ConfigRule = ValueRule & { readonly example: string };
 
 /**
  * Typed reads of `localkube:*` keys. Every bad value is recorded (file, key, value, allowed,
- * fix) and {@link ConfigReader.done} throws them all at once, before anything is created.
+ * fix) and {@link ConfigReader.done} throws them all at once, before anything is created. The keys
+ * read are the keys this stack kind knows: a key that is set but never read is reported as unknown
+ * (a typo such as `ingres.domain` must not be silently ignored).
  */
 export class ConfigReader {
   readonly problems: Problem[] = [];
+  private readonly known = new Set<string>();
 
   constructor(readonly source: ConfigSource) {}
 
@@ -24,10 +32,11 @@ export class ConfigReader {
   }
 
   raw(key: string): string | undefined {
+    this.known.add(key);
     return this.source.get(key)?.value;
   }
 
-  string(key: string, fallback: string, rule?: { pattern: RegExp; help: string; example: string }): string {
+  string(key: string, fallback: string, rule?: ConfigRule): string {
     const v = this.raw(key);
     if (v === undefined) return fallback;
     if (v === "" || (rule && !rule.pattern.test(v))) {
@@ -36,7 +45,7 @@ export class ConfigReader {
     return v;
   }
 
-  optionalString(key: string, rule?: { pattern: RegExp; help: string; example: string }): string | undefined {
+  optionalString(key: string, rule?: ConfigRule): string | undefined {
     const v = this.raw(key);
     if (v === undefined) return undefined;
     return this.string(key, v, rule);
@@ -70,12 +79,13 @@ export class ConfigReader {
 
   /** A list of names (YAML list or "a,b c"); undefined when unset. */
   names(key: string): string[] | undefined {
+    this.known.add(key);
     const v = this.source.get(key);
     if (v === undefined) return undefined;
     try {
       return parseNameList(v.value, { file: v.file, key: `${NAMESPACE}:${key}` });
     } catch (err) {
-      if (err instanceof CatalogError) this.problems.push(...err.problems);
+      if (err instanceof ConfigError) this.problems.push(...err.problems);
       else throw err;
       return undefined;
     }
@@ -98,11 +108,26 @@ export class ConfigReader {
   }
 
   secret(key: string): pulumi.Output<string> | undefined {
+    this.known.add(key);
     return this.source.getSecret(key);
+  }
+
+  /**
+   * Reports every set key that nothing read, with the closest known key. Call after all reads;
+   * `kind` names the stack kind in the message ("a local stack").
+   */
+  checkUnknownKeys(kind: string): void {
+    for (const key of this.source.keys().sort()) {
+      if (this.known.has(key)) continue;
+      const guess = didYouMean(key, this.known);
+      const known = guess === "" ? `; the README's "Configuration" section lists the keys of ${kind}` : "";
+      const fix = `pulumi config rm ${NAMESPACE}:${key}`;
+      this.problems.push({ ...this.where(key), message: `unknown key for ${kind}${guess}${known}; remove it (\`${fix}\`) or correct its name` });
+    }
   }
 
   /** Throws every recorded problem at once. */
   done(): void {
-    if (this.problems.length > 0) throw new CatalogError(this.problems, "invalid configuration");
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
   }
 }

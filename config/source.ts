@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { CatalogError, show } from "../catalog/problems";
+import { Problem, show } from "../catalog/problems";
+import { ConfigError } from "./errors";
 
 /** A config value and the file it was set in (for messages). */
 export interface ConfigValue {
@@ -15,6 +16,8 @@ export interface ConfigSource {
   get(key: string): ConfigValue | undefined;
   /** Secret value of `localkube:<key>`; undefined when unset. Only the stack file holds secrets. */
   getSecret(key: string): pulumi.Output<string> | undefined;
+  /** Every `localkube:*` key that is set, without the namespace (to find misspelt keys). */
+  keys(): string[];
   /** File new values should be written to (named in fixes). */
   readonly stackFile: string;
 }
@@ -32,6 +35,10 @@ export function pulumiConfigSource(stack: string): ConfigSource {
       return value === undefined ? undefined : { value, file: stackFile };
     },
     getSecret: (key) => config.getSecret(key),
+    keys: () =>
+      Object.keys(pulumi.runtime.allConfig())
+        .filter((k) => k.startsWith(`${NAMESPACE}:`))
+        .map((k) => k.slice(NAMESPACE.length + 1)),
   };
 }
 
@@ -44,15 +51,15 @@ export function readDefaultsFile(file: string, text: string): Record<string, str
   try {
     doc = parse(text);
   } catch (err) {
-    throw new CatalogError([{ file, path: "", message: `not valid YAML: ${(err as Error).message.split("\n")[0]}` }], "invalid defaults file");
+    throw new ConfigError([{ file, path: "", message: `not valid YAML: ${(err as Error).message.split("\n")[0]}` }], "invalid defaults file");
   }
   const config = (doc as { config?: unknown } | null)?.config;
   if (config === undefined || config === null) return {};
   if (typeof config !== "object" || Array.isArray(config)) {
-    throw new CatalogError([{ file, path: "config", message: `expected a mapping of keys to values, got ${show(config)}` }], "invalid defaults file");
+    throw new ConfigError([{ file, path: "config", message: `expected a mapping of keys to values, got ${show(config)}` }], "invalid defaults file");
   }
   const out: Record<string, string> = {};
-  const problems = [];
+  const problems: Problem[] = [];
   for (const [fullKey, value] of Object.entries(config as Record<string, unknown>)) {
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
       problems.push({ file, path: `config.${fullKey}`, message: `only ${NAMESPACE}:* keys are read from this file; move it to the stack file` });
@@ -68,7 +75,7 @@ export function readDefaultsFile(file: string, text: string): Record<string, str
     }
     out[fullKey.slice(NAMESPACE.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  if (problems.length > 0) throw new CatalogError(problems, "invalid defaults file");
+  if (problems.length > 0) throw new ConfigError(problems, "invalid defaults file");
   return out;
 }
 
@@ -78,6 +85,7 @@ export function layeredSource(primary: ConfigSource, defaults: Readonly<Record<s
     stackFile: primary.stackFile,
     get: (key) => primary.get(key) ?? (key in defaults ? { value: defaults[key], file: defaultsFile } : undefined),
     getSecret: (key) => primary.getSecret(key),
+    keys: () => [...new Set([...primary.keys(), ...Object.keys(defaults)])],
   };
 }
 

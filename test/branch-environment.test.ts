@@ -1,14 +1,15 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import type { BranchSettings } from "../config/branchSettings";
-import { branchIdentity } from "../config/branch";
+import { branchIdentity } from "../branch/identity";
+import { branchImageTag, branchNamespaceLabels, dockerConfigJson, postgresKeys } from "../branch/sandbox";
 import { installMocks, MOCK_CREATED_MS, ofType, promiseOf, Registered, settle } from "./mocks";
 
 const registered: Registered[] = installMocks();
-let branch: typeof import("../environments/branch");
+let branch: typeof import("../components/branchEnvironment");
 let pulumi: typeof pulumiType;
 beforeAll(async () => {
   pulumi = await import("@pulumi/pulumi");
-  branch = await import("../environments/branch");
+  branch = await import("../components/branchEnvironment");
 });
 beforeEach(() => registered.splice(0));
 
@@ -43,7 +44,7 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
 }
 
 async function create(over: Partial<BranchSettings> = {}, appliances?: readonly string[]) {
-  const env = branch.createBranchEnvironment("branch-feature-login", settings(over), appliances);
+  const env = new branch.BranchEnvironment("sandbox", { stack: "branch-feature-login", settings: settings(over), appliances });
   await settle(registered);
   return env;
 }
@@ -54,16 +55,44 @@ const one = (type: string) => {
   return found[0];
 };
 
-describe("createBranchEnvironment: isolation objects", () => {
-  test("exactly a provider, the creation time, a namespace, a quota, a limit range and a network policy", async () => {
+describe("BranchEnvironment: isolation objects", () => {
+  test("exactly a provider, the creation time, a namespace, a quota, a limit range and a network policy, children of the component", async () => {
     await create();
-    expect(registered.map((r) => [r.type, r.name])).toEqual([
-      ["pulumi:providers:kubernetes", "cluster"],
-      ["pulumi-nodejs:dynamic/localkube:CreationTime", "created"],
-      ["kubernetes:core/v1:Namespace", "namespace"],
-      ["kubernetes:core/v1:ResourceQuota", "quota"],
-      ["kubernetes:core/v1:LimitRange", "limits"],
-      ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "isolation"],
+    expect(registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1]))).toEqual([
+      ["localkube:index:BranchEnvironment", "sandbox"],
+      ["pulumi:providers:kubernetes", "sandbox-cluster"],
+      ["pulumi-nodejs:dynamic/localkube:CreationTime", "sandbox-created"],
+      ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-isolation"],
+      ["kubernetes:core/v1:LimitRange", "sandbox-limits"],
+      ["kubernetes:core/v1:Namespace", "sandbox-namespace"],
+      ["kubernetes:core/v1:ResourceQuota", "sandbox-quota"],
+    ]);
+    const component = registered[0].urn;
+    expect(registered[0].type).toBe("localkube:index:BranchEnvironment");
+    expect(registered.slice(1).map((r) => r.parent)).toEqual(Array(6).fill(component));
+  });
+
+  test("aliases name where each object lived before the component existed, so existing sandboxes are not replaced", async () => {
+    await create();
+    const oldNamespace = "urn:pulumi:test::localkube::kubernetes:core/v1:Namespace::namespace";
+    const aliases = registered.slice(1).map((r) => [r.name, r.aliases]);
+    expect(aliases.sort()).toEqual([
+      ["sandbox-cluster", [{ name: "cluster", parent: "" }]],
+      ["sandbox-created", [{ name: "created", parent: "" }]],
+      ["sandbox-isolation", [{ name: "isolation", parent: oldNamespace }]],
+      ["sandbox-limits", [{ name: "limits", parent: oldNamespace }]],
+      ["sandbox-namespace", [{ name: "namespace", parent: "" }]],
+      ["sandbox-quota", [{ name: "quota", parent: oldNamespace }]],
+    ]);
+  });
+
+  test("the objects inside the namespace are deleted with it: destroy is one namespace delete", async () => {
+    await create();
+    const namespace = one("kubernetes:core/v1:Namespace").urn;
+    expect(registered.filter((r) => r.inputs.metadata?.namespace).map((r) => [r.name, r.deletedWith])).toEqual([
+      ["sandbox-quota", namespace],
+      ["sandbox-limits", namespace],
+      ["sandbox-isolation", namespace],
     ]);
   });
 
@@ -132,7 +161,7 @@ describe("createBranchEnvironment: isolation objects", () => {
     expect(await promiseOf(e.namespace)).toBe("branch-feature-login");
     expect(e.labels).toEqual({ "localkube.dev/stack": "branch-feature-login", "localkube.dev/branch": "feature-login" });
     expect(e.ready[0]).toBe(env.namespace);
-    expect(e.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual(["namespace", "quota", "limits", "isolation"]);
+    expect(e.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual(["sandbox-namespace", "sandbox-quota", "sandbox-limits", "sandbox-isolation"]);
     expect(e.deletedWith).toBe(env.namespace);
     expect(e.imagePullSecrets).toEqual([]);
     expect(e.sharedAppliances).toEqual(new Map());
@@ -141,7 +170,7 @@ describe("createBranchEnvironment: isolation objects", () => {
   });
 });
 
-describe("createBranchEnvironment: cluster access", () => {
+describe("BranchEnvironment: cluster access", () => {
   test("a named context of the user's kubeconfig; deleteUnreachable so destroy finishes without the cluster", async () => {
     await create({ cluster: { context: "sandboxes" } });
     expect(one("pulumi:providers:kubernetes").inputs).toEqual({ context: "sandboxes", deleteUnreachable: "true" });
@@ -160,7 +189,7 @@ describe("createBranchEnvironment: cluster access", () => {
   });
 });
 
-describe("createBranchEnvironment: hostnames and images", () => {
+describe("BranchEnvironment: hostnames and images", () => {
   test("ingress policy: <slug>.<baseDomain>, the configured class, plain HTTP without an issuer", async () => {
     const env = await create({ branch: branchIdentity("Feature/Login"), ingress: { className: "public", namespace: "ingress-nginx" } });
     expect(env.environment.ingress).toEqual({
@@ -201,7 +230,7 @@ describe("createBranchEnvironment: hostnames and images", () => {
     const password = pulumi.secret(PASSWORD);
     const env = await create({ registry: { address: "ghcr.io/acme/sandboxes", username: "bot", password } });
     const pull = one("kubernetes:core/v1:Secret");
-    expect(pull.name).toBe("pull-secret");
+    expect(pull.name).toBe("sandbox-pull-secret");
     expect(pull.inputs.metadata).toEqual({ name: "registry-credentials", namespace: "branch-feature-login" });
     expect(pull.inputs.type).toBe("kubernetes.io/dockerconfigjson");
     // The whole stringData travels as a Pulumi secret (the SDK's secret marker wraps it): encrypted in state.
@@ -212,14 +241,20 @@ describe("createBranchEnvironment: hostnames and images", () => {
     });
     expect(env.environment.imagePullSecrets).toEqual(["registry-credentials"]);
     expect(env.environment.images.login).toEqual({ address: "ghcr.io/acme/sandboxes", username: "bot", password });
-    expect(env.environment.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual(["namespace", "quota", "limits", "isolation", "pull-secret"]);
+    expect(env.environment.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual([
+      "sandbox-namespace",
+      "sandbox-quota",
+      "sandbox-limits",
+      "sandbox-isolation",
+      "sandbox-pull-secret",
+    ]);
     // Nothing else the program registered holds the password in the clear.
     const others = registered.filter((r) => r !== pull);
     expect(JSON.stringify(others.map((r) => r.inputs))).not.toContain(PASSWORD);
   });
 });
 
-describe("createBranchEnvironment: shared appliances", () => {
+describe("BranchEnvironment: shared appliances", () => {
   const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
 
   test("only the appliances the plan needs; Postgres through a secret Secret in the namespace", async () => {
@@ -253,7 +288,7 @@ describe("createBranchEnvironment: shared appliances", () => {
 describe("pure helpers", () => {
   test("branchNamespaceLabels: label-safe values, Unix seconds", () => {
     expect(
-      branch.branchNamespaceLabels({ branch: branchIdentity(`$(rm -rf /); "x"`, "t"), gitSha: undefined, owner: "a b@c" }, Date.UTC(2026, 0, 1), 3_600_000),
+      branchNamespaceLabels({ branch: branchIdentity(`$(rm -rf /); "x"`, "t"), gitSha: undefined, owner: "a b@c" }, Date.UTC(2026, 0, 1), 3_600_000),
     ).toEqual({
       "localkube.dev/branch": "rm_-rf_x",
       "localkube.dev/owner": "a_b_c",
@@ -265,18 +300,18 @@ describe("pure helpers", () => {
   });
 
   test("branchImageTag: <slug>-<first 7 of the sha>, or the slug alone", () => {
-    expect(branch.branchImageTag("feat-x", "3f2a1c9d0e")).toBe("feat-x-3f2a1c9");
-    expect(branch.branchImageTag("feat-x")).toBe("feat-x");
+    expect(branchImageTag("feat-x", "3f2a1c9d0e")).toBe("feat-x-3f2a1c9");
+    expect(branchImageTag("feat-x")).toBe("feat-x");
   });
 
   test("dockerConfigJson: keyed by the registry host", () => {
-    expect(JSON.parse(branch.dockerConfigJson("ghcr.io/acme/sandboxes", "bot", "pw"))).toEqual({
+    expect(JSON.parse(dockerConfigJson("ghcr.io/acme/sandboxes", "bot", "pw"))).toEqual({
       auths: { "ghcr.io": { username: "bot", password: "pw", auth: "Ym90OnB3" } },
     });
   });
 
   test("postgresKeys: decodes the URL; anything else is refused", () => {
-    expect(branch.postgresKeys("postgresql://u%40x:p%2Fw@db:6543/my%20db")).toEqual({
+    expect(postgresKeys("postgresql://u%40x:p%2Fw@db:6543/my%20db")).toEqual({
       DATABASE_URL: "postgresql://u%40x:p%2Fw@db:6543/my%20db",
       PGHOST: "db",
       PGPORT: "6543",
@@ -284,7 +319,7 @@ describe("pure helpers", () => {
       PGUSER: "u@x",
       PGPASSWORD: "p/w",
     });
-    expect(() => branch.postgresKeys("mysql://u:p@db/x")).toThrow(
+    expect(() => postgresKeys("mysql://u:p@db/x")).toThrow(
       "localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`",
     );
   });

@@ -7,11 +7,11 @@ import type { ConfigSource } from "../config/source";
 import { installMocks, MOCK_CREATED_MS, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
 
 const registered: Registered[] = installMocks();
-let mod: typeof import("../environments/branchStack");
+let mod: typeof import("../stacks/branchStack");
 let pulumi: typeof pulumiType;
 beforeAll(async () => {
   pulumi = await import("@pulumi/pulumi");
-  mod = await import("../environments/branchStack");
+  mod = await import("../stacks/branchStack");
 });
 beforeEach(() => {
   registered.splice(0);
@@ -31,6 +31,7 @@ function source(values: Record<string, string>, secrets: Record<string, string> 
     stackFile: STACK_FILE,
     get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
     getSecret: (key) => (key in secrets ? pulumi.secret(secrets[key]) : undefined),
+    keys: () => [...Object.keys(values), ...Object.keys(secrets)],
   };
 }
 
@@ -117,7 +118,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
         web: "http://www.foo.sandbox.localhost",
       },
     });
-    expect(names("kubernetes:core/v1:Namespace")).toEqual(["namespace"]);
+    expect(names("kubernetes:core/v1:Namespace")).toEqual(["sandbox-namespace"]);
     expect(names("docker-build:index:Image")).toEqual([]);
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual(["platform-appliances-kafka-statefulset", "platform-appliances-postgres-statefulset"]);
     expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
@@ -161,8 +162,8 @@ describe("branch stack: config precedence", () => {
     const defaults = defaultsFile({ "quota.memory": "lots", "quota.cpu": "2" });
     await expect(run("branch-p", { "quota.cpu": "many" }, { defaults })).rejects.toThrow(
       "invalid configuration (2 problems):\n" +
-        `  - ${STACK_FILE}: \`localkube:quota.cpu\`: "many" is not allowed: use a CPU quantity such as 500m or 2; fix: pulumi config set localkube:quota.cpu 4\n` +
-        `  - ${shown(defaults)}: \`localkube:quota.memory\`: "lots" is not allowed: use a memory quantity such as 512Mi or 8Gi; fix: pulumi config set localkube:quota.memory 8Gi`,
+        `  - ${STACK_FILE}: \`localkube:quota.cpu\`: "many" is not allowed: use a CPU quantity such as 100m, 0.5 or 2; fix: pulumi config set localkube:quota.cpu 4\n` +
+        `  - ${shown(defaults)}: \`localkube:quota.memory\`: "lots" is not allowed: use a size such as 512Mi or 2Gi; fix: pulumi config set localkube:quota.memory 8Gi`,
     );
     expect(registered).toEqual([]);
   });
@@ -251,7 +252,7 @@ describe("branch stack: images", () => {
 
   test("the registry password is only ever a secret: pull secret, push login, never an output", async () => {
     const out = await run("branch-x", { services: "price", local: "price", ...registry }, { secrets: { "registry.password": PASSWORD } });
-    const pull = ofType(registered, "kubernetes:core/v1:Secret").find((s) => s.name === "pull-secret")!;
+    const pull = ofType(registered, "kubernetes:core/v1:Secret").find((s) => s.name === "sandbox-pull-secret")!;
     expect(Object.keys(pull.inputs.stringData).sort()).toEqual(["4dabf18193072939515e22adb298388d", "value"]);
     const [image] = ofType(registered, "docker-build:index:Image");
     expect(JSON.stringify(image.inputs.registries)).toContain("4dabf18193072939515e22adb298388d");
@@ -332,10 +333,10 @@ describe("branch stack: hostile branch names", () => {
 
   test("names that cannot become a namespace are refused with the fix, before anything is created", async () => {
     await expect(run("branch-ok", { services: "price", branch: "feat\nx" })).rejects.toThrow(
-      `invalid branch name: localkube:branch: \`branch\`: "feat\\nx" contains control characters; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
+      `invalid configuration: localkube:branch: \`branch\`: "feat\\nx" contains control characters; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
     );
     await expect(run("branch-___", { services: "price" })).rejects.toThrow(
-      `invalid branch name: the stack name "branch-___": \`branch\`: "___" has no letter or digit to build a namespace from; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
+      `invalid configuration: the stack name "branch-___": \`branch\`: "___" has no letter or digit to build a namespace from; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
     );
     await expect(run("branch-ok", { services: "price", branch: "x".repeat(256) })).rejects.toThrow("is 256 characters long (git allows 255)");
     expect(registered).toEqual([]);
@@ -381,5 +382,5 @@ test("created-at comes from the recorded creation time, not the clock of this ru
   const out = await run("branch-t", { services: "price", ttl: "30s" });
   expect(await promiseOf(out.createdAt)).toBe(new Date(MOCK_CREATED_MS).toISOString());
   expect(await promiseOf(out.expiresAt)).toBe(new Date(MOCK_CREATED_MS + 30_000).toISOString());
-  expect(names("pulumi-nodejs:dynamic/localkube:CreationTime")).toEqual(["created"]);
+  expect(names("pulumi-nodejs:dynamic/localkube:CreationTime")).toEqual(["sandbox-created"]);
 });

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../catalog/load";
-import { parseNameList, planDeployment } from "../catalog/plan";
+import { planDeployment } from "../catalog/plan";
+import { parseNameList } from "../config/nameList";
 import { CatalogError } from "../catalog/problems";
 import { Catalog } from "../catalog/types";
 import { buildCatalog, expandDependencies } from "../catalog/validate";
@@ -419,48 +420,5 @@ describe("planDeployment: localkube:local", () => {
     expect([...planDeployment(catalog, { selection: ["web"], local: ["bank"], localSource: SRC }).local]).toEqual(["bank"]);
     const exists = (p: string) => !p.includes("ghost");
     expect([...planDeployment(catalog, { selection: ["web"], buildAll: true, exists }).local].sort()).toEqual(["bank", "price"]);
-  });
-});
-
-describe("parseNameList", () => {
-  const SRC = { file: "Pulumi.local.yaml", key: "localkube:services" };
-
-  test.each([
-    ["appliances,bank", ["appliances", "bank"]],
-    ["appliances bank", ["appliances", "bank"]],
-    [" appliances ,  bank\tweb ", ["appliances", "bank", "web"]],
-    ['["appliances", "bank"]', ["appliances", "bank"]],
-    ["bank,bank,web", ["bank", "web"]],
-  ])("%j", (raw, expected) => {
-    expect(parseNameList(raw, SRC)).toEqual(expected);
-  });
-
-  test("a YAML list as is, items trimmed", () => {
-    expect(parseNameList(["bank", " web "], SRC)).toEqual(["bank", "web"]);
-  });
-
-  test.each([[undefined], [null], [""], ["  "], [" , "], ["[]"], [[]]])("%j is no selection", (raw) => {
-    expect(parseNameList(raw, SRC)).toBeUndefined();
-  });
-
-  test("a JSON list that does not parse", () => {
-    expect(() => parseNameList("[bank", SRC)).toThrow(
-      'invalid configuration: Pulumi.local.yaml: `localkube:services`: "[bank" is not a list; write names separated by commas, e.g. appliances,bank',
-    );
-  });
-
-  test("neither a list nor a string", () => {
-    expect(() => parseNameList(5, SRC)).toThrow(
-      "invalid configuration: Pulumi.local.yaml: `localkube:services`: expected a list of names or a comma separated string, got 5",
-    );
-  });
-
-  test("an item that is not a name", () => {
-    expect(() => parseNameList('["bank", 3]', SRC)).toThrow(
-      "invalid configuration: Pulumi.local.yaml: `localkube:services[1]`: expected a service name, got 3",
-    );
-    expect(() => parseNameList(["bank", ""], SRC)).toThrow(
-      'invalid configuration: Pulumi.local.yaml: `localkube:services[1]`: expected a service name, got ""',
-    );
   });
 });

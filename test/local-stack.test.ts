@@ -1,12 +1,12 @@
 import * as path from "path";
-import { installMocks, MOCK_KUBECONFIG, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
+import { byUrn, installMocks, MOCK_KUBECONFIG, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
 import type { ConfigSource } from "../config/source";
 
 const registered: Registered[] = installMocks();
-let stacks: typeof import("../environments/stacks");
+let stacks: typeof import("../stacks/localStack");
 
 beforeAll(async () => {
-  stacks = await import("../environments/stacks");
+  stacks = await import("../stacks/localStack");
 });
 beforeEach(() => registered.splice(0));
 
@@ -18,6 +18,7 @@ function source(values: Record<string, string>): ConfigSource {
     stackFile: "Pulumi.local.yaml",
     get: (key) => (key in values ? { value: values[key], file: "Pulumi.local.yaml" } : undefined),
     getSecret: () => undefined,
+    keys: () => Object.keys(values),
   };
 }
 
@@ -37,14 +38,14 @@ const names = (type: string) =>
 describe("local stack resource graph", () => {
   test("services=bank, local=bank: cluster, registry + wiring, Traefik, namespace, postgres, price, bank (built)", async () => {
     const out = await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
-    expect(names("pulumi-nodejs:dynamic/localkube:KindCluster")).toEqual(["kind-cluster"]);
-    expect(names("pulumi-nodejs:dynamic/localkube:RegistryContainer")).toEqual(["registry-container"]);
-    expect(names("pulumi-nodejs:dynamic/localkube:RegistryWiring")).toEqual(["registry-wiring"]);
-    expect(names("kubernetes:apps/v1:Deployment")).toEqual(["ingress-deployment", "platform-bank-deployment", "platform-price-deployment"]);
+    expect(names("pulumi-nodejs:dynamic/localkube:KindCluster")).toEqual(["local-kind-cluster"]);
+    expect(names("pulumi-nodejs:dynamic/localkube:RegistryContainer")).toEqual(["local-registry-container"]);
+    expect(names("pulumi-nodejs:dynamic/localkube:RegistryWiring")).toEqual(["local-registry-wiring"]);
+    expect(names("kubernetes:apps/v1:Deployment")).toEqual(["local-ingress-deployment", "platform-bank-deployment", "platform-price-deployment"]);
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual(["platform-appliances-postgres-statefulset"]);
     expect(names("docker-build:index:Image")).toEqual(["platform-bank-image-image"]);
     expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual(["platform-bank-ingress", "platform-price-ingress"]);
-    expect(names("kubernetes:core/v1:Namespace")).toEqual(["ingress-namespace", "namespace"]);
+    expect(names("kubernetes:core/v1:Namespace")).toEqual(["local-ingress-namespace", "local-namespace"]);
     // Readiness is awaited on the workloads; Services carry no await of their own.
     expect(ofType(registered, "kubernetes:core/v1:Service").map((r) => r.inputs.metadata.annotations)).toEqual([
       { "pulumi.com/skipAwait": "true" },
@@ -79,10 +80,10 @@ describe("local stack resource graph", () => {
       cluster: "localkube",
       container: "localkube-registry",
       port: 5001,
-      clusterId: "kind-cluster-id",
-      containerId: "registry-container-id",
+      clusterId: "local-kind-cluster-id",
+      containerId: "local-registry-container-id",
     });
-    const [hosting] = ofType(registered, "kubernetes:core/v1:ConfigMap").filter((r) => r.name === "registry-hosting");
+    const [hosting] = ofType(registered, "kubernetes:core/v1:ConfigMap").filter((r) => r.name === "local-registry-hosting");
     expect(hosting.inputs.metadata).toEqual({ name: "local-registry-hosting", namespace: "kube-public" });
     expect(hosting.inputs.data).toEqual({ "localRegistryHosting.v1": 'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n' });
   });
@@ -98,12 +99,51 @@ describe("local stack resource graph", () => {
     expect(controller.extraArgs).toEqual({ "publish-status-address": "localhost" });
   });
 
-  test("in-cluster objects wait for the wiring and are deleted with the cluster; no appliance the selection does not need", async () => {
+  test("every in-cluster object waits for the namespace and the registry wiring and is deleted with the cluster", async () => {
+    await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
+    const cluster = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster")[0].urn;
+    const wiring = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryWiring")[0].urn;
+    const namespace = registered.find((r) => r.name === "local-namespace")!.urn;
+    const inPlatform = registered.filter((r) => r.type.startsWith("kubernetes:") && r.urn.includes("::platform-"));
+    expect(inPlatform.map((r) => r.name).sort()).toEqual([
+      "platform-appliances-postgres-secret",
+      "platform-appliances-postgres-service",
+      "platform-appliances-postgres-statefulset",
+      "platform-bank-deployment",
+      "platform-bank-ingress",
+      "platform-bank-service",
+      "platform-price-deployment",
+      "platform-price-ingress",
+      "platform-price-service",
+    ]);
+    for (const r of inPlatform) {
+      expect([r.name, r.deletedWith]).toEqual([r.name, cluster]);
+      expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining([namespace, wiring])]);
+    }
+    // The ingress controller's objects are deleted with the cluster too; the registry container is not (it outlives clusters).
+    const ingress = registered.filter((r) => r.type.startsWith("kubernetes:") && r.name.startsWith("local-ingress-"));
+    expect(ingress.map((r) => r.deletedWith)).toEqual(Array(ingress.length).fill(cluster));
+    expect(byUrn(registered, ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0].urn).deletedWith).toBe("");
+  });
+
+  test("no appliance the selection does not need; a published service runs its published image", async () => {
     await runLocal({ services: "price" });
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([]);
     expect(names("docker-build:index:Image")).toEqual([]);
     const [price] = ofType(registered, "kubernetes:apps/v1:Deployment").filter((r) => r.name === "platform-price-deployment");
     expect(price.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
+  });
+
+  test("aliases keep the environment's objects where existing stacks recorded them", async () => {
+    await runLocal({ services: "price" });
+    const component = registered.find((r) => r.type === "localkube:index:LocalEnvironment")!;
+    const children = registered.filter((r) => r.parent === component.urn).map((r) => [r.name, r.aliases]);
+    expect(children.sort()).toEqual([
+      ["local-ingress", [{ name: "ingress", parent: "" }]],
+      ["local-kind", [{ name: "kind", parent: "" }]],
+      ["local-namespace", [{ name: "namespace", parent: "" }]],
+      ["local-registry", [{ name: "registry", parent: "" }]],
+    ]);
   });
 
   test("no password or kubeconfig key appears in plaintext in any resource input or stack output", async () => {

@@ -1,11 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** One resource the program registered, as the mocks saw it. */
+/** One resource the program registered, as the engine would see it. */
 export interface Registered {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, any>;
   readonly provider?: string;
+  /** URN the mock monitor gave it. */
+  readonly urn: string;
+  /** URN of its parent ("" for the stack's direct children). */
+  readonly parent: string;
+  /** URNs of its explicit dependencies (`dependsOn`), after the transforms of its ancestors ran. */
+  dependsOn: string[];
+  /** URN of the resource it is deleted with, after transforms ("" for none). */
+  deletedWith: string;
+  /** Its aliases by name: the names and parent URNs it had before ("" parent: the stack). */
+  readonly aliases: { readonly name: string; readonly parent: string }[];
 }
 
 /** Value the mocked GeneratedPassword returns; tests check it never leaks. */
@@ -16,19 +26,49 @@ export const MOCK_CREATED_MS = Date.UTC(2026, 10, 24, 12, 0, 0);
 export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {client-key-data: MOCKKEY}}]\n";
 
 let lastRegistered: Registered[] = [];
+const pending = new Set<Promise<unknown>>();
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const settings = require("@pulumi/pulumi/runtime/settings");
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
 
 /**
- * Installs Pulumi mocks that record every resource. Outputs echo the inputs, plus what the
- * program reads: a kubeconfig for the kind cluster, a password for GeneratedPassword, a
+ * Installs Pulumi mocks that record every resource with its options. Outputs echo the inputs, plus
+ * what the program reads: a kubeconfig for the kind cluster, a password for GeneratedPassword, a
  * digest for images.
+ *
+ * The mock monitor neither records options nor runs transforms, which the engine applies to a
+ * resource and all its descendants. This one wraps it: it keeps each registration's dependencies,
+ * deletedWith, parent and aliases, and runs the transforms registered on the resource's ancestors
+ * through the SDK's own callback server, exactly as the engine would call them.
  */
 export function installMocks(): Registered[] {
   const registered: Registered[] = [];
   lastRegistered = registered;
+  let current: any;
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const req = current;
+        const urn = newUrn(req.getParent(), args.type, args.name);
+        const record: Registered = {
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          provider: args.provider,
+          urn,
+          parent: req.getParent(),
+          dependsOn: req.getDependenciesList(),
+          deletedWith: req.getDeletedwith(),
+          // Aliases by name; the type-only ones the Kubernetes SDK adds (older API versions) are left out.
+          aliases: req
+            .getAliasesList()
+            .filter((a: any) => a.getSpec()?.getName())
+            .map((a: any) => ({ name: a.getSpec().getName(), parent: a.getSpec().getParenturn() })),
+        };
+        registered.push(record);
+        transforms.set(urn, { parent: req.getParent(), callbacks: req.getTransformsList() });
+        track(applyTransforms(req, record));
         const state: Record<string, any> = { ...args.inputs };
         if (args.type === "pulumi-nodejs:dynamic/localkube:KindCluster") state.kubeconfig = MOCK_KUBECONFIG;
         if (args.type === "pulumi-nodejs:dynamic/localkube:GeneratedPassword") state.value = MOCK_PASSWORD;
@@ -45,11 +85,61 @@ export function installMocks(): Registered[] {
     "test",
     false,
   );
-  // The mock monitor cannot run transforms (it has no callback server) and the SDK refuses them
-  // under mocks; let registration through. Transforms are tested as functions (environment.test).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  // newResource is called synchronously by registerResource, before its first await.
+  monitor.registerResource = (req: any, callback: any) => {
+    current = req;
+    return register(req, callback);
+  };
+  // The mock monitor has no callback server of its own, and the SDK refuses transforms without
+  // one; the SDK's server registers them, and applyTransforms calls them.
   require("@pulumi/pulumi/runtime/state").getStore().supportsTransforms = true;
   return registered;
+}
+
+/** Transforms registered by each resource, and its parent, by URN. */
+const transforms = new Map<string, { parent: string; callbacks: any[] }>();
+
+/** The mock monitor's URN scheme (the parent's own type, then the child's). */
+function newUrn(parent: string, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+function track(p: Promise<unknown>) {
+  pending.add(p);
+  p.finally(() => pending.delete(p));
+}
+
+/** Runs the transforms of the resource and its ancestors (innermost last, as the engine does) on its options. */
+async function applyTransforms(req: any, record: Registered): Promise<void> {
+  const chain: any[] = [];
+  for (let urn = record.urn; urn; urn = transforms.get(urn)?.parent ?? "") chain.unshift(...(transforms.get(urn)?.callbacks ?? []));
+  if (chain.length === 0) return;
+  const server = settings.getCallbacks();
+  let deps: string[] = record.dependsOn;
+  let deletedWith = record.deletedWith;
+  for (const cb of chain) {
+    const options = new resproto.TransformResourceOptions();
+    options.setDependsOnList(deps);
+    options.setDeletedWith(deletedWith);
+    const request = new resproto.TransformRequest();
+    request.setType(record.type);
+    request.setName(record.name);
+    request.setCustom(req.getCustom());
+    request.setParent(record.parent);
+    request.setProperties(req.getObject());
+    request.setOptions(options);
+    const bytes = await server._callbacks.get(cb.getToken())(request.serializeBinary());
+    const out = resproto.TransformResponse.deserializeBinary(bytes.serializeBinary ? bytes.serializeBinary() : bytes).getOptions();
+    if (out) {
+      deps = out.getDependsOnList();
+      deletedWith = out.getDeletedWith();
+    }
+  }
+  record.dependsOn = deps;
+  record.deletedWith = deletedWith;
 }
 
 /** Resolves an Output (or plain value) under mocks. */
@@ -57,14 +147,15 @@ export function promiseOf<T>(value: pulumi.Input<T> | undefined): Promise<T | un
   return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
 }
 
-/** Waits until the program has stopped registering resources (no new one for 150 ms, at most 10 s). */
+/** Waits until the program has stopped registering resources (no new one for 150 ms, at most 10 s) and transforms ran. */
 export async function settle(registered?: readonly unknown[]): Promise<void> {
   await new Promise((r) => setImmediate(r));
   const list = registered ?? lastRegistered;
   const end = Date.now() + 10_000;
   let seen = -1;
-  while (list.length !== seen && Date.now() < end) {
+  while ((list.length !== seen || pending.size > 0) && Date.now() < end) {
     seen = list.length;
+    await Promise.all([...pending]);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -72,4 +163,11 @@ export async function settle(registered?: readonly unknown[]): Promise<void> {
 /** Registered resources of one type. */
 export function ofType(registered: readonly Registered[], type: string): Registered[] {
   return registered.filter((r) => r.type === type);
+}
+
+/** The registered resource with this URN; throws when there is none. */
+export function byUrn(registered: readonly Registered[], urn: string): Registered {
+  const found = registered.find((r) => r.urn === urn);
+  if (!found) throw new Error(`no resource ${urn} among ${registered.length}`);
+  return found;
 }

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { branchIdentity } from "../../config/branch";
+import { branchIdentity } from "../../branch/identity";
 import * as h from "./harness";
 
 const CLUSTER = "lk-e2e-bad";

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderKindConfig } from "../../components/kindCluster";
+import { renderKindConfig } from "../../kind/config";
 import * as h from "./harness";
 
 const STACK = "bench";

@@ -34,3 +34,11 @@ export function selectorLabels(name: string): Record<string, string> {
  * Service on every dependency chain.
  */
 export const SERVICE_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true" };
+
+/** A Kubernetes label value from free text (owner emails, …): invalid characters become '_'. */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}

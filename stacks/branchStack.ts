@@ -1,13 +1,13 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CatalogError } from "../catalog/problems";
+import { BRANCH_PREFIX } from "../branch/identity";
+import { BranchEnvironment } from "../components/branchEnvironment";
 import { Platform } from "../components/platform";
-import { BRANCH_PREFIX } from "../config/branch";
 import { BranchSettings, readBranchSettings } from "../config/branchSettings";
+import { ConfigError } from "../config/errors";
 import { ConfigReader } from "../config/reader";
 import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
-import { createBranchEnvironment } from "./branch";
 import { loadAndPlan } from "./plan";
 
 /** The project directory: the checkout branch images are built from, and where git is asked. */
@@ -82,7 +82,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     );
   }
   if (plan.local.size > 0 && !settings.registry.address) {
-    throw new CatalogError(
+    throw new ConfigError(
       [
         {
           file: source.stackFile,
@@ -90,14 +90,13 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
           message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\``,
         },
       ],
-      "invalid configuration",
     );
   }
   if (plan.local.size > 0 && !settings.gitSha) {
     log(`no git sha (localkube:gitSha is unset and \`git rev-parse\` failed): images built from source are tagged ${b.slug} only`, "warn");
   }
 
-  const branch = createBranchEnvironment(stack, settings, plan.appliances);
+  const branch = new BranchEnvironment("sandbox", { stack, settings, appliances: plan.appliances });
   const platform = new Platform("platform", { environment: branch.environment, plan, groups: catalog.groups, appliances: settings.appliances });
   const shared = branch.environment.sharedAppliances ?? new Map();
   return {

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { CatalogError } from "../catalog/problems";
+import { ConfigError } from "../config/errors";
 
 /** Prefix of every branch stack name and branch namespace. */
 export const BRANCH_PREFIX = "branch-";
@@ -31,7 +31,7 @@ export interface BranchIdentity {
  */
 export function branchIdentity(name: string, source = "the stack name"): BranchIdentity {
   const reject = (why: string) =>
-    new CatalogError(
+    new ConfigError(
       [
         {
           file: source,
@@ -57,27 +57,4 @@ export function branchIdentity(name: string, source = "the stack name"): BranchI
   const head = base.slice(0, room - HASH_LENGTH - 1).replace(/-$/, "");
   const slug = `${head}-${hash}`;
   return { name, slug, namespace: `${BRANCH_PREFIX}${slug}`, changed };
-}
-
-/** A Kubernetes label value from free text (owner emails, …): invalid characters become '_'. */
-export function labelValue(text: string): string {
-  return text
-    .replace(/[^A-Za-z0-9._-]+/g, "_")
-    .slice(0, 63)
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
-}
-
-const UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, s: 1000 };
-
-/** Parses a TTL such as `72h`, `3d`, `90m`, `1w`, `30s` (seconds, for tests) into milliseconds. */
-export function parseTtl(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h|d|w)$/.exec(text.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNITS[m[2]];
-  return ms > 0 ? ms : undefined;
-}
-
-/** Label-safe timestamp: Unix seconds. */
-export function epochSeconds(date: Date): string {
-  return String(Math.floor(date.getTime() / 1000));
 }

@@ -1,0 +1,96 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { LocalSettings } from "../config/localSettings";
+import { Environment, inClusterTransform } from "./environment";
+import { IngressController } from "./ingressController";
+import { KindCluster } from "./kindCluster";
+import { LocalRegistry } from "./localRegistry";
+
+export interface LocalEnvironmentArgs {
+  /** Stack name, labelled on every workload. */
+  readonly stack: string;
+  /** The local stack's validated settings (pre-flight already passed). */
+  readonly settings: LocalSettings;
+}
+
+/**
+ * The laptop environment: a local registry (started first, so image builds overlap the cluster's
+ * boot), a kind cluster wired to it, an ingress controller and the workload namespace. Everything
+ * in the cluster is deleted with the cluster.
+ */
+export class LocalEnvironment extends pulumi.ComponentResource {
+  /** What the platform deploys into. */
+  readonly environment: Environment;
+  readonly cluster: KindCluster;
+  readonly registry: LocalRegistry;
+  readonly ingress: IngressController;
+
+  constructor(name: string, args: LocalEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("localkube:index:LocalEnvironment", name, {}, opts);
+    const s = args.settings;
+    // Until this component existed these were root resources: the aliases keep existing stacks
+    // (and their clusters) from being replaced.
+    const was = (old: string) => ({ parent: this, aliases: [{ name: old, parent: pulumi.rootStackResource }] });
+
+    this.registry = new LocalRegistry(`${name}-registry`, { name: s.registry.name, port: s.registry.port, image: s.registry.image }, was("registry"));
+    this.cluster = new KindCluster(
+      `${name}-kind`,
+      {
+        name: s.cluster.name,
+        nodeImage: s.cluster.nodeImage,
+        containerdConfigPath: s.cluster.containerdConfigPath,
+        workers: s.cluster.workers,
+        httpPort: s.cluster.httpPort,
+        httpsPort: s.cluster.httpsPort,
+      },
+      was("kind"),
+    );
+    const wiring = this.registry.wire({ clusterName: s.cluster.name, cluster: this.cluster.cluster, provider: this.cluster.provider });
+    this.ingress = new IngressController(
+      `${name}-ingress`,
+      {
+        controller: s.ingress.controller,
+        className: s.ingress.className,
+        nginx: { chartVersion: s.ingress.nginxChartVersion, chartRepo: s.ingress.nginxChartRepo, image: s.ingress.nginxImage },
+        traefikImage: s.ingress.traefikImage,
+      },
+      {
+        ...was("ingress"),
+        providers: [this.cluster.provider],
+        transforms: [inClusterTransform({ ready: [], deletedWith: this.cluster.cluster })],
+      },
+    );
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: s.namespace } },
+      { ...was("namespace"), provider: this.cluster.provider, deletedWith: this.cluster.cluster },
+    );
+
+    this.environment = {
+      stack: args.stack,
+      namespace: namespace.metadata.name,
+      provider: this.cluster.provider,
+      ingress: {
+        domain: s.ingress.domain,
+        className: s.ingress.className,
+        annotations: {},
+        tls: false,
+        await: s.ingress.controller !== "none",
+        ready: this.ingress.ready,
+      },
+      images: {
+        publishedRegistry: s.images.registry,
+        publishedTag: s.images.tag,
+        overrides: s.images.overrides,
+        pushRegistry: this.registry.address,
+        pushTag: "localkube",
+        pushDependsOn: [this.registry.container],
+      },
+      labels: { "localkube.dev/stack": args.stack },
+      imagePullSecrets: [],
+      ready: [namespace, ...wiring],
+      deletedWith: this.cluster.cluster,
+    };
+    this.registerOutputs({ registry: this.registry.address, kubeContext: this.cluster.context });
+  }
+}

@@ -1,0 +1,9 @@
+import { InputError, Problem } from "../catalog/problems";
+
+/** Problems of the stack's `localkube:*` configuration (stack files, `-c` flags, defaults files). */
+export class ConfigError extends InputError {
+  constructor(problems: readonly Problem[], heading = "invalid configuration") {
+    super(problems, heading);
+    this.name = "ConfigError";
+  }
+}

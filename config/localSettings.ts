@@ -1,0 +1,87 @@
+import { CLUSTER_NAME, CONTAINER_NAME, DNS_LABEL_RULE, DOMAIN } from "../catalog/patterns";
+import { DEFAULT_KUBERNETES_VERSION, nodeImageFor } from "../kind/nodeImages";
+import { IngressControllerKind, INGRESS_CONTROLLERS } from "../kube/ingress";
+import { CommonSettings, IMAGE_REF_RULE, readCommonSettings } from "./commonSettings";
+import { ConfigReader } from "./reader";
+
+export interface LocalSettings extends CommonSettings {
+  readonly mode: "local";
+  readonly namespace: string;
+  readonly cluster: {
+    readonly name: string;
+    readonly kubernetesVersion: string;
+    /** The node image: `cluster.nodeImage`, else the one pinned for `kubernetesVersion`. */
+    readonly nodeImage: string;
+    /** The node image needs the containerd `config_path` patch (images older than kind 0.27). */
+    readonly containerdConfigPath: boolean;
+    readonly workers: number;
+    readonly httpPort: number;
+    readonly httpsPort: number;
+  };
+  readonly registry: { readonly name: string; readonly port: number; readonly image?: string };
+  readonly ingress: {
+    readonly controller: IngressControllerKind;
+    readonly domain: string;
+    readonly className: string;
+    readonly nginxChartVersion?: string;
+    readonly nginxChartRepo?: string;
+    readonly nginxImage?: string;
+    readonly traefikImage?: string;
+  };
+}
+
+const LABEL = { ...DNS_LABEL_RULE, example: "localkube" };
+
+/** Reads the local stack's settings (`Pulumi.local.yaml`). */
+export function readLocalSettings(r: ConfigReader): LocalSettings {
+  const common = readCommonSettings(r);
+  const version = r.string("kubernetesVersion", DEFAULT_KUBERNETES_VERSION, {
+    pattern: /^\d+\.\d+(\.\d+)?$/,
+    help: `a version such as ${DEFAULT_KUBERNETES_VERSION} or ${DEFAULT_KUBERNETES_VERSION}.0`,
+    example: DEFAULT_KUBERNETES_VERSION,
+  });
+  const nodeImage = r.optionalString("cluster.nodeImage", IMAGE_REF_RULE);
+  const pinned = nodeImageFor(version);
+  if (!pinned.ok && nodeImage === undefined) {
+    r.report("kubernetesVersion", `${pinned.message}; choose one of those, or set localkube:cluster.nodeImage to an image of your own`, DEFAULT_KUBERNETES_VERSION);
+  }
+  const settings: LocalSettings = {
+    ...common,
+    mode: "local",
+    namespace: r.string("namespace", "localkube", LABEL),
+    cluster: {
+      name: r.string("cluster.name", "localkube", { ...CLUSTER_NAME, example: "localkube" }),
+      kubernetesVersion: version,
+      nodeImage: nodeImage ?? (pinned.ok ? pinned.image : ""),
+      containerdConfigPath: nodeImage === undefined && pinned.ok && pinned.configPath,
+      workers: r.int("cluster.workers", 0, 0, 10),
+      httpPort: r.int("cluster.httpPort", 80, 1, 65535),
+      httpsPort: r.int("cluster.httpsPort", 443, 1, 65535),
+    },
+    registry: {
+      name: r.string("registry.name", "localkube-registry", { ...CONTAINER_NAME, example: "localkube-registry" }),
+      port: r.int("registry.port", 5001, 1, 65535),
+      image: r.optionalString("registry.image", IMAGE_REF_RULE),
+    },
+    ingress: {
+      controller: r.oneOf("ingress.controller", "ingress-nginx", INGRESS_CONTROLLERS),
+      domain: r.string("ingress.domain", "localhost", { ...DOMAIN, example: "localhost" }),
+      className: r.string("ingress.className", "nginx", { ...LABEL, example: "nginx" }),
+      nginxChartVersion: r.optionalString("ingress.nginxChartVersion"),
+      nginxChartRepo: r.optionalString("ingress.nginxChartRepo"),
+      nginxImage: r.optionalString("ingress.nginxImage", IMAGE_REF_RULE),
+      traefikImage: r.optionalString("ingress.traefikImage", IMAGE_REF_RULE),
+    },
+  };
+  const ports = [
+    ["cluster.httpPort", settings.cluster.httpPort],
+    ["cluster.httpsPort", settings.cluster.httpsPort],
+    ["registry.port", settings.registry.port],
+  ] as const;
+  ports.forEach(([key, port], i) => {
+    const clash = ports.findIndex(([, p]) => p === port);
+    if (clash !== i) r.report(key, `port ${port} is also used by localkube:${ports[clash][0]}; each needs its own port`, String(port + 8000));
+  });
+  r.checkUnknownKeys("a local stack");
+  return settings;
+}

@@ -1,0 +1,61 @@
+/** Ingress controller choices and their pure settings (Helm values, command lines). */
+
+export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
+export type IngressControllerKind = (typeof INGRESS_CONTROLLERS)[number];
+
+/** Pinned ingress-nginx Helm chart (controller v1.13). */
+export const INGRESS_NGINX_CHART = {
+  version: "4.13.3",
+  repo: "https://kubernetes.github.io/ingress-nginx",
+} as const;
+
+/** Controller name of ingress-nginx, which Traefik's NGINX provider also answers to. */
+export const NGINX_CONTROLLER_CLASS = "k8s.io/ingress-nginx";
+
+/** Splits `registry/path/name:tag@sha256:…` into the chart's repository/tag/digest values. */
+export function splitImage(ref: string): { repository: string; tag?: string; digest?: string } {
+  const [nameTag, digest] = ref.split("@");
+  const slash = nameTag.lastIndexOf("/");
+  const colon = nameTag.lastIndexOf(":");
+  return colon > slash ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest } : { repository: nameTag, digest };
+}
+
+/** Helm values for ingress-nginx on kind (the upstream kind provider settings). */
+export function ingressNginxValues(className: string, image?: string): Record<string, unknown> {
+  return {
+    controller: {
+      ...(image ? { image: { ...splitImage(image), digest: splitImage(image).digest ?? "" } } : {}),
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+      hostPort: { enabled: true },
+      terminationGracePeriodSeconds: 0,
+      service: { type: "NodePort" },
+      watchIngressWithoutClass: true,
+      ingressClassResource: { name: className, default: true, controllerValue: NGINX_CONTROLLER_CLASS },
+      nodeSelector: { "ingress-ready": "true", "kubernetes.io/os": "linux" },
+      tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" }],
+      publishService: { enabled: false },
+      extraArgs: { "publish-status-address": "localhost" },
+    },
+  };
+}
+
+/** Traefik's command line: its own Ingress provider for class `traefik`, NGINX provider for `className`. */
+export function traefikArgs(className: string): string[] {
+  return [
+    "--entryPoints.web.address=:8000",
+    "--entryPoints.websecure.address=:8443",
+    "--entryPoints.traefik.address=:9000",
+    "--ping=true",
+    "--ping.entryPoint=traefik",
+    "--providers.kubernetesingress=true",
+    "--providers.kubernetesingress.ingressclass=traefik",
+    "--providers.kubernetesingress.ingressendpoint.hostname=localhost",
+    "--experimental.kubernetesIngressNGINX=true",
+    "--providers.kubernetesIngressNGINX=true",
+    `--providers.kubernetesIngressNGINX.ingressClass=${className}`,
+    `--providers.kubernetesIngressNGINX.controllerClass=${NGINX_CONTROLLER_CLASS}`,
+    "--providers.kubernetesIngressNGINX.publishStatusAddress=localhost",
+    "--log.level=INFO",
+  ];
+}
+

@@ -1,0 +1,35 @@
+import { loadCatalog } from "../catalog/load";
+import { planDeployment } from "../catalog/plan";
+import { CatalogError, Problem } from "../catalog/problems";
+import { CommonSettings } from "../config/commonSettings";
+import { ConfigSource } from "../config/source";
+import { publishedImage } from "../kube/images";
+
+/**
+ * Loads the catalog and plans the selection, for either stack kind; errors name the file each key
+ * was set in. Every service that is not built must have a published image to run.
+ */
+export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
+  const catalog = loadCatalog(settings.catalogDir);
+  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
+  const plan = planDeployment(catalog, {
+    selection: settings.services,
+    selectionSource: where("services"),
+    local: settings.local,
+    localSource: where("local"),
+    buildAll: settings.buildAll,
+  });
+  const policy = { publishedRegistry: settings.images.registry, publishedTag: settings.images.tag, overrides: settings.images.overrides };
+  const problems: Problem[] = [];
+  for (const spec of plan.services) {
+    if (plan.local.has(spec.name)) continue;
+    try {
+      publishedImage(spec, policy);
+    } catch (err) {
+      if (!(err instanceof CatalogError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0) throw new CatalogError(problems, "no published image");
+  return { catalog, plan };
+}
