@@ -17,7 +17,8 @@ async function main() {
     const source = pulumiConfigSource(stack);
     return await (isBranchStack(stack) ? branchStack(stack, source) : localStack(stack, source));
   } catch (err) {
-    if (err instanceof InputError || err instanceof PreflightError) throw new pulumi.RunError(err.message);
+    if (err instanceof InputError || err instanceof PreflightError)
+      throw new pulumi.RunError(err.message);
     throw err;
   }
 }

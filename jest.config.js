@@ -2,7 +2,17 @@
 const transform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
 module.exports = {
   projects: [
-    { displayName: "unit", testEnvironment: "node", transform, testMatch: ["<rootDir>/test/*.test.ts"] },
-    { displayName: "e2e", testEnvironment: "node", transform, testMatch: ["<rootDir>/test/e2e/*.test.ts"] },
+    {
+      displayName: "unit",
+      testEnvironment: "node",
+      transform,
+      testMatch: ["<rootDir>/test/*.test.ts"],
+    },
+    {
+      displayName: "e2e",
+      testEnvironment: "node",
+      transform,
+      testMatch: ["<rootDir>/test/e2e/*.test.ts"],
+    },
   ],
 };

@@ -80,8 +80,21 @@ function mockEnvironment(): Environment {
     stack: "bench",
     namespace: "bench",
     provider,
-    ingress: { domain: "localhost", className: "nginx", annotations: {}, tls: false, await: true, ready: [] },
-    images: { publishedTag: "latest", overrides: {}, pushRegistry: "localhost:5001", pushTag: "bench", pushDependsOn: [] },
+    ingress: {
+      domain: "localhost",
+      className: "nginx",
+      annotations: {},
+      tls: false,
+      await: true,
+      ready: [],
+    },
+    images: {
+      publishedTag: "latest",
+      overrides: {},
+      pushRegistry: "localhost:5001",
+      pushTag: "bench",
+      pushDependsOn: [],
+    },
     labels: {},
     imagePullSecrets: [],
     ready: [],
@@ -106,7 +119,13 @@ async function evaluate(dir: string): Promise<{ ms: number; resources: number }>
 }
 
 async function main() {
-  const rows: Array<{ services: number; resources: number; loadValidateCloseMs: number; wholeProgramMs: number; minWholeProgramMs: number }> = [];
+  const rows: Array<{
+    services: number;
+    resources: number;
+    loadValidateCloseMs: number;
+    wholeProgramMs: number;
+    minWholeProgramMs: number;
+  }> = [];
   for (const n of SIZES) {
     const dir = writeCatalog(n);
     const load: number[] = [];
@@ -135,8 +154,10 @@ async function main() {
   const growth = rows.slice(1).map((r, i) => ({
     from: rows[i].services,
     to: r.services,
-    loadRatio: Math.round((r.loadValidateCloseMs / Math.max(1, rows[i].loadValidateCloseMs)) * 100) / 100,
-    wholeProgramRatio: Math.round((r.wholeProgramMs / Math.max(1, rows[i].wholeProgramMs)) * 100) / 100,
+    loadRatio:
+      Math.round((r.loadValidateCloseMs / Math.max(1, rows[i].loadValidateCloseMs)) * 100) / 100,
+    wholeProgramRatio:
+      Math.round((r.wholeProgramMs / Math.max(1, rows[i].wholeProgramMs)) * 100) / 100,
   }));
   const at200 = rows.find((r) => r.services === 200)!;
   const result = {
@@ -145,9 +166,16 @@ async function main() {
     rows,
     growthPerDoubling: growth,
     targets: {
-      wholeProgram200: { target: "≤ 3000 ms", value: at200.wholeProgramMs, met: at200.wholeProgramMs <= 3000 },
+      wholeProgram200: {
+        target: "≤ 3000 ms",
+        value: at200.wholeProgramMs,
+        met: at200.wholeProgramMs <= 3000,
+      },
       // Linear growth doubles per doubling; allow 2.6× for GC and scheduling noise.
-      nearLinear: { target: "each doubling ≤ 2.6×", met: growth.every((g) => g.wholeProgramRatio <= 2.6) },
+      nearLinear: {
+        target: "each doubling ≤ 2.6×",
+        met: growth.every((g) => g.wholeProgramRatio <= 2.6),
+      },
     },
   };
   const out = path.join(__dirname, "results/catalog.json");

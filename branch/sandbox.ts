@@ -12,7 +12,11 @@ export const BRANCH_LABELS = {
 } as const;
 
 /** Labels of the branch namespace. Pure: the clock and git facts come in. */
-export function branchNamespaceLabels(s: Pick<BranchSettings, "branch" | "gitSha" | "owner">, createdMs: number, ttlMs: number): Record<string, string> {
+export function branchNamespaceLabels(
+  s: Pick<BranchSettings, "branch" | "gitSha" | "owner">,
+  createdMs: number,
+  ttlMs: number,
+): Record<string, string> {
   return {
     [BRANCH_LABELS.branch]: labelValue(s.branch.name),
     ...(s.gitSha ? { [BRANCH_LABELS.gitSha]: s.gitSha } : {}),
@@ -38,7 +42,14 @@ export function dockerConfigJson(address: string, username: string, password: st
 /** The isolation objects' specs, pure for direct tests. */
 export function isolationSpecs(s: Pick<BranchSettings, "quota" | "limits" | "ingress">) {
   return {
-    quota: { hard: { "requests.cpu": s.quota.cpu, "requests.memory": s.quota.memory, "limits.memory": s.quota.memory, pods: String(s.quota.pods) } },
+    quota: {
+      hard: {
+        "requests.cpu": s.quota.cpu,
+        "requests.memory": s.quota.memory,
+        "limits.memory": s.quota.memory,
+        pods: String(s.quota.pods),
+      },
+    },
     limitRange: {
       limits: [
         {
@@ -51,7 +62,18 @@ export function isolationSpecs(s: Pick<BranchSettings, "quota" | "limits" | "ing
     networkPolicy: {
       podSelector: {},
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ podSelector: {} }] }, { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.namespace } } }] }],
+      ingress: [
+        { from: [{ podSelector: {} }] },
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": s.ingress.namespace },
+              },
+            },
+          ],
+        },
+      ],
     },
   };
 }
@@ -73,4 +95,3 @@ export function postgresKeys(url: string): Record<string, string> {
     PGPASSWORD: decodeURIComponent(u.password),
   };
 }
-

@@ -1,4 +1,10 @@
-const UNITS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, s: 1000 };
+const UNITS: Readonly<Record<string, number>> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  s: 1000,
+};
 
 /** Parses a TTL such as `72h`, `3d`, `90m`, `1w`, `30s` (seconds, for tests) into milliseconds. */
 export function parseTtl(text: string): number | undefined {

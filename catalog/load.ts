@@ -18,7 +18,13 @@ export function loadCatalog(dir: string): Catalog {
       .sort();
   } catch (err) {
     throw new CatalogError(
-      [{ file: dir, path: "", message: `cannot read the catalog directory (${(err as NodeJS.ErrnoException).code}); create it or set localkube:catalogDir` }],
+      [
+        {
+          file: dir,
+          path: "",
+          message: `cannot read the catalog directory (${(err as NodeJS.ErrnoException).code}); create it or set localkube:catalogDir`,
+        },
+      ],
       "invalid service catalog",
     );
   }

@@ -13,10 +13,31 @@ import {
   ResourcesSpec,
   ServiceSpec,
 } from "./types";
-import { CPU_QUANTITY, DNS_LABEL, DNS_LABEL_HELP, ENV_NAME, IMAGE_REPOSITORY, IMAGE_TAG, MEMORY_QUANTITY, PORT_NAME } from "./patterns";
+import {
+  CPU_QUANTITY,
+  DNS_LABEL,
+  DNS_LABEL_HELP,
+  ENV_NAME,
+  IMAGE_REPOSITORY,
+  IMAGE_TAG,
+  MEMORY_QUANTITY,
+  PORT_NAME,
+} from "./patterns";
 import { PathSegment, YamlFile } from "./yamlFile";
 
-const SERVICE_FIELDS = ["name", "description", "image", "build", "ports", "env", "replicas", "resources", "probes", "ingress", "dependsOn"] as const;
+const SERVICE_FIELDS = [
+  "name",
+  "description",
+  "image",
+  "build",
+  "ports",
+  "env",
+  "replicas",
+  "resources",
+  "probes",
+  "ingress",
+  "dependsOn",
+] as const;
 
 const PROBE_KINDS: readonly ProbeKind[] = ["readiness", "liveness", "startup"];
 
@@ -63,22 +84,35 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
   if (!doc) return { spec: undefined, problems: y.problems, lineOf };
 
   const expectedName = path.basename(file).replace(/\.ya?ml$/, "");
-  const name = doc.name === undefined ? expectedName : y.string(["name"], doc.name, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 });
+  const name =
+    doc.name === undefined
+      ? expectedName
+      : y.string(["name"], doc.name, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 });
   if (name !== undefined && name !== expectedName) {
-    y.report(["name"], `${show(name)} differs from the file name; rename the file to ${name}.yaml or set name: ${expectedName}`);
+    y.report(
+      ["name"],
+      `${show(name)} differs from the file name; rename the file to ${name}.yaml or set name: ${expectedName}`,
+    );
   }
   if (!DNS_LABEL.test(expectedName) || expectedName.length > 63) {
-    y.report([], `file name ${show(path.basename(file))} is not a valid service name: use ${DNS_LABEL_HELP}, then ".yaml"`);
+    y.report(
+      [],
+      `file name ${show(path.basename(file))} is not a valid service name: use ${DNS_LABEL_HELP}, then ".yaml"`,
+    );
   }
 
-  const ports = doc.ports === undefined ? [] : (y.list(["ports"], doc.ports, (p, v) => parsePort(y, p, v)) ?? []);
+  const ports =
+    doc.ports === undefined
+      ? []
+      : (y.list(["ports"], doc.ports, (p, v) => parsePort(y, p, v)) ?? []);
   checkDuplicatePorts(y, ports);
   const portNames = new Set(ports.map((p) => p.name));
 
   const spec: ServiceSpec = {
     name: expectedName,
     file,
-    description: doc.description === undefined ? undefined : y.string(["description"], doc.description),
+    description:
+      doc.description === undefined ? undefined : y.string(["description"], doc.description),
     image: parseImage(y, doc.image),
     build: doc.build === undefined ? undefined : parseBuild(y, doc.build, fileDir),
     ports,
@@ -90,11 +124,15 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
     dependsOn:
       doc.dependsOn === undefined
         ? []
-        : (y.list(["dependsOn"], doc.dependsOn, (p, v) => y.string(p, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 })) ?? []),
+        : (y.list(["dependsOn"], doc.dependsOn, (p, v) =>
+            y.string(p, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 }),
+          ) ?? []),
   };
   spec.dependsOn.forEach((dep, i) => {
-    if (dep === spec.name) y.report(["dependsOn", i], `a service cannot depend on itself; remove ${show(dep)}`);
-    if (spec.dependsOn.indexOf(dep) !== i) y.report(["dependsOn", i], `${show(dep)} is listed twice; remove one`);
+    if (dep === spec.name)
+      y.report(["dependsOn", i], `a service cannot depend on itself; remove ${show(dep)}`);
+    if (spec.dependsOn.indexOf(dep) !== i)
+      y.report(["dependsOn", i], `${show(dep)} is listed twice; remove one`);
   });
   return { spec, problems: y.problems, lineOf };
 }
@@ -105,21 +143,31 @@ function parseImage(y: YamlFile, value: unknown): ServiceSpec["image"] {
     // Shorthand `image: ghcr.io/acme/bank:1.2` (a tag after the last ':' that follows the last '/').
     const slash = value.lastIndexOf("/");
     const colon = value.lastIndexOf(":");
-    const [repository, tag] = colon > slash ? [value.slice(0, colon), value.slice(colon + 1)] : [value, undefined];
+    const [repository, tag] =
+      colon > slash ? [value.slice(0, colon), value.slice(colon + 1)] : [value, undefined];
     checkImage(y, ["image"], repository, tag);
     return { repository, tag };
   }
   const obj = y.object(["image"], value, ["repository", "tag"]);
   if (!obj) return {};
-  const repository = obj.repository === undefined ? undefined : y.string(["image", "repository"], obj.repository);
+  const repository =
+    obj.repository === undefined ? undefined : y.string(["image", "repository"], obj.repository);
   const tag = obj.tag === undefined ? undefined : y.scalar(["image", "tag"], obj.tag);
   checkImage(y, ["image"], repository, tag);
   return { repository, tag };
 }
 
-function checkImage(y: YamlFile, p: PathSegment[], repository: string | undefined, tag: string | undefined) {
+function checkImage(
+  y: YamlFile,
+  p: PathSegment[],
+  repository: string | undefined,
+  tag: string | undefined,
+) {
   if (repository !== undefined && !IMAGE_REPOSITORY.pattern.test(repository)) {
-    y.report([...p, "repository"], `${show(repository)} is not an image repository: use ${IMAGE_REPOSITORY.help}`);
+    y.report(
+      [...p, "repository"],
+      `${show(repository)} is not an image repository: use ${IMAGE_REPOSITORY.help}`,
+    );
   }
   if (tag !== undefined && !IMAGE_TAG.pattern.test(tag)) {
     y.report([...p, "tag"], `${show(tag)} is not an image tag: use ${IMAGE_TAG.help}`);
@@ -130,12 +178,17 @@ function parseBuild(y: YamlFile, value: unknown, fileDir: string): BuildSpec | u
   const obj = y.object(["build"], value, ["context", "dockerfile", "args", "target"]);
   if (!obj) return undefined;
   const context = y.string(["build", "context"], obj.context);
-  const dockerfile = obj.dockerfile === undefined ? "Dockerfile" : y.string(["build", "dockerfile"], obj.dockerfile);
+  const dockerfile =
+    obj.dockerfile === undefined ? "Dockerfile" : y.string(["build", "dockerfile"], obj.dockerfile);
   const args: Record<string, string> = {};
   if (obj.args !== undefined) {
     const a = y.object(["build", "args"], obj.args, Object.keys(obj.args ?? {}));
     for (const [k, v] of Object.entries(a ?? {})) {
-      if (!ENV_NAME.test(k)) y.report(["build", "args", k], `${show(k)} is not a build argument name: use letters, digits and '_'`);
+      if (!ENV_NAME.test(k))
+        y.report(
+          ["build", "args", k],
+          `${show(k)} is not a build argument name: use letters, digits and '_'`,
+        );
       const s = y.scalar(["build", "args", k], v);
       if (s !== undefined) args[k] = s;
     }
@@ -154,9 +207,20 @@ function parsePort(y: YamlFile, p: readonly PathSegment[], value: unknown): Port
     maxLength: 15,
   });
   const containerPort = y.integer([...p, "containerPort"], obj.containerPort, 1, 65535);
-  const servicePort = obj.servicePort === undefined ? containerPort : y.integer([...p, "servicePort"], obj.servicePort, 1, 65535);
-  const protocol: PortProtocol | undefined = obj.protocol === undefined ? "TCP" : y.oneOf([...p, "protocol"], obj.protocol, ["TCP", "UDP", "SCTP"] as const);
-  if (name === undefined || containerPort === undefined || servicePort === undefined || protocol === undefined) {
+  const servicePort =
+    obj.servicePort === undefined
+      ? containerPort
+      : y.integer([...p, "servicePort"], obj.servicePort, 1, 65535);
+  const protocol: PortProtocol | undefined =
+    obj.protocol === undefined
+      ? "TCP"
+      : y.oneOf([...p, "protocol"], obj.protocol, ["TCP", "UDP", "SCTP"] as const);
+  if (
+    name === undefined ||
+    containerPort === undefined ||
+    servicePort === undefined ||
+    protocol === undefined
+  ) {
     return undefined;
   }
   return { name, containerPort, servicePort, protocol };
@@ -165,15 +229,23 @@ function parsePort(y: YamlFile, p: readonly PathSegment[], value: unknown): Port
 function checkDuplicatePorts(y: YamlFile, ports: readonly PortSpec[]) {
   ports.forEach((port, i) => {
     const first = ports.findIndex((q) => q.name === port.name);
-    if (first !== i) y.report(["ports", i, "name"], `port name ${show(port.name)} is already used by ports[${first}]; give each port its own name`);
-    const firstContainer = ports.findIndex((q) => q.containerPort === port.containerPort && q.protocol === port.protocol);
+    if (first !== i)
+      y.report(
+        ["ports", i, "name"],
+        `port name ${show(port.name)} is already used by ports[${first}]; give each port its own name`,
+      );
+    const firstContainer = ports.findIndex(
+      (q) => q.containerPort === port.containerPort && q.protocol === port.protocol,
+    );
     if (firstContainer !== i) {
       y.report(
         ["ports", i, "containerPort"],
         `${port.protocol} port ${port.containerPort} is already declared by ports[${firstContainer}]; remove the duplicate`,
       );
     }
-    const firstService = ports.findIndex((q) => q.servicePort === port.servicePort && q.protocol === port.protocol);
+    const firstService = ports.findIndex(
+      (q) => q.servicePort === port.servicePort && q.protocol === port.protocol,
+    );
     if (firstService !== i && firstContainer === i) {
       y.report(
         ["ports", i, "servicePort"],
@@ -189,7 +261,10 @@ function parseEnv(y: YamlFile, value: unknown): Record<string, EnvValue> {
   for (const [key, v] of Object.entries(obj ?? {})) {
     const p = ["env", key];
     if (!ENV_NAME.test(key)) {
-      y.report(p, `${show(key)} is not an environment variable name: use letters, digits and '_', not starting with a digit`);
+      y.report(
+        p,
+        `${show(key)} is not an environment variable name: use letters, digits and '_', not starting with a digit`,
+      );
       continue;
     }
     if (v !== null && typeof v === "object" && !Array.isArray(v)) {
@@ -205,36 +280,61 @@ function parseEnv(y: YamlFile, value: unknown): Record<string, EnvValue> {
   return env;
 }
 
-function parseResourceList(y: YamlFile, p: PathSegment[], value: unknown): ResourceList | undefined {
+function parseResourceList(
+  y: YamlFile,
+  p: PathSegment[],
+  value: unknown,
+): ResourceList | undefined {
   const obj = y.object(p, value, ["cpu", "memory"]);
   if (!obj) return undefined;
   const cpu =
     obj.cpu === undefined
       ? undefined
-      : y.string([...p, "cpu"], typeof obj.cpu === "number" ? String(obj.cpu) : obj.cpu, CPU_QUANTITY);
+      : y.string(
+          [...p, "cpu"],
+          typeof obj.cpu === "number" ? String(obj.cpu) : obj.cpu,
+          CPU_QUANTITY,
+        );
   const memory =
     obj.memory === undefined
       ? undefined
-      : y.string([...p, "memory"], typeof obj.memory === "number" ? String(obj.memory) : obj.memory, MEMORY_QUANTITY);
+      : y.string(
+          [...p, "memory"],
+          typeof obj.memory === "number" ? String(obj.memory) : obj.memory,
+          MEMORY_QUANTITY,
+        );
   return { cpu, memory };
 }
 
 function parseResources(y: YamlFile, value: unknown): ResourcesSpec | undefined {
   const obj = y.object(["resources"], value, ["requests", "limits"]);
   if (!obj) return undefined;
-  const requests = obj.requests === undefined ? undefined : parseResourceList(y, ["resources", "requests"], obj.requests);
-  const limits = obj.limits === undefined ? undefined : parseResourceList(y, ["resources", "limits"], obj.limits);
+  const requests =
+    obj.requests === undefined
+      ? undefined
+      : parseResourceList(y, ["resources", "requests"], obj.requests);
+  const limits =
+    obj.limits === undefined
+      ? undefined
+      : parseResourceList(y, ["resources", "limits"], obj.limits);
   for (const res of ["cpu", "memory"] as const) {
     const req = requests?.[res];
     const lim = limits?.[res];
     if (req !== undefined && lim !== undefined && quantityValue(req) > quantityValue(lim)) {
-      y.report(["resources", "requests", res], `request ${req} is above the limit ${lim}; lower the request or raise the limit`);
+      y.report(
+        ["resources", "requests", res],
+        `request ${req} is above the limit ${lim}; lower the request or raise the limit`,
+      );
     }
   }
   return { requests, limits };
 }
 
-function parseProbes(y: YamlFile, value: unknown, portNames: ReadonlySet<string>): Partial<Record<ProbeKind, ProbeSpec>> {
+function parseProbes(
+  y: YamlFile,
+  value: unknown,
+  portNames: ReadonlySet<string>,
+): Partial<Record<ProbeKind, ProbeSpec>> {
   const obj = y.object(["probes"], value, PROBE_KINDS);
   const probes: Partial<Record<ProbeKind, ProbeSpec>> = {};
   for (const kind of PROBE_KINDS) {
@@ -246,29 +346,52 @@ function parseProbes(y: YamlFile, value: unknown, portNames: ReadonlySet<string>
 }
 
 const PROBE_HANDLERS = ["httpGet", "tcpSocket", "exec"] as const;
-const PROBE_TIMINGS = ["initialDelaySeconds", "periodSeconds", "timeoutSeconds", "failureThreshold"] as const;
+const PROBE_TIMINGS = [
+  "initialDelaySeconds",
+  "periodSeconds",
+  "timeoutSeconds",
+  "failureThreshold",
+] as const;
 
-function parseProbe(y: YamlFile, p: PathSegment[], value: unknown, portNames: ReadonlySet<string>): ProbeSpec | undefined {
+function parseProbe(
+  y: YamlFile,
+  p: PathSegment[],
+  value: unknown,
+  portNames: ReadonlySet<string>,
+): ProbeSpec | undefined {
   const obj = y.object(p, value, [...PROBE_HANDLERS, ...PROBE_TIMINGS]);
   if (!obj) return undefined;
   const given = PROBE_HANDLERS.filter((h) => obj[h] !== undefined);
   if (given.length !== 1) {
-    return y.report(p, `needs exactly one of httpGet, tcpSocket or exec, got ${given.length === 0 ? "none" : given.join(" and ")}`);
+    return y.report(
+      p,
+      `needs exactly one of httpGet, tcpSocket or exec, got ${given.length === 0 ? "none" : given.join(" and ")}`,
+    );
   }
   const handler = parseHandler(y, [...p, given[0]], given[0], obj[given[0]], portNames);
   const timings: Record<string, number | undefined> = {};
   for (const t of PROBE_TIMINGS) {
-    if (obj[t] !== undefined) timings[t] = y.integer([...p, t], obj[t], t === "initialDelaySeconds" ? 0 : 1, 3600);
+    if (obj[t] !== undefined)
+      timings[t] = y.integer([...p, t], obj[t], t === "initialDelaySeconds" ? 0 : 1, 3600);
   }
   return handler && { handler, ...timings };
 }
 
-function parseProbePort(y: YamlFile, p: PathSegment[], value: unknown, portNames: ReadonlySet<string>) {
+function parseProbePort(
+  y: YamlFile,
+  p: PathSegment[],
+  value: unknown,
+  portNames: ReadonlySet<string>,
+) {
   if (typeof value === "number") return y.integer(p, value, 1, 65535);
   if (typeof value === "string" && portNames.has(value)) return value;
   const names = [...portNames].join(", ") || "none declared";
-  if (value === undefined) return y.report(p, `missing; set a port number or a port name of this service (${names})`);
-  return y.report(p, `${show(value)} is neither a port number nor a port name of this service (${names}); use one of those or a number`);
+  if (value === undefined)
+    return y.report(p, `missing; set a port number or a port name of this service (${names})`);
+  return y.report(
+    p,
+    `${show(value)} is neither a port number nor a port name of this service (${names}); use one of those or a number`,
+  );
 }
 
 function parseHandler(
@@ -281,7 +404,8 @@ function parseHandler(
   if (kind === "exec") {
     const obj = y.object(p, value, ["command"]);
     const command = obj && y.list([...p, "command"], obj.command, (q, v) => y.string(q, v));
-    if (command && command.length === 0) return y.report([...p, "command"], "must not be empty; give the program and its arguments");
+    if (command && command.length === 0)
+      return y.report([...p, "command"], "must not be empty; give the program and its arguments");
     return command ? { kind, command } : undefined;
   }
   if (kind === "tcpSocket") {
@@ -291,21 +415,41 @@ function parseHandler(
   }
   const obj = y.object(p, value, ["path", "port"]);
   if (!obj) return undefined;
-  const httpPath = obj.path === undefined ? "/" : y.string([...p, "path"], obj.path, { pattern: /^\//, help: "a path starting with '/'" });
+  const httpPath =
+    obj.path === undefined
+      ? "/"
+      : y.string([...p, "path"], obj.path, { pattern: /^\//, help: "a path starting with '/'" });
   const port = parseProbePort(y, [...p, "port"], obj.port, portNames);
   return httpPath === undefined || port === undefined ? undefined : { kind, path: httpPath, port };
 }
 
-function parseIngress(y: YamlFile, value: unknown, ports: readonly PortSpec[]): IngressSpec | undefined {
+function parseIngress(
+  y: YamlFile,
+  value: unknown,
+  ports: readonly PortSpec[],
+): IngressSpec | undefined {
   const obj = y.object(["ingress"], value, ["host", "path", "port"]);
   if (!obj) return undefined;
-  const host = y.string(["ingress", "host"], obj.host, { pattern: DNS_LABEL, help: `a host prefix: ${DNS_LABEL_HELP}`, maxLength: 63 });
+  const host = y.string(["ingress", "host"], obj.host, {
+    pattern: DNS_LABEL,
+    help: `a host prefix: ${DNS_LABEL_HELP}`,
+    maxLength: 63,
+  });
   const ingressPath =
-    obj.path === undefined ? "/" : y.string(["ingress", "path"], obj.path, { pattern: /^\/[^\s]*$/, help: "a path starting with '/' and without spaces" });
+    obj.path === undefined
+      ? "/"
+      : y.string(["ingress", "path"], obj.path, {
+          pattern: /^\/[^\s]*$/,
+          help: "a path starting with '/' and without spaces",
+        });
   let port: string | undefined;
   if (obj.port === undefined) {
     port = ports[0]?.name;
-    if (port === undefined) y.report(["ingress"], "an ingress needs a port, but the service declares none; add one under `ports`");
+    if (port === undefined)
+      y.report(
+        ["ingress"],
+        "an ingress needs a port, but the service declares none; add one under `ports`",
+      );
   } else if (typeof obj.port === "string" && ports.some((q) => q.name === obj.port)) {
     port = obj.port;
   } else {
@@ -314,5 +458,7 @@ function parseIngress(y: YamlFile, value: unknown, ports: readonly PortSpec[]): 
       `${show(obj.port)} is not a port name of this service (${ports.map((q) => q.name).join(", ") || "none declared"}); use one of those`,
     );
   }
-  return host === undefined || ingressPath === undefined || port === undefined ? undefined : { host, path: ingressPath, port };
+  return host === undefined || ingressPath === undefined || port === undefined
+    ? undefined
+    : { host, path: ingressPath, port };
 }

@@ -22,29 +22,45 @@ export function parseSettingsFile(file: string, text: string) {
   const y = new YamlFile(file, text);
   const groups = new Map<string, string[]>();
   let policy = DEFAULT_POLICY;
-  const doc = y.problems.length === 0 && y.root !== null ? y.object([], y.root, ["policy", "groups"]) : undefined;
+  const doc =
+    y.problems.length === 0 && y.root !== null
+      ? y.object([], y.root, ["policy", "groups"])
+      : undefined;
   if (doc?.policy !== undefined) {
     const p = y.object(["policy"], doc.policy, ["requireProbes", "requireResources"]);
     policy = {
       requireProbes:
         p?.requireProbes === undefined
           ? []
-          : (y.list(["policy", "requireProbes"], p.requireProbes, (q, v) => y.oneOf<ProbeKind>(q, v, ["readiness", "liveness", "startup"])) ?? []),
+          : (y.list(["policy", "requireProbes"], p.requireProbes, (q, v) =>
+              y.oneOf<ProbeKind>(q, v, ["readiness", "liveness", "startup"]),
+            ) ?? []),
       requireResources:
         p?.requireResources === undefined
           ? []
-          : (y.list(["policy", "requireResources"], p.requireResources, (q, v) => y.oneOf<ResourceField>(q, v, RESOURCE_FIELDS)) ?? []),
+          : (y.list(["policy", "requireResources"], p.requireResources, (q, v) =>
+              y.oneOf<ResourceField>(q, v, RESOURCE_FIELDS),
+            ) ?? []),
     };
   }
   if (doc?.groups !== undefined) {
     const g = y.object(["groups"], doc.groups, Object.keys((doc.groups as object) ?? {}));
     for (const [name, members] of Object.entries(g ?? {})) {
       if (!DNS_LABEL.test(name)) {
-        y.report(["groups", name], `${show(name)} is not a valid group name: use ${DNS_LABEL_HELP}`);
+        y.report(
+          ["groups", name],
+          `${show(name)} is not a valid group name: use ${DNS_LABEL_HELP}`,
+        );
         continue;
       }
-      const list = y.list(["groups", name], members, (q, v) => y.string(q, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP }));
-      if (Array.isArray(members) && members.length === 0) y.report(["groups", name], "a group needs at least one member; add members or remove the group");
+      const list = y.list(["groups", name], members, (q, v) =>
+        y.string(q, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP }),
+      );
+      if (Array.isArray(members) && members.length === 0)
+        y.report(
+          ["groups", name],
+          "a group needs at least one member; add members or remove the group",
+        );
       if (list) groups.set(name, list);
     }
   }

@@ -79,7 +79,11 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
         isAppliance(name) || catalog.groups.has(name)
           ? `${show(name)} is an appliance or group, not a service; list services`
           : `unknown service ${show(name)}${didYouMean(name, catalog.services.keys())}`;
-      problems.push({ file: localSource.file, path: p, message: `${hint}; services: ${listNames(catalog.services.keys())}` });
+      problems.push({
+        file: localSource.file,
+        path: p,
+        message: `${hint}; services: ${listNames(catalog.services.keys())}`,
+      });
     } else if (!services.has(name)) {
       problems.push({
         file: localSource.file,
@@ -96,7 +100,8 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
       local.add(name);
     }
   });
-  if (options.buildAll) for (const name of services) if (catalog.services.get(name)!.build) local.add(name);
+  if (options.buildAll)
+    for (const name of services) if (catalog.services.get(name)!.build) local.add(name);
   for (const name of local) {
     const build = catalog.services.get(name)!.build!;
     if (!exists(build.context)) {
@@ -115,7 +120,11 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
   }
   if (problems.length > 0) throw new CatalogError(problems, "cannot build from source");
 
-  return { services: topologicalOrder(catalog, services), appliances: APPLIANCES.filter((a) => appliances.has(a)), local };
+  return {
+    services: topologicalOrder(catalog, services),
+    appliances: APPLIANCES.filter((a) => appliances.has(a)),
+    local,
+  };
 }
 
 /** Services ordered so that each comes after all its service dependencies; ties by name. */
@@ -124,13 +133,17 @@ function topologicalOrder(catalog: Catalog, names: ReadonlySet<string>): Service
   for (const name of names) {
     deps.set(
       name,
-      expandDependencies(catalog.services.get(name)!.dependsOn, catalog.groups).filter((d) => names.has(d)),
+      expandDependencies(catalog.services.get(name)!.dependsOn, catalog.groups).filter((d) =>
+        names.has(d),
+      ),
     );
   }
   const done = new Set<string>();
   const out: ServiceSpec[] = [];
   while (out.length < names.size) {
-    const ready = [...names].filter((n) => !done.has(n) && deps.get(n)!.every((d) => done.has(d))).sort();
+    const ready = [...names]
+      .filter((n) => !done.has(n) && deps.get(n)!.every((d) => done.has(d)))
+      .sort();
     if (ready.length === 0) throw new Error("internal: dependency cycle in a validated catalog");
     for (const n of ready) {
       done.add(n);

@@ -78,7 +78,9 @@ export function didYouMean(name: string, known: Iterable<string>): string {
 
 /** Problems ordered by file, then line, for reading top to bottom. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0));
+  return [...problems].sort(
+    (a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0),
+  );
 }
 
 /** Human list of names, shortened past `max` entries. */

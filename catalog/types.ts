@@ -22,7 +22,9 @@ export interface PortSpec {
 }
 
 /** An environment variable: a literal, or a key of a dependency's connection info. */
-export type EnvValue = { readonly kind: "literal"; readonly value: string } | { readonly kind: "ref"; readonly from: string; readonly key: string };
+export type EnvValue =
+  | { readonly kind: "literal"; readonly value: string }
+  | { readonly kind: "ref"; readonly from: string; readonly key: string };
 
 export type ProbeHandler =
   | { readonly kind: "httpGet"; readonly path: string; readonly port: string | number }
@@ -85,7 +87,12 @@ export interface ServiceSpec {
 }
 
 /** Resource fields a catalog policy can make mandatory. */
-export const RESOURCE_FIELDS = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const;
+export const RESOURCE_FIELDS = [
+  "requests.cpu",
+  "requests.memory",
+  "limits.cpu",
+  "limits.memory",
+] as const;
 export type ResourceField = (typeof RESOURCE_FIELDS)[number];
 
 /** Checks the catalog enforces on every service (`services/_catalog.yaml`, `policy`). */

@@ -6,7 +6,10 @@ import { CatalogError, didYouMean, listNames, Problem, show, sortProblems } from
 import { APPLIANCES, APPLIANCES_GROUP, Catalog, ServiceSpec } from "./types";
 import { formatPath, PathSegment } from "./yamlFile";
 
-type Locator = (svc: ServiceSpec, p: readonly PathSegment[]) => Pick<Problem, "file" | "line" | "path">;
+type Locator = (
+  svc: ServiceSpec,
+  p: readonly PathSegment[],
+) => Pick<Problem, "file" | "line" | "path">;
 
 /** One catalog file as read from disk. */
 export interface CatalogFile {
@@ -25,12 +28,18 @@ export interface CatalogFile {
 export function buildCatalog(dir: string, absDir: string, files: readonly CatalogFile[]): Catalog {
   const problems: Problem[] = [];
   const settingsFile = files.find((f) => path.basename(f.file) === SETTINGS_FILE);
-  const settings = settingsFile ? parseSettingsFile(settingsFile.file, settingsFile.text) : undefined;
+  const settings = settingsFile
+    ? parseSettingsFile(settingsFile.file, settingsFile.text)
+    : undefined;
   problems.push(...(settings?.problems ?? []));
 
   const services = new Map<string, ServiceSpec>();
   const lineFinders = new Map<string, (p: readonly PathSegment[]) => number | undefined>();
-  const at: Locator = (svc, p) => ({ file: svc.file, line: lineFinders.get(svc.file)?.(p), path: formatPath(p) });
+  const at: Locator = (svc, p) => ({
+    file: svc.file,
+    line: lineFinders.get(svc.file)?.(p),
+    path: formatPath(p),
+  });
   for (const f of files) {
     if (f === settingsFile) continue;
     const parsed = parseServiceFile(f.file, f.text, absDir);
@@ -40,11 +49,17 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
     if (!spec) continue;
     const existing = services.get(spec.name);
     if (existing) {
-      problems.push({ ...at(spec, ["name"]), message: `service ${show(spec.name)} is also defined in ${existing.file}; keep one of the two files` });
+      problems.push({
+        ...at(spec, ["name"]),
+        message: `service ${show(spec.name)} is also defined in ${existing.file}; keep one of the two files`,
+      });
       continue;
     }
     if (isAppliance(spec.name) || spec.name === APPLIANCES_GROUP) {
-      problems.push({ ...at(spec, ["name"]), message: `${show(spec.name)} is a built-in appliance or group name; rename the service` });
+      problems.push({
+        ...at(spec, ["name"]),
+        message: `${show(spec.name)} is a built-in appliance or group name; rename the service`,
+      });
       continue;
     }
     services.set(spec.name, spec);
@@ -52,7 +67,11 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
 
   const groups = new Map<string, readonly string[]>([[APPLIANCES_GROUP, APPLIANCES]]);
   for (const [name, members] of settings?.groups ?? []) {
-    const where = { file: settingsFile!.file, line: settings!.lineOf(["groups", name]), path: `groups.${name}` };
+    const where = {
+      file: settingsFile!.file,
+      line: settings!.lineOf(["groups", name]),
+      path: `groups.${name}`,
+    };
     if (groups.has(name) || services.has(name) || isAppliance(name)) {
       problems.push({
         ...where,
@@ -85,9 +104,13 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
   problems.push(...dependencyCycles(services, groups, at));
   problems.push(...hostCollisions(services, at));
   const policy = settings?.policy ?? DEFAULT_POLICY;
-  for (const svc of services.values()) problems.push(...policyViolations(svc, policy, settingsFile?.file ?? `${dir}/${SETTINGS_FILE}`, at));
+  for (const svc of services.values())
+    problems.push(
+      ...policyViolations(svc, policy, settingsFile?.file ?? `${dir}/${SETTINGS_FILE}`, at),
+    );
 
-  if (problems.length > 0) throw new CatalogError(sortProblems(problems), `invalid service catalog in ${dir}/`);
+  if (problems.length > 0)
+    throw new CatalogError(sortProblems(problems), `invalid service catalog in ${dir}/`);
   return { dir, services, groups, policy };
 }
 
@@ -102,14 +125,20 @@ function checkReferences(
   const out: Problem[] = [];
   svc.dependsOn.forEach((dep, i) => {
     if (dep !== svc.name && !known.includes(dep)) {
-      out.push({ ...at(svc, ["dependsOn", i]), message: `unknown service ${show(dep)}${didYouMean(dep, known)}; known: ${knownText}` });
+      out.push({
+        ...at(svc, ["dependsOn", i]),
+        message: `unknown service ${show(dep)}${didYouMean(dep, known)}; known: ${knownText}`,
+      });
     }
   });
   for (const [key, value] of Object.entries(svc.env)) {
     if (value.kind !== "ref") continue;
     const p = ["env", key, "from"];
     // A dependency reached through a group (`dependsOn: [appliances]`) is as good as a direct one.
-    if (!svc.dependsOn.includes(value.from) && !expandDependencies(svc.dependsOn, groups).includes(value.from)) {
+    if (
+      !svc.dependsOn.includes(value.from) &&
+      !expandDependencies(svc.dependsOn, groups).includes(value.from)
+    ) {
       out.push({
         ...at(svc, p),
         message: `${show(value.from)} is not in dependsOn (${svc.dependsOn.join(", ") || "empty"}); add it to dependsOn or reference one of those`,
@@ -117,10 +146,17 @@ function checkReferences(
       continue;
     }
     if (groups.has(value.from)) {
-      out.push({ ...at(svc, p), message: `${show(value.from)} is a group; reference one service or appliance of it` });
+      out.push({
+        ...at(svc, p),
+        message: `${show(value.from)} is a group; reference one service or appliance of it`,
+      });
       continue;
     }
-    const keys = isAppliance(value.from) ? APPLIANCE_CONNECTION_KEYS[value.from] : services.has(value.from) ? SERVICE_CONNECTION_KEYS : undefined;
+    const keys = isAppliance(value.from)
+      ? APPLIANCE_CONNECTION_KEYS[value.from]
+      : services.has(value.from)
+        ? SERVICE_CONNECTION_KEYS
+        : undefined;
     if (keys && !keys.includes(value.key)) {
       out.push({
         ...at(svc, ["env", key, "key"]),
@@ -132,7 +168,10 @@ function checkReferences(
 }
 
 /** Direct dependencies of a node, with groups expanded to their members. */
-export function expandDependencies(names: readonly string[], groups: ReadonlyMap<string, readonly string[]>): string[] {
+export function expandDependencies(
+  names: readonly string[],
+  groups: ReadonlyMap<string, readonly string[]>,
+): string[] {
   const out = new Set<string>();
   const seenGroups = new Set<string>();
   const visit = (n: string) => {
@@ -176,7 +215,11 @@ function groupCycles(
 }
 
 /** Every dependency cycle among services, each reported once with its path. */
-function dependencyCycles(services: ReadonlyMap<string, ServiceSpec>, groups: ReadonlyMap<string, readonly string[]>, at: Locator): Problem[] {
+function dependencyCycles(
+  services: ReadonlyMap<string, ServiceSpec>,
+  groups: ReadonlyMap<string, readonly string[]>,
+  at: Locator,
+): Problem[] {
   const out: Problem[] = [];
   const state = new Map<string, "active" | "done">();
   const stack: string[] = [];
@@ -188,7 +231,9 @@ function dependencyCycles(services: ReadonlyMap<string, ServiceSpec>, groups: Re
       if (!services.has(dep)) continue;
       if (dep === name) {
         // Listed directly, it is reported by the parser; through a group, it is reported here.
-        const i = svc.dependsOn.findIndex((d) => groups.has(d) && expandDependencies([d], groups).includes(name));
+        const i = svc.dependsOn.findIndex(
+          (d) => groups.has(d) && expandDependencies([d], groups).includes(name),
+        );
         if (i >= 0) {
           out.push({
             ...at(svc, ["dependsOn", i]),
@@ -199,7 +244,9 @@ function dependencyCycles(services: ReadonlyMap<string, ServiceSpec>, groups: Re
       }
       if (state.get(dep) === "active") {
         const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        const i = svc.dependsOn.findIndex((d) => d === dep || expandDependencies([d], groups).includes(dep));
+        const i = svc.dependsOn.findIndex(
+          (d) => d === dep || expandDependencies([d], groups).includes(dep),
+        );
         out.push({
           ...at(svc, ["dependsOn", i]),
           message: `dependency cycle: ${cycle.join(" → ")}; a service cannot (indirectly) depend on itself, remove one of these dependencies`,
@@ -234,7 +281,12 @@ function hostCollisions(services: ReadonlyMap<string, ServiceSpec>, at: Locator)
   return out;
 }
 
-function policyViolations(svc: ServiceSpec, policy: Catalog["policy"], policyFile: string, at: Locator): Problem[] {
+function policyViolations(
+  svc: ServiceSpec,
+  policy: Catalog["policy"],
+  policyFile: string,
+  at: Locator,
+): Problem[] {
   const out: Problem[] = [];
   for (const kind of policy.requireProbes) {
     if (!svc.probes[kind]) {

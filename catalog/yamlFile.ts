@@ -5,7 +5,9 @@ import { didYouMean, listNames, Problem, show } from "./problems";
 export type PathSegment = string | number;
 
 export function formatPath(path: readonly PathSegment[]): string {
-  return path.map((seg, i) => (typeof seg === "number" ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join("");
+  return path
+    .map((seg, i) => (typeof seg === "number" ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
+    .join("");
 }
 
 /**
@@ -22,7 +24,11 @@ export class YamlFile {
     readonly file: string,
     text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     for (const err of this.doc.errors) {
       // prettyErrors is off, so `linePos` is unset: locate the error from its offset.
       const line = err.linePos?.[0]?.line ?? this.lines.linePos(err.pos[0]).line;
@@ -39,32 +45,51 @@ export class YamlFile {
   /** 1-based line of the node at `path`, or of its closest located ancestor. */
   lineOf(path: readonly PathSegment[]): number | undefined {
     for (let n = path.length; n >= 0; n--) {
-      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === "object" && node.range) return this.lines.linePos(node.range[0]).line;
+      const node = this.doc.getIn(path.slice(0, n), true) as
+        | { range?: [number, number, number] }
+        | undefined;
+      if (node && typeof node === "object" && node.range)
+        return this.lines.linePos(node.range[0]).line;
     }
     return undefined;
   }
 
   report(path: readonly PathSegment[], message: string): undefined {
-    this.problems.push({ file: this.file, line: this.lineOf(path), path: formatPath(path), message });
+    this.problems.push({
+      file: this.file,
+      line: this.lineOf(path),
+      path: formatPath(path),
+      message,
+    });
     return undefined;
   }
 
   /** A mapping with only `allowed` keys (unknown keys are reported, with a suggestion). */
-  object(path: readonly PathSegment[], value: unknown, allowed: readonly string[]): Record<string, unknown> | undefined {
+  object(
+    path: readonly PathSegment[],
+    value: unknown,
+    allowed: readonly string[],
+  ): Record<string, unknown> | undefined {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       return this.report(path, `expected a mapping, got ${show(value)}`);
     }
     const obj = value as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
       if (!allowed.includes(key)) {
-        this.report([...path, key], `unknown field${didYouMean(key, allowed)}; allowed here: ${listNames(allowed, 20)}`);
+        this.report(
+          [...path, key],
+          `unknown field${didYouMean(key, allowed)}; allowed here: ${listNames(allowed, 20)}`,
+        );
       }
     }
     return obj;
   }
 
-  string(path: readonly PathSegment[], value: unknown, rule?: { pattern: RegExp; help: string; maxLength?: number }): string | undefined {
+  string(
+    path: readonly PathSegment[],
+    value: unknown,
+    rule?: { pattern: RegExp; help: string; maxLength?: number },
+  ): string | undefined {
     if (typeof value !== "string" || value === "") {
       return this.report(path, `expected a non-empty string, got ${show(value)}`);
     }
@@ -81,7 +106,12 @@ export class YamlFile {
     return this.report(path, `expected a string, number or boolean, got ${show(value)}`);
   }
 
-  integer(path: readonly PathSegment[], value: unknown, min: number, max: number): number | undefined {
+  integer(
+    path: readonly PathSegment[],
+    value: unknown,
+    min: number,
+    max: number,
+  ): number | undefined {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
       return this.report(path, `expected a whole number from ${min} to ${max}, got ${show(value)}`);
     }
@@ -89,12 +119,17 @@ export class YamlFile {
   }
 
   boolean(path: readonly PathSegment[], value: unknown): boolean | undefined {
-    if (typeof value !== "boolean") return this.report(path, `expected true or false, got ${show(value)}`);
+    if (typeof value !== "boolean")
+      return this.report(path, `expected true or false, got ${show(value)}`);
     return value;
   }
 
   /** A list whose items are read by `item`; items that fail are dropped (and reported). */
-  list<T>(path: readonly PathSegment[], value: unknown, item: (path: readonly PathSegment[], value: unknown) => T | undefined): T[] | undefined {
+  list<T>(
+    path: readonly PathSegment[],
+    value: unknown,
+    item: (path: readonly PathSegment[], value: unknown) => T | undefined,
+  ): T[] | undefined {
     if (!Array.isArray(value)) return this.report(path, `expected a list, got ${show(value)}`);
     const out: T[] = [];
     value.forEach((v, i) => {
@@ -105,10 +140,17 @@ export class YamlFile {
   }
 
   /** One of a fixed set of strings. */
-  oneOf<T extends string>(path: readonly PathSegment[], value: unknown, allowed: readonly T[]): T | undefined {
+  oneOf<T extends string>(
+    path: readonly PathSegment[],
+    value: unknown,
+    allowed: readonly T[],
+  ): T | undefined {
     if (typeof value !== "string" || !allowed.includes(value as T)) {
       const hint = typeof value === "string" ? didYouMean(value, allowed) : "";
-      return this.report(path, `${show(value)} is not allowed${hint}; use one of: ${allowed.join(", ")}`);
+      return this.report(
+        path,
+        `${show(value)} is not allowed${hint}; use one of: ${allowed.join(", ")}`,
+      );
     }
     return value as T;
   }

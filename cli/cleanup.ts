@@ -27,19 +27,31 @@ export function shortName(name: string): string {
 /** Branch stacks whose expiry is at or before `now`, oldest first. Pure: the clock comes in. */
 export function selectExpired(stacks: readonly StackFacts[], now: Date): StackFacts[] {
   return stacks
-    .filter((s) => isBranchStack(shortName(s.name)) && s.expiresAt !== undefined && !Number.isNaN(Date.parse(s.expiresAt)))
+    .filter(
+      (s) =>
+        isBranchStack(shortName(s.name)) &&
+        s.expiresAt !== undefined &&
+        !Number.isNaN(Date.parse(s.expiresAt)),
+    )
     .filter((s) => Date.parse(s.expiresAt!) <= now.getTime())
-    .sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!) || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!) || a.name.localeCompare(b.name),
+    );
 }
 
 /** Expiry recorded in exported stack state: the branch namespace's `expires-at` label (Unix seconds). */
 export function expiryFromState(state: unknown): string | undefined {
-  const resources = (state as { deployment?: { resources?: unknown } } | undefined)?.deployment?.resources;
+  const resources = (state as { deployment?: { resources?: unknown } } | undefined)?.deployment
+    ?.resources;
   if (!Array.isArray(resources)) return undefined;
-  for (const r of resources as { type?: unknown; outputs?: { metadata?: { labels?: Record<string, unknown> } } }[]) {
+  for (const r of resources as {
+    type?: unknown;
+    outputs?: { metadata?: { labels?: Record<string, unknown> } };
+  }[]) {
     if (r?.type !== "kubernetes:core/v1:Namespace") continue;
     const label = r.outputs?.metadata?.labels?.[BRANCH_LABELS.expiresAt];
-    if (typeof label === "string" && /^\d{1,12}$/.test(label)) return new Date(Number(label) * 1000).toISOString();
+    if (typeof label === "string" && /^\d{1,12}$/.test(label))
+      return new Date(Number(label) * 1000).toISOString();
   }
   return undefined;
 }
@@ -54,7 +66,10 @@ export interface CleanupArgs {
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /** Parses the command line; throws with the usage on anything unknown or malformed. */
-export function parseCleanupArgs(argv: readonly string[], clock: () => Date = () => new Date()): CleanupArgs {
+export function parseCleanupArgs(
+  argv: readonly string[],
+  clock: () => Date = () => new Date(),
+): CleanupArgs {
   let dryRun = false;
   let help = false;
   let now = clock();
@@ -95,7 +110,10 @@ export function automationBackend(workDir: string): CleanupBackend {
   const ws = LocalWorkspace.create({ workDir });
   return {
     listStacks: async () => (await (await ws).listStacks()).map((s) => s.name),
-    outputs: async (stack) => Object.fromEntries(Object.entries(await (await ws).stackOutputs(stack)).map(([k, v]) => [k, v.value])),
+    outputs: async (stack) =>
+      Object.fromEntries(
+        Object.entries(await (await ws).stackOutputs(stack)).map(([k, v]) => [k, v.value]),
+      ),
     state: async (stack) => (await ws).exportStack(stack),
     destroy: async (stack, onOutput) => {
       const s = await LocalWorkspace.selectStack({ stackName: stack, workDir });
@@ -141,13 +159,18 @@ export function failureSummary(err: unknown): string {
  * A stack that cannot be read or destroyed is reported and the others still run; returns the exit
  * code: 0 when everything went through, 1 when anything failed.
  */
-export async function runCleanup(args: CleanupArgs, backend: CleanupBackend, out: CleanupOutput): Promise<number> {
+export async function runCleanup(
+  args: CleanupArgs,
+  backend: CleanupBackend,
+  out: CleanupOutput,
+): Promise<number> {
   let failed = 0;
   const facts: StackFacts[] = [];
   for (const name of (await backend.listStacks()).filter((n) => isBranchStack(shortName(n)))) {
     try {
       const recorded = (await backend.outputs(name)).expiresAt;
-      const expiresAt = typeof recorded === "string" ? recorded : expiryFromState(await backend.state(name));
+      const expiresAt =
+        typeof recorded === "string" ? recorded : expiryFromState(await backend.state(name));
       if (expiresAt === undefined) out.log(`skip ${name}: no expiry recorded (never deployed)`);
       facts.push({ name, expiresAt });
     } catch (err) {
@@ -156,7 +179,9 @@ export async function runCleanup(args: CleanupArgs, backend: CleanupBackend, out
     }
   }
   const expired = selectExpired(facts, args.now);
-  out.log(`${facts.length} branch stack(s), ${expired.length} expired at ${args.now.toISOString()}${args.dryRun ? " (dry run)" : ""}`);
+  out.log(
+    `${facts.length} branch stack(s), ${expired.length} expired at ${args.now.toISOString()}${args.dryRun ? " (dry run)" : ""}`,
+  );
   let destroyed = 0;
   for (const [i, s] of expired.entries()) {
     if (args.dryRun) {
@@ -193,7 +218,10 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  return runCleanup(args, automationBackend(path.resolve(__dirname, "..")), { log: (l) => console.log(l), error: (l) => console.error(l) });
+  return runCleanup(args, automationBackend(path.resolve(__dirname, "..")), {
+    log: (l) => console.log(l),
+    error: (l) => console.error(l),
+  });
 }
 
 if (require.main === module) {

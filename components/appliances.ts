@@ -11,9 +11,17 @@ export interface AppliancesArgs {
   /** Namespace to deploy into. */
   readonly namespace: pulumi.Input<string>;
   /** Image overrides (mirrors). @default the pinned upstream images of DEFAULT_IMAGES */
-  readonly images?: { readonly postgres?: string; readonly kafka?: string; readonly schemaRegistry?: string };
+  readonly images?: {
+    readonly postgres?: string;
+    readonly kafka?: string;
+    readonly schemaRegistry?: string;
+  };
   /** Postgres database, user, volume size. @default app / app / 1Gi */
-  readonly postgres?: { readonly database?: string; readonly user?: string; readonly storage?: string };
+  readonly postgres?: {
+    readonly database?: string;
+    readonly user?: string;
+    readonly storage?: string;
+  };
   /** Kafka volume size. @default 2Gi */
   readonly kafka?: { readonly storage?: string };
   /** Seed for stable generated identifiers (e.g. the Kafka cluster id). @default the component name */
@@ -36,21 +44,35 @@ export class Appliances extends pulumi.ComponentResource {
     super("localkube:index:Appliances", name, {}, opts);
     const wants = new Set(args.include);
     if (wants.has("schema-registry") && !wants.has("kafka") && !args.externalKafka) {
-      throw new Error(`Appliances ${name}: schema-registry needs kafka; include both, or pass externalKafka`);
+      throw new Error(
+        `Appliances ${name}: schema-registry needs kafka; include both, or pass externalKafka`,
+      );
     }
     const common = { namespace: args.namespace, labels: args.labels };
     const connections = new Map<ApplianceName, Connection>();
     if (wants.has("postgres")) {
-      this.postgres = new Postgres(`${name}-postgres`, { ...common, ...args.postgres, image: args.images?.postgres }, { parent: this });
+      this.postgres = new Postgres(
+        `${name}-postgres`,
+        { ...common, ...args.postgres, image: args.images?.postgres },
+        { parent: this },
+      );
       connections.set("postgres", this.postgres.connection);
     }
     if (wants.has("kafka")) {
-      this.kafka = new Kafka(`${name}-kafka`, { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name }, { parent: this });
+      this.kafka = new Kafka(
+        `${name}-kafka`,
+        { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name },
+        { parent: this },
+      );
       connections.set("kafka", this.kafka.connection);
     }
     const kafka = this.kafka?.connection ?? args.externalKafka;
     if (wants.has("schema-registry") && kafka) {
-      this.schemaRegistry = new SchemaRegistry(`${name}-schema-registry`, { ...common, kafka, image: args.images?.schemaRegistry }, { parent: this });
+      this.schemaRegistry = new SchemaRegistry(
+        `${name}-schema-registry`,
+        { ...common, kafka, image: args.images?.schemaRegistry },
+        { parent: this },
+      );
       connections.set("schema-registry", this.schemaRegistry.connection);
     }
     this.connections = connections;

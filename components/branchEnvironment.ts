@@ -1,6 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BRANCH_LABELS, branchImageTag, branchNamespaceLabels, dockerConfigJson, isolationSpecs, postgresKeys } from "../branch/sandbox";
+import {
+  BRANCH_LABELS,
+  branchImageTag,
+  branchNamespaceLabels,
+  dockerConfigJson,
+  isolationSpecs,
+  postgresKeys,
+} from "../branch/sandbox";
 import { APPLIANCE_CONNECTION_KEYS } from "../catalog/appliances";
 import { APPLIANCES } from "../catalog/types";
 import type { BranchSettings } from "../config/branchSettings";
@@ -44,9 +51,15 @@ export class BranchEnvironment extends pulumi.ComponentResource {
     const s = args.settings;
     // Until this component existed these were root resources, and the namespace the parent of the
     // objects in it: the aliases keep existing sandboxes from being replaced.
-    const root = (old: string) => ({ parent: this, aliases: [{ name: old, parent: pulumi.rootStackResource }] });
+    const root = (old: string) => ({
+      parent: this,
+      aliases: [{ name: old, parent: pulumi.rootStackResource }],
+    });
     const oldNamespace = pulumi.createUrn("namespace", "kubernetes:core/v1:Namespace");
-    const inNamespace = (old: string) => ({ parent: this, aliases: [{ name: old, parent: oldNamespace }] });
+    const inNamespace = (old: string) => ({
+      parent: this,
+      aliases: [{ name: old, parent: oldNamespace }],
+    });
 
     const provider = new k8s.Provider(
       `${name}-cluster`,
@@ -62,13 +75,30 @@ export class BranchEnvironment extends pulumi.ComponentResource {
     const ns = s.branch.namespace;
     this.namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: ns, labels: created.epochMs.apply((ms) => branchNamespaceLabels(s, ms, s.ttlMs)) } },
+      {
+        metadata: {
+          name: ns,
+          labels: created.epochMs.apply((ms) => branchNamespaceLabels(s, ms, s.ttlMs)),
+        },
+      },
       { ...root("namespace"), provider },
     );
-    const inside = (old: string): pulumi.CustomResourceOptions => ({ ...inNamespace(old), provider, deletedWith: this.namespace });
+    const inside = (old: string): pulumi.CustomResourceOptions => ({
+      ...inNamespace(old),
+      provider,
+      deletedWith: this.namespace,
+    });
     const specs = isolationSpecs(s);
-    const quota = new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: { name: "sandbox", namespace: ns }, spec: specs.quota }, inside("quota"));
-    const limits = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: { name: "sandbox", namespace: ns }, spec: specs.limitRange }, inside("limits"));
+    const quota = new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      { metadata: { name: "sandbox", namespace: ns }, spec: specs.quota },
+      inside("quota"),
+    );
+    const limits = new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      { metadata: { name: "sandbox", namespace: ns }, spec: specs.limitRange },
+      inside("limits"),
+    );
     const policy = new k8s.networking.v1.NetworkPolicy(
       `${name}-isolation`,
       { metadata: { name: "sandbox-isolation", namespace: ns }, spec: specs.networkPolicy },
@@ -79,7 +109,11 @@ export class BranchEnvironment extends pulumi.ComponentResource {
     const pullSecrets: string[] = [];
     const login =
       s.registry.address && s.registry.username && s.registry.password
-        ? { address: s.registry.address, username: s.registry.username, password: s.registry.password }
+        ? {
+            address: s.registry.address,
+            username: s.registry.username,
+            password: s.registry.password,
+          }
         : undefined;
     if (login) {
       const pull = new k8s.core.v1.Secret(
@@ -88,7 +122,11 @@ export class BranchEnvironment extends pulumi.ComponentResource {
           metadata: { name: PULL_SECRET_NAME, namespace: ns },
           type: "kubernetes.io/dockerconfigjson",
           // The password only ever travels inside a Pulumi secret: encrypted in the state, masked in output.
-          stringData: { ".dockerconfigjson": pulumi.secret(login.password).apply((p) => dockerConfigJson(login.address, login.username, p)) },
+          stringData: {
+            ".dockerconfigjson": pulumi
+              .secret(login.password)
+              .apply((p) => dockerConfigJson(login.address, login.username, p)),
+          },
         },
         inside("pull-secret"),
       );
@@ -101,21 +139,39 @@ export class BranchEnvironment extends pulumi.ComponentResource {
     if (s.shared.postgres && needed.has("postgres")) {
       const secret = new k8s.core.v1.Secret(
         `${name}-shared-postgres`,
-        { metadata: { name: SHARED_POSTGRES_SECRET, namespace: ns }, stringData: pulumi.secret(s.shared.postgres).apply(postgresKeys) },
+        {
+          metadata: { name: SHARED_POSTGRES_SECRET, namespace: ns },
+          stringData: pulumi.secret(s.shared.postgres).apply(postgresKeys),
+        },
         inside("shared-postgres"),
       );
       shared.set("postgres", {
         name: "postgres",
         kind: "appliance",
-        env: Object.fromEntries(APPLIANCE_CONNECTION_KEYS.postgres.map((k) => [k, { secretName: SHARED_POSTGRES_SECRET, key: k }])),
+        env: Object.fromEntries(
+          APPLIANCE_CONNECTION_KEYS.postgres.map((k) => [
+            k,
+            { secretName: SHARED_POSTGRES_SECRET, key: k },
+          ]),
+        ),
         ready: [secret],
       });
     }
     if (s.shared.kafka && needed.has("kafka")) {
-      shared.set("kafka", { name: "kafka", kind: "appliance", env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } }, ready: [] });
+      shared.set("kafka", {
+        name: "kafka",
+        kind: "appliance",
+        env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } },
+        ready: [],
+      });
     }
     if (s.shared.schemaRegistry && needed.has("schema-registry")) {
-      shared.set("schema-registry", { name: "schema-registry", kind: "appliance", env: { SCHEMA_REGISTRY_URL: { value: s.shared.schemaRegistry } }, ready: [] });
+      shared.set("schema-registry", {
+        name: "schema-registry",
+        kind: "appliance",
+        env: { SCHEMA_REGISTRY_URL: { value: s.shared.schemaRegistry } },
+        ready: [],
+      });
     }
 
     this.environment = {
@@ -125,7 +181,9 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       ingress: {
         domain: `${s.branch.slug}.${s.baseDomain}`,
         className: s.ingress.className,
-        annotations: s.ingress.tlsIssuer ? { "cert-manager.io/cluster-issuer": s.ingress.tlsIssuer } : {},
+        annotations: s.ingress.tlsIssuer
+          ? { "cert-manager.io/cluster-issuer": s.ingress.tlsIssuer }
+          : {},
         tls: s.ingress.tlsIssuer !== undefined,
         await: true,
         ready: [],
@@ -139,7 +197,10 @@ export class BranchEnvironment extends pulumi.ComponentResource {
         login,
         pushDependsOn: [],
       },
-      labels: { "localkube.dev/stack": args.stack, [BRANCH_LABELS.branch]: labelValue(s.branch.name) },
+      labels: {
+        "localkube.dev/stack": args.stack,
+        [BRANCH_LABELS.branch]: labelValue(s.branch.name),
+      },
       sharedAppliances: shared,
       imagePullSecrets: pullSecrets,
       ready,

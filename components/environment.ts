@@ -68,7 +68,9 @@ export interface Environment {
  * Transform for every Kubernetes object created under a component: waits for the environment
  * to be ready and, when the environment has one, is deleted with the cluster.
  */
-export function inClusterTransform(env: Pick<Environment, "ready" | "deletedWith">): pulumi.ResourceTransform {
+export function inClusterTransform(
+  env: Pick<Environment, "ready" | "deletedWith">,
+): pulumi.ResourceTransform {
   return ({ type, custom, props, opts }) => {
     if (!custom || !type.startsWith("kubernetes:")) return undefined;
     return {

@@ -1,7 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IMAGES } from "../kube/images";
-import { IngressControllerKind, INGRESS_NGINX_CHART, ingressNginxValues, NGINX_CONTROLLER_CLASS, traefikArgs } from "../kube/ingress";
+import {
+  IngressControllerKind,
+  INGRESS_NGINX_CHART,
+  ingressNginxValues,
+  NGINX_CONTROLLER_CLASS,
+  traefikArgs,
+} from "../kube/ingress";
 import { selectorLabels, workloadLabels } from "../kube/labels";
 
 export interface IngressControllerArgs {
@@ -12,7 +18,11 @@ export interface IngressControllerArgs {
   /** Namespace of the controller. @default the controller's name */
   readonly namespace?: string;
   /** ingress-nginx: chart version, chart repository (for mirrors), controller image. @default pinned chart, its image */
-  readonly nginx?: { readonly chartVersion?: string; readonly chartRepo?: string; readonly image?: string };
+  readonly nginx?: {
+    readonly chartVersion?: string;
+    readonly chartRepo?: string;
+    readonly image?: string;
+  };
   /** Traefik image (a `traefik:v3` compatible one, ≥ v3.5 for the NGINX provider). @default {@link DEFAULT_IMAGES.traefik} */
   readonly traefikImage?: string;
 }
@@ -38,7 +48,11 @@ export class IngressController extends pulumi.ComponentResource {
     }
     const nsName = args.namespace ?? args.controller;
     this.namespace = nsName;
-    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: nsName } }, { parent: this });
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: nsName } },
+      { parent: this },
+    );
 
     if (args.controller === "ingress-nginx") {
       const chart = new k8s.helm.v4.Chart(
@@ -59,18 +73,39 @@ export class IngressController extends pulumi.ComponentResource {
     this.registerOutputs({ namespace: this.namespace });
   }
 
-  private traefik(name: string, ns: k8s.core.v1.Namespace, className: string, image: string): pulumi.Resource {
+  private traefik(
+    name: string,
+    ns: k8s.core.v1.Namespace,
+    className: string,
+    image: string,
+  ): pulumi.Resource {
     const labels = workloadLabels("traefik", "ingress-controller");
     const opts = { parent: this };
-    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "traefik", namespace: ns.metadata.name, labels } }, opts);
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      { metadata: { name: "traefik", namespace: ns.metadata.name, labels } },
+      opts,
+    );
     const role = new k8s.rbac.v1.ClusterRole(
       `${name}-role`,
       {
         metadata: { name: "localkube-traefik", labels },
         rules: [
-          { apiGroups: [""], resources: ["services", "secrets", "endpoints"], verbs: ["get", "list", "watch"] },
-          { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
-          { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "ingressclasses"], verbs: ["get", "list", "watch"] },
+          {
+            apiGroups: [""],
+            resources: ["services", "secrets", "endpoints"],
+            verbs: ["get", "list", "watch"],
+          },
+          {
+            apiGroups: ["discovery.k8s.io"],
+            resources: ["endpointslices"],
+            verbs: ["list", "watch"],
+          },
+          {
+            apiGroups: ["networking.k8s.io"],
+            resources: ["ingresses", "ingressclasses"],
+            verbs: ["get", "list", "watch"],
+          },
           { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
         ],
       },
@@ -80,7 +115,11 @@ export class IngressController extends pulumi.ComponentResource {
       `${name}-binding`,
       {
         metadata: { name: "localkube-traefik", labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: role.metadata.name,
+        },
         subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns.metadata.name }],
       },
       opts,
@@ -88,13 +127,20 @@ export class IngressController extends pulumi.ComponentResource {
     const classes = [
       new k8s.networking.v1.IngressClass(
         `${name}-class-traefik`,
-        { metadata: { name: "traefik", labels }, spec: { controller: "traefik.io/ingress-controller" } },
+        {
+          metadata: { name: "traefik", labels },
+          spec: { controller: "traefik.io/ingress-controller" },
+        },
         opts,
       ),
       new k8s.networking.v1.IngressClass(
         `${name}-class-${className}`,
         {
-          metadata: { name: className, labels, annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } },
+          metadata: {
+            name: className,
+            labels,
+            annotations: { "ingressclass.kubernetes.io/is-default-class": "true" },
+          },
           spec: { controller: NGINX_CONTROLLER_CLASS },
         },
         opts,
@@ -114,7 +160,13 @@ export class IngressController extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               nodeSelector: { "ingress-ready": "true", "kubernetes.io/os": "linux" },
-              tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" }],
+              tolerations: [
+                {
+                  key: "node-role.kubernetes.io/control-plane",
+                  operator: "Equal",
+                  effect: "NoSchedule",
+                },
+              ],
               terminationGracePeriodSeconds: 0,
               containers: [
                 {
@@ -126,9 +178,20 @@ export class IngressController extends pulumi.ComponentResource {
                     { name: "websecure", containerPort: 8443, hostPort: 443 },
                     { name: "admin", containerPort: 9000 },
                   ],
-                  readinessProbe: { httpGet: { path: "/ping", port: "admin" }, periodSeconds: 2, failureThreshold: 3 },
-                  livenessProbe: { httpGet: { path: "/ping", port: "admin" }, initialDelaySeconds: 10, periodSeconds: 10 },
-                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                  readinessProbe: {
+                    httpGet: { path: "/ping", port: "admin" },
+                    periodSeconds: 2,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: "/ping", port: "admin" },
+                    initialDelaySeconds: 10,
+                    periodSeconds: 10,
+                  },
+                  resources: {
+                    requests: { cpu: "50m", memory: "64Mi" },
+                    limits: { memory: "256Mi" },
+                  },
                 },
               ],
             },

@@ -58,7 +58,10 @@ export class Kafka extends pulumi.ComponentResource {
       `${name}-service`,
       {
         metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
-        spec: { selector: selectorLabels(KAFKA_NAME), ports: [{ name: "kafka", port: PORT, targetPort: "kafka" }] },
+        spec: {
+          selector: selectorLabels(KAFKA_NAME),
+          ports: [{ name: "kafka", port: PORT, targetPort: "kafka" }],
+        },
       },
       { parent: this, deleteBeforeReplace: true },
     );
@@ -100,8 +103,18 @@ export class Kafka extends pulumi.ComponentResource {
             { name: "controller", containerPort: CONTROLLER_PORT },
           ],
           env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
-          readinessProbe: { exec: { command: BROKER_API_PROBE }, periodSeconds: 3, timeoutSeconds: 5, failureThreshold: 3 },
-          livenessProbe: { tcpSocket: { port: "kafka" }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
+          readinessProbe: {
+            exec: { command: BROKER_API_PROBE },
+            periodSeconds: 3,
+            timeoutSeconds: 5,
+            failureThreshold: 3,
+          },
+          livenessProbe: {
+            tcpSocket: { port: "kafka" },
+            initialDelaySeconds: 60,
+            periodSeconds: 20,
+            failureThreshold: 6,
+          },
           resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
         },
       }),

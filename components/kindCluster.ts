@@ -25,13 +25,20 @@ export class KindCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:KindCluster", name, {}, opts);
     const config = renderKindConfig(args);
-    this.cluster = new KindClusterResource(`${name}-cluster`, { name: args.name, configYaml: config.yaml, configHash: config.hash }, { parent: this });
+    this.cluster = new KindClusterResource(
+      `${name}-cluster`,
+      { name: args.name, configYaml: config.yaml, configHash: config.hash },
+      { parent: this },
+    );
     this.name = args.name;
     this.configHash = config.hash;
     this.context = `kind-${args.name}`;
     this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
-    this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig, deleteUnreachable: true }, { parent: this });
+    this.provider = new k8s.Provider(
+      `${name}-provider`,
+      { kubeconfig: this.kubeconfig, deleteUnreachable: true },
+      { parent: this },
+    );
     this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
   }
 }
-

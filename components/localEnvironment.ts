@@ -30,9 +30,16 @@ export class LocalEnvironment extends pulumi.ComponentResource {
     const s = args.settings;
     // Until this component existed these were root resources: the aliases keep existing stacks
     // (and their clusters) from being replaced.
-    const was = (old: string) => ({ parent: this, aliases: [{ name: old, parent: pulumi.rootStackResource }] });
+    const was = (old: string) => ({
+      parent: this,
+      aliases: [{ name: old, parent: pulumi.rootStackResource }],
+    });
 
-    this.registry = new LocalRegistry(`${name}-registry`, { name: s.registry.name, port: s.registry.port, image: s.registry.image }, was("registry"));
+    this.registry = new LocalRegistry(
+      `${name}-registry`,
+      { name: s.registry.name, port: s.registry.port, image: s.registry.image },
+      was("registry"),
+    );
     this.cluster = new KindCluster(
       `${name}-kind`,
       {
@@ -45,13 +52,21 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       },
       was("kind"),
     );
-    const wiring = this.registry.wire({ clusterName: s.cluster.name, cluster: this.cluster.cluster, provider: this.cluster.provider });
+    const wiring = this.registry.wire({
+      clusterName: s.cluster.name,
+      cluster: this.cluster.cluster,
+      provider: this.cluster.provider,
+    });
     this.ingress = new IngressController(
       `${name}-ingress`,
       {
         controller: s.ingress.controller,
         className: s.ingress.className,
-        nginx: { chartVersion: s.ingress.nginxChartVersion, chartRepo: s.ingress.nginxChartRepo, image: s.ingress.nginxImage },
+        nginx: {
+          chartVersion: s.ingress.nginxChartVersion,
+          chartRepo: s.ingress.nginxChartRepo,
+          image: s.ingress.nginxImage,
+        },
         traefikImage: s.ingress.traefikImage,
       },
       {

@@ -46,12 +46,20 @@ export class LocalRegistry extends pulumi.ComponentResource {
     const port = args.port ?? 5001;
     const listen = args.listenAddress ?? "127.0.0.1";
     if (!CONTAINER_NAME.pattern.test(containerName)) {
-      throw new Error(`registry name ${JSON.stringify(containerName)} is not a valid container name: use ${CONTAINER_NAME.help}`);
+      throw new Error(
+        `registry name ${JSON.stringify(containerName)} is not a valid container name: use ${CONTAINER_NAME.help}`,
+      );
     }
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new Error(`registry port must be a whole number from 1 to 65535, got ${port}`);
     }
-    const spec: RegistryContainerSpec = { name: containerName, image: args.image ?? DEFAULT_IMAGES.registry, port, listen, volume: `${containerName}-data` };
+    const spec: RegistryContainerSpec = {
+      name: containerName,
+      image: args.image ?? DEFAULT_IMAGES.registry,
+      port,
+      listen,
+      volume: `${containerName}-data`,
+    };
     this.container = new RegistryContainer(`${name}-container`, spec, { parent: this });
     this.baseName = name;
     this.address = `localhost:${port}`;
@@ -68,7 +76,13 @@ export class LocalRegistry extends pulumi.ComponentResource {
   wire(args: RegistryWiringArgs): pulumi.Resource[] {
     const wiring = new RegistryWiring(
       `${this.baseName}-wiring`,
-      { cluster: args.clusterName, container: this.containerName, port: this.port, clusterId: args.cluster.id, containerId: this.container.id },
+      {
+        cluster: args.clusterName,
+        container: this.containerName,
+        port: this.port,
+        clusterId: args.cluster.id,
+        containerId: this.container.id,
+      },
       // Nothing to undo when the cluster goes too: destroy does not wait for a disconnect.
       { parent: this, deletedWith: args.cluster },
     );
@@ -76,9 +90,16 @@ export class LocalRegistry extends pulumi.ComponentResource {
       `${this.baseName}-hosting`,
       {
         metadata: { name: "local-registry-hosting", namespace: "kube-public" },
-        data: { "localRegistryHosting.v1": `host: "${this.address}"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n` },
+        data: {
+          "localRegistryHosting.v1": `host: "${this.address}"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n`,
+        },
       },
-      { parent: this, provider: args.provider, deletedWith: args.cluster, deleteBeforeReplace: true },
+      {
+        parent: this,
+        provider: args.provider,
+        deletedWith: args.cluster,
+        deleteBeforeReplace: true,
+      },
     );
     return [wiring, configMap];
   }

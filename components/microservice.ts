@@ -46,7 +46,10 @@ export interface MicroserviceArgs {
 }
 
 /** Environment variables for a service, sorted by name: dependencies first, the spec's own win. */
-export function serviceEnv(spec: ServiceSpec, dependencies: readonly Connection[]): k8s.types.input.core.v1.EnvVar[] {
+export function serviceEnv(
+  spec: ServiceSpec,
+  dependencies: readonly Connection[],
+): k8s.types.input.core.v1.EnvVar[] {
   const byName = new Map(dependencies.map((d) => [d.name, d]));
   const vars = new Map<string, ConnectionValue>();
   for (const dep of dependencies) {
@@ -60,7 +63,9 @@ export function serviceEnv(spec: ServiceSpec, dependencies: readonly Connection[
     }
     const source = byName.get(value.from)?.env[value.key];
     if (!source) {
-      throw new Error(`${spec.file}: \`env.${key}\`: ${value.from} offers no ${value.key} in this environment`);
+      throw new Error(
+        `${spec.file}: \`env.${key}\`: ${value.from} offers no ${value.key} in this environment`,
+      );
     }
     vars.set(key, source);
   }
@@ -105,7 +110,9 @@ export class Microservice extends pulumi.ComponentResource {
     super("localkube:index:Microservice", name, {}, opts);
     const spec = args.spec;
     if (spec.ingress && !args.ingress) {
-      throw new Error(`${spec.file}: service ${spec.name} has an ingress section but the environment gave no ingress settings`);
+      throw new Error(
+        `${spec.file}: service ${spec.name} has an ingress section but the environment gave no ingress settings`,
+      );
     }
     const dependencies = args.dependencies ?? [];
     const labels = workloadLabels(spec.name, "service", args.labels);
@@ -129,7 +136,11 @@ export class Microservice extends pulumi.ComponentResource {
                 {
                   name: spec.name,
                   image: args.image,
-                  ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
+                  ports: spec.ports.map((p) => ({
+                    name: p.name,
+                    containerPort: p.containerPort,
+                    protocol: p.protocol,
+                  })),
                   env: serviceEnv(spec, dependencies),
                   resources: spec.resources && {
                     requests: spec.resources.requests && { ...spec.resources.requests },
@@ -154,7 +165,12 @@ export class Microservice extends pulumi.ComponentResource {
           metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
           spec: {
             selector: selectorLabels(spec.name),
-            ports: spec.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol })),
+            ports: spec.ports.map((p) => ({
+              name: p.name,
+              port: p.servicePort,
+              targetPort: p.name,
+              protocol: p.protocol,
+            })),
           },
         },
         { ...childOpts, dependsOn: [this.deployment] },
@@ -171,7 +187,9 @@ export class Microservice extends pulumi.ComponentResource {
           metadata: { ...metadata, annotations },
           spec: {
             ingressClassName: ing.className,
-            tls: ing.tlsSecretName ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }] : undefined,
+            tls: ing.tlsSecretName
+              ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }]
+              : undefined,
             rules: [
               {
                 host: ing.host,
@@ -206,6 +224,11 @@ export class Microservice extends pulumi.ComponentResource {
         : {},
       ready: [this.deployment, ...(this.service ? [this.service] : [])],
     };
-    this.registerOutputs({ deployment: this.deployment, service: this.service, ingress: this.ingress, url: this.url });
+    this.registerOutputs({
+      deployment: this.deployment,
+      service: this.service,
+      ingress: this.ingress,
+      url: this.url,
+    });
   }
 }

@@ -46,7 +46,14 @@ export class Platform extends pulumi.ComponentResource {
     if (deployed.length > 0) {
       this.appliances = new Appliances(
         `${name}-appliances`,
-        { ...args.appliances, include: deployed, namespace: env.namespace, labels: env.labels, seed: env.stack, externalKafka: shared.get("kafka") },
+        {
+          ...args.appliances,
+          include: deployed,
+          namespace: env.namespace,
+          labels: env.labels,
+          seed: env.stack,
+          externalKafka: shared.get("kafka"),
+        },
         inCluster,
       );
       for (const [k, v] of this.appliances.connections) connections.set(k, v);
@@ -59,7 +66,12 @@ export class Platform extends pulumi.ComponentResource {
         spec.name,
         new ServiceImage(
           `${name}-${spec.name}-image`,
-          { build: spec.build, repository: `${env.images.pushRegistry}/${spec.name}`, tag: env.images.pushTag, login: env.images.login },
+          {
+            build: spec.build,
+            repository: `${env.images.pushRegistry}/${spec.name}`,
+            tag: env.images.pushTag,
+            login: env.images.login,
+          },
           { parent: this, dependsOn: [...env.images.pushDependsOn] },
         ),
       );
@@ -70,7 +82,10 @@ export class Platform extends pulumi.ComponentResource {
     for (const spec of args.plan.services) {
       const deps = expandDependencies(spec.dependsOn, args.groups).map((d) => {
         const c = connections.get(d);
-        if (!c) throw new Error(`internal: ${spec.name} depends on ${d}, which is not planned ${isAppliance(d) ? "(appliance)" : ""}`);
+        if (!c)
+          throw new Error(
+            `internal: ${spec.name} depends on ${d}, which is not planned ${isAppliance(d) ? "(appliance)" : ""}`,
+          );
         return c;
       });
       const svc = new Microservice(

@@ -47,13 +47,16 @@ export class Postgres extends pulumi.ComponentResource {
       ["user", user],
     ] as const) {
       if (!POSTGRES_IDENTIFIER.pattern.test(value)) {
-        throw new Error(`Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use ${POSTGRES_IDENTIFIER.help}`);
+        throw new Error(
+          `Postgres ${name}: ${field} ${JSON.stringify(value)} is not allowed; use ${POSTGRES_IDENTIFIER.help}`,
+        );
       }
     }
     const storage = args.storage ?? "1Gi";
     const labels = workloadLabels(POSTGRES_NAME, "database", args.labels);
     const metadata = { name: POSTGRES_NAME, namespace: args.namespace, labels };
-    const password = args.password ?? new GeneratedPassword(`${name}-password`, {}, { parent: this }).value;
+    const password =
+      args.password ?? new GeneratedPassword(`${name}-password`, {}, { parent: this }).value;
     const secretName = `${POSTGRES_NAME}-connection`;
 
     this.secret = new k8s.core.v1.Secret(
@@ -62,7 +65,9 @@ export class Postgres extends pulumi.ComponentResource {
         metadata: { ...metadata, name: secretName },
         stringData: {
           PGPASSWORD: pulumi.secret(password),
-          DATABASE_URL: pulumi.secret(pulumi.interpolate`postgresql://${user}:${password}@${POSTGRES_NAME}:${PORT}/${database}?sslmode=disable`),
+          DATABASE_URL: pulumi.secret(
+            pulumi.interpolate`postgresql://${user}:${password}@${POSTGRES_NAME}:${PORT}/${database}?sslmode=disable`,
+          ),
         },
       },
       { parent: this, deleteBeforeReplace: true },
@@ -72,12 +77,25 @@ export class Postgres extends pulumi.ComponentResource {
       `${name}-service`,
       {
         metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
-        spec: { selector: selectorLabels(POSTGRES_NAME), ports: [{ name: "postgres", port: PORT, targetPort: "postgres" }] },
+        spec: {
+          selector: selectorLabels(POSTGRES_NAME),
+          ports: [{ name: "postgres", port: PORT, targetPort: "postgres" }],
+        },
       },
       { parent: this, deleteBeforeReplace: true },
     );
 
-    const isReady = ["pg_isready", "-h", "127.0.0.1", "-p", String(PORT), "-U", user, "-d", database];
+    const isReady = [
+      "pg_isready",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(PORT),
+      "-U",
+      user,
+      "-d",
+      database,
+    ];
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       volumeStatefulSet({
@@ -95,12 +113,26 @@ export class Postgres extends pulumi.ComponentResource {
           env: [
             { name: "POSTGRES_USER", value: user },
             { name: "POSTGRES_DB", value: database },
-            { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } } },
+            {
+              name: "POSTGRES_PASSWORD",
+              valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } },
+            },
             // A subdirectory: a fresh volume may hold lost+found, which initdb refuses.
             { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
           ],
-          readinessProbe: { exec: { command: isReady }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
-          livenessProbe: { exec: { command: isReady }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+          readinessProbe: {
+            exec: { command: isReady },
+            periodSeconds: 3,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+          },
+          livenessProbe: {
+            exec: { command: isReady },
+            initialDelaySeconds: 30,
+            periodSeconds: 20,
+            timeoutSeconds: 5,
+            failureThreshold: 6,
+          },
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
         },
       }),
@@ -120,6 +152,10 @@ export class Postgres extends pulumi.ComponentResource {
       },
       ready: [this.statefulSet, this.service, this.secret],
     };
-    this.registerOutputs({ statefulSet: this.statefulSet, service: this.service, secret: this.secret });
+    this.registerOutputs({
+      statefulSet: this.statefulSet,
+      service: this.service,
+      secret: this.secret,
+    });
   }
 }

@@ -46,7 +46,9 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     super("localkube:index:SchemaRegistry", name, {}, opts);
     const bootstrap = args.kafka.env.KAFKA_BOOTSTRAP_SERVERS;
     if (!bootstrap || !("value" in bootstrap) || typeof bootstrap.value !== "string") {
-      throw new Error(`SchemaRegistry ${name}: the kafka connection must offer KAFKA_BOOTSTRAP_SERVERS as a plain value`);
+      throw new Error(
+        `SchemaRegistry ${name}: the kafka connection must offer KAFKA_BOOTSTRAP_SERVERS as a plain value`,
+      );
     }
     const labels = workloadLabels(SCHEMA_REGISTRY_NAME, "schema-registry", args.labels);
     const metadata = { name: SCHEMA_REGISTRY_NAME, namespace: args.namespace, labels };
@@ -70,11 +72,27 @@ export class SchemaRegistry extends pulumi.ComponentResource {
                     { name: "http", containerPort: PORT },
                     { name: "management", containerPort: MANAGEMENT_PORT },
                   ],
-                  env: Object.entries(schemaRegistryEnv(bootstrap.value)).map(([k, v]) => ({ name: k, value: v })),
+                  env: Object.entries(schemaRegistryEnv(bootstrap.value)).map(([k, v]) => ({
+                    name: k,
+                    value: v,
+                  })),
                   // Ready = the Confluent API answers (it reads from the Kafka journal, so Kafka is reachable).
-                  readinessProbe: { httpGet: { path: `${CCOMPAT_PATH}/subjects`, port: "http" }, periodSeconds: 3, timeoutSeconds: 3, failureThreshold: 3 },
-                  livenessProbe: { httpGet: { path: "/health/live", port: "management" }, initialDelaySeconds: 60, periodSeconds: 20, failureThreshold: 6 },
-                  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "768Mi" } },
+                  readinessProbe: {
+                    httpGet: { path: `${CCOMPAT_PATH}/subjects`, port: "http" },
+                    periodSeconds: 3,
+                    timeoutSeconds: 3,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: "/health/live", port: "management" },
+                    initialDelaySeconds: 60,
+                    periodSeconds: 20,
+                    failureThreshold: 6,
+                  },
+                  resources: {
+                    requests: { cpu: "100m", memory: "256Mi" },
+                    limits: { memory: "768Mi" },
+                  },
                 },
               ],
             },
@@ -88,7 +106,10 @@ export class SchemaRegistry extends pulumi.ComponentResource {
       `${name}-service`,
       {
         metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
-        spec: { selector: selectorLabels(SCHEMA_REGISTRY_NAME), ports: [{ name: "http", port: PORT, targetPort: "http" }] },
+        spec: {
+          selector: selectorLabels(SCHEMA_REGISTRY_NAME),
+          ports: [{ name: "http", port: PORT, targetPort: "http" }],
+        },
       },
       { parent: this, deleteBeforeReplace: true, dependsOn: [this.deployment] },
     );
@@ -96,7 +117,9 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     this.connection = {
       name: SCHEMA_REGISTRY_NAME,
       kind: "appliance",
-      env: { SCHEMA_REGISTRY_URL: { value: `http://${SCHEMA_REGISTRY_NAME}:${PORT}${CCOMPAT_PATH}` } },
+      env: {
+        SCHEMA_REGISTRY_URL: { value: `http://${SCHEMA_REGISTRY_NAME}:${PORT}${CCOMPAT_PATH}` },
+      },
       ready: [this.deployment, this.service],
     };
     this.registerOutputs({ deployment: this.deployment, service: this.service });

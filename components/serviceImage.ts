@@ -46,7 +46,13 @@ export class ServiceImage extends pulumi.ComponentResource {
         push: true,
         // Previews stay fast and side-effect free; `up` builds.
         buildOnPreview: false,
-        registries: args.login && [{ address: args.login.address, username: args.login.username, password: args.login.password }],
+        registries: args.login && [
+          {
+            address: args.login.address,
+            username: args.login.username,
+            password: args.login.password,
+          },
+        ],
       },
       { parent: this },
     );

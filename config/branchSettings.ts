@@ -23,7 +23,11 @@ export interface BranchSettings extends CommonSettings {
     readonly tlsIssuer?: string;
   };
   /** Registry local builds are pushed to, e.g. `ghcr.io/acme/sandboxes`; credentials optional (both or neither). */
-  readonly registry: { readonly address?: string; readonly username?: string; readonly password?: pulumi.Output<string> };
+  readonly registry: {
+    readonly address?: string;
+    readonly username?: string;
+    readonly password?: pulumi.Output<string>;
+  };
   /** Lifetime in milliseconds: expires-at = created-at + ttlMs. */
   readonly ttlMs: number;
   /** Lifetime as written in config, e.g. `72h`. */
@@ -37,8 +41,17 @@ export interface BranchSettings extends CommonSettings {
    * Appliances shared by every sandbox instead of per-branch ones: Postgres as a `DATABASE_URL`
    * (secret), Kafka as bootstrap servers, the Schema Registry as its Confluent-compatible URL.
    */
-  readonly shared: { readonly postgres?: pulumi.Output<string>; readonly kafka?: string; readonly schemaRegistry?: string };
-  readonly limits: { readonly defaultCpu: string; readonly defaultMemory: string; readonly requestCpu: string; readonly requestMemory: string };
+  readonly shared: {
+    readonly postgres?: pulumi.Output<string>;
+    readonly kafka?: string;
+    readonly schemaRegistry?: string;
+  };
+  readonly limits: {
+    readonly defaultCpu: string;
+    readonly defaultMemory: string;
+    readonly requestCpu: string;
+    readonly requestMemory: string;
+  };
 }
 
 const CPU = { ...CPU_QUANTITY, example: "4" };
@@ -46,40 +59,79 @@ const MEMORY = { ...SIZE, example: "8Gi" };
 const SHA = { pattern: /^[0-9a-f]{7,40}$/, help: "a git commit sha", example: "3f2a1c9" };
 const LABEL = { ...DNS_LABEL_RULE, example: "nginx" };
 const REGISTRY = { ...REGISTRY_PREFIX, example: "ghcr.io/acme/sandboxes" };
-const ISSUER = { pattern: /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, help: "the name of a cert-manager ClusterIssuer", example: "letsencrypt" };
-const USERNAME = { pattern: /^[^\s:]{1,255}$/, help: "a user name without spaces or ':'", example: "ci-bot" };
-const OWNER = { pattern: /^[^\u0000-\u001f\u007f]{1,255}$/, help: "a name or email without control characters", example: "dev@acme.example" };
+const ISSUER = {
+  pattern: /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
+  help: "the name of a cert-manager ClusterIssuer",
+  example: "letsencrypt",
+};
+const USERNAME = {
+  pattern: /^[^\s:]{1,255}$/,
+  help: "a user name without spaces or ':'",
+  example: "ci-bot",
+};
+const OWNER = {
+  pattern: /^[^\u0000-\u001f\u007f]{1,255}$/,
+  help: "a name or email without control characters",
+  example: "dev@acme.example",
+};
 
 /** Reads a branch stack's settings; the branch is `localkube:branch`, else the stack name after `branch-`. */
 export function readBranchSettings(r: ConfigReader, stack: string): BranchSettings {
   const common = readCommonSettings(r);
   const explicit = r.optionalString("branch");
-  const branch = readBranchIdentity(r, explicit ?? stack.slice(BRANCH_PREFIX.length), explicit ? "localkube:branch" : `the stack name "${stack}"`);
+  const branch = readBranchIdentity(
+    r,
+    explicit ?? stack.slice(BRANCH_PREFIX.length),
+    explicit ? "localkube:branch" : `the stack name "${stack}"`,
+  );
   const ttl = r.string("ttl", "72h");
-  const ttlMs = parseTtl(ttl) ?? (r.report("ttl", `${JSON.stringify(ttl)} is not a duration: use a whole number with s, m, h, d or w`, "72h"), 72 * 3_600_000);
+  const ttlMs =
+    parseTtl(ttl) ??
+    (r.report(
+      "ttl",
+      `${JSON.stringify(ttl)} is not a duration: use a whole number with s, m, h, d or w`,
+      "72h",
+    ),
+    72 * 3_600_000);
   const registry = {
     address: r.optionalString("registry.address", REGISTRY),
     username: r.optionalString("registry.username", USERNAME),
     password: r.secret("registry.password"),
   };
   if (registry.username !== undefined && registry.password === undefined) {
-    r.report("registry.username", "is set but localkube:registry.password is not; set both, or neither for an anonymous registry");
+    r.report(
+      "registry.username",
+      "is set but localkube:registry.password is not; set both, or neither for an anonymous registry",
+    );
   }
   if (registry.password !== undefined && registry.username === undefined) {
-    r.report("registry.password", "is set but localkube:registry.username is not; set both, or neither for an anonymous registry");
+    r.report(
+      "registry.password",
+      "is set but localkube:registry.username is not; set both, or neither for an anonymous registry",
+    );
   }
   if (registry.username !== undefined && registry.address === undefined) {
-    r.report("registry.address", "is not set, but registry credentials are; name the registry they log in to", REGISTRY.example);
+    r.report(
+      "registry.address",
+      "is not set, but registry credentials are; name the registry they log in to",
+      REGISTRY.example,
+    );
   }
   const settings: BranchSettings = {
     ...common,
     mode: "branch",
     branch,
     cluster: { kubeconfig: r.secret("kubeconfig"), context: r.optionalString("kubeContext") },
-    baseDomain: r.string("baseDomain", "sandbox.localhost", { ...DOMAIN, example: "sandbox.acme.dev" }),
+    baseDomain: r.string("baseDomain", "sandbox.localhost", {
+      ...DOMAIN,
+      example: "sandbox.acme.dev",
+    }),
     ingress: {
       className: r.string("ingress.className", "nginx", LABEL),
-      namespace: r.string("ingress.namespace", "ingress-nginx", { ...LABEL, example: "ingress-nginx" }),
+      namespace: r.string("ingress.namespace", "ingress-nginx", {
+        ...LABEL,
+        example: "ingress-nginx",
+      }),
       tlsIssuer: r.optionalString("ingress.tlsIssuer", ISSUER),
     },
     registry,
@@ -87,7 +139,11 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
     ttlMs,
     gitSha: r.optionalString("gitSha", SHA),
     owner: r.optionalString("owner", OWNER),
-    quota: { cpu: r.string("quota.cpu", "4", CPU), memory: r.string("quota.memory", "8Gi", MEMORY), pods: r.int("quota.pods", 30, 1, 1000) },
+    quota: {
+      cpu: r.string("quota.cpu", "4", CPU),
+      memory: r.string("quota.memory", "8Gi", MEMORY),
+      pods: r.int("quota.pods", 30, 1, 1000),
+    },
     shared: {
       postgres: r.secret("shared.postgres"),
       kafka: r.optionalString("shared.kafka", {

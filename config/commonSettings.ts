@@ -1,4 +1,10 @@
-import { IMAGE_REF, IMAGE_TAG, POSTGRES_IDENTIFIER, REGISTRY_PREFIX, SIZE } from "../catalog/patterns";
+import {
+  IMAGE_REF,
+  IMAGE_TAG,
+  POSTGRES_IDENTIFIER,
+  REGISTRY_PREFIX,
+  SIZE,
+} from "../catalog/patterns";
 import { ConfigReader, ConfigRule } from "./reader";
 
 /** Settings both stack kinds share. */
@@ -20,13 +26,24 @@ export interface CommonSettings {
     readonly overrides: Readonly<Record<string, string>>;
   };
   readonly appliances: {
-    readonly images: { readonly postgres?: string; readonly kafka?: string; readonly schemaRegistry?: string };
-    readonly postgres: { readonly storage: string; readonly database: string; readonly user: string };
+    readonly images: {
+      readonly postgres?: string;
+      readonly kafka?: string;
+      readonly schemaRegistry?: string;
+    };
+    readonly postgres: {
+      readonly storage: string;
+      readonly database: string;
+      readonly user: string;
+    };
     readonly kafka: { readonly storage: string };
   };
 }
 
-export const IMAGE_REF_RULE: ConfigRule = { ...IMAGE_REF, example: "registry.example.com/mirror/image:1.2" };
+export const IMAGE_REF_RULE: ConfigRule = {
+  ...IMAGE_REF,
+  example: "registry.example.com/mirror/image:1.2",
+};
 export const SIZE_RULE: ConfigRule = { ...SIZE, example: "2Gi" };
 const PG_NAME: ConfigRule = { ...POSTGRES_IDENTIFIER, example: "app" };
 
@@ -38,7 +55,10 @@ export function readCommonSettings(r: ConfigReader): CommonSettings {
     local: r.names("local") ?? [],
     buildAll: r.bool("buildAll", false),
     images: {
-      registry: r.optionalString("images.registry", { ...REGISTRY_PREFIX, example: "ghcr.io/acme" }),
+      registry: r.optionalString("images.registry", {
+        ...REGISTRY_PREFIX,
+        example: "ghcr.io/acme",
+      }),
       tag: r.string("images.tag", "latest", { ...IMAGE_TAG, example: "latest" }),
       overrides: r.stringMap("images.overrides"),
     },

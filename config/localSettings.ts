@@ -43,7 +43,11 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
   const nodeImage = r.optionalString("cluster.nodeImage", IMAGE_REF_RULE);
   const pinned = nodeImageFor(version);
   if (!pinned.ok && nodeImage === undefined) {
-    r.report("kubernetesVersion", `${pinned.message}; choose one of those, or set localkube:cluster.nodeImage to an image of your own`, DEFAULT_KUBERNETES_VERSION);
+    r.report(
+      "kubernetesVersion",
+      `${pinned.message}; choose one of those, or set localkube:cluster.nodeImage to an image of your own`,
+      DEFAULT_KUBERNETES_VERSION,
+    );
   }
   const settings: LocalSettings = {
     ...common,
@@ -59,7 +63,10 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
       httpsPort: r.int("cluster.httpsPort", 443, 1, 65535),
     },
     registry: {
-      name: r.string("registry.name", "localkube-registry", { ...CONTAINER_NAME, example: "localkube-registry" }),
+      name: r.string("registry.name", "localkube-registry", {
+        ...CONTAINER_NAME,
+        example: "localkube-registry",
+      }),
       port: r.int("registry.port", 5001, 1, 65535),
       image: r.optionalString("registry.image", IMAGE_REF_RULE),
     },
@@ -80,7 +87,12 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
   ] as const;
   ports.forEach(([key, port], i) => {
     const clash = ports.findIndex(([, p]) => p === port);
-    if (clash !== i) r.report(key, `port ${port} is also used by localkube:${ports[clash][0]}; each needs its own port`, String(port + 8000));
+    if (clash !== i)
+      r.report(
+        key,
+        `port ${port} is also used by localkube:${ports[clash][0]}; each needs its own port`,
+        String(port + 8000),
+      );
   });
   r.checkUnknownKeys("a local stack");
   return settings;

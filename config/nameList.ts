@@ -19,26 +19,37 @@ export function parseNameList(raw: unknown, source: SelectionSource): string[] |
         if (!Array.isArray(parsed)) throw new Error("not a list");
         items = parsed;
       } catch {
-        throw new ConfigError(
-          [{ file: source.file, path: source.key, message: `${show(raw)} is not a list; write names separated by commas, e.g. appliances,bank` }],
-        );
+        throw new ConfigError([
+          {
+            file: source.file,
+            path: source.key,
+            message: `${show(raw)} is not a list; write names separated by commas, e.g. appliances,bank`,
+          },
+        ]);
       }
     } else {
       items = trimmed.split(/[\s,]+/).filter((s) => s !== "");
     }
   } else {
-    throw new ConfigError(
-      [{ file: source.file, path: source.key, message: `expected a list of names or a comma separated string, got ${show(raw)}` }],
-    );
+    throw new ConfigError([
+      {
+        file: source.file,
+        path: source.key,
+        message: `expected a list of names or a comma separated string, got ${show(raw)}`,
+      },
+    ]);
   }
   const names = items.map((item, i) => {
     if (typeof item !== "string" || item.trim() === "") {
-      throw new ConfigError(
-        [{ file: source.file, path: `${source.key}[${i}]`, message: `expected a service name, got ${show(item)}` }],
-      );
+      throw new ConfigError([
+        {
+          file: source.file,
+          path: `${source.key}[${i}]`,
+          message: `expected a service name, got ${show(item)}`,
+        },
+      ]);
     }
     return item.trim();
   });
   return names.length === 0 ? undefined : [...new Set(names)];
 }
-

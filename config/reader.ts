@@ -21,12 +21,16 @@ export class ConfigReader {
   constructor(readonly source: ConfigSource) {}
 
   private where(key: string) {
-    return { file: this.source.get(key)?.file ?? this.source.stackFile, path: `${NAMESPACE}:${key}` };
+    return {
+      file: this.source.get(key)?.file ?? this.source.stackFile,
+      path: `${NAMESPACE}:${key}`,
+    };
   }
 
   /** Records a problem; `example` makes the fix a ready-to-run command. */
   report(key: string, message: string, example?: string): undefined {
-    const fix = example === undefined ? "" : `; fix: pulumi config set ${NAMESPACE}:${key} ${example}`;
+    const fix =
+      example === undefined ? "" : `; fix: pulumi config set ${NAMESPACE}:${key} ${example}`;
     this.problems.push({ ...this.where(key), message: `${message}${fix}` });
     return undefined;
   }
@@ -40,7 +44,13 @@ export class ConfigReader {
     const v = this.raw(key);
     if (v === undefined) return fallback;
     if (v === "" || (rule && !rule.pattern.test(v))) {
-      return this.report(key, `${show(v)} is not allowed: use ${rule?.help ?? "a non-empty value"}`, rule?.example) ?? fallback;
+      return (
+        this.report(
+          key,
+          `${show(v)} is not allowed: use ${rule?.help ?? "a non-empty value"}`,
+          rule?.example,
+        ) ?? fallback
+      );
     }
     return v;
   }
@@ -56,7 +66,13 @@ export class ConfigReader {
     if (v === undefined) return fallback;
     const n = Number(v);
     if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) {
-      return this.report(key, `${show(v)} is not a whole number from ${min} to ${max}`, String(fallback)) ?? fallback;
+      return (
+        this.report(
+          key,
+          `${show(v)} is not a whole number from ${min} to ${max}`,
+          String(fallback),
+        ) ?? fallback
+      );
     }
     return n;
   }
@@ -64,7 +80,8 @@ export class ConfigReader {
   bool(key: string, fallback: boolean): boolean {
     const v = this.raw(key);
     if (v === undefined) return fallback;
-    if (v !== "true" && v !== "false") return this.report(key, `${show(v)} is not true or false`, String(!fallback)) ?? fallback;
+    if (v !== "true" && v !== "false")
+      return this.report(key, `${show(v)} is not true or false`, String(!fallback)) ?? fallback;
     return v === "true";
   }
 
@@ -72,7 +89,13 @@ export class ConfigReader {
     const v = this.raw(key);
     if (v === undefined) return fallback;
     if (!allowed.includes(v as T)) {
-      return this.report(key, `${show(v)} is not allowed${didYouMean(v, allowed)}; use one of: ${allowed.join(", ")}`, allowed[0]) ?? fallback;
+      return (
+        this.report(
+          key,
+          `${show(v)} is not allowed${didYouMean(v, allowed)}; use one of: ${allowed.join(", ")}`,
+          allowed[0],
+        ) ?? fallback
+      );
     }
     return v as T;
   }
@@ -101,8 +124,19 @@ export class ConfigReader {
     } catch {
       parsed = undefined;
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.values(parsed).some((x) => typeof x !== "string")) {
-      return this.report(key, `${show(v)} is not a mapping of names to strings`, `'{"bank":"ghcr.io/acme/bank:1.2"}'`) ?? {};
+    if (
+      parsed === null ||
+      typeof parsed !== "object" ||
+      Array.isArray(parsed) ||
+      Object.values(parsed).some((x) => typeof x !== "string")
+    ) {
+      return (
+        this.report(
+          key,
+          `${show(v)} is not a mapping of names to strings`,
+          `'{"bank":"ghcr.io/acme/bank:1.2"}'`,
+        ) ?? {}
+      );
     }
     return parsed as Record<string, string>;
   }
@@ -120,9 +154,13 @@ export class ConfigReader {
     for (const key of this.source.keys().sort()) {
       if (this.known.has(key)) continue;
       const guess = didYouMean(key, this.known);
-      const known = guess === "" ? `; the README's "Configuration" section lists the keys of ${kind}` : "";
+      const known =
+        guess === "" ? `; the README's "Configuration" section lists the keys of ${kind}` : "";
       const fix = `pulumi config rm ${NAMESPACE}:${key}`;
-      this.problems.push({ ...this.where(key), message: `unknown key for ${kind}${guess}${known}; remove it (\`${fix}\`) or correct its name` });
+      this.problems.push({
+        ...this.where(key),
+        message: `unknown key for ${kind}${guess}${known}; remove it (\`${fix}\`) or correct its name`,
+      });
     }
   }
 

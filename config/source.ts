@@ -51,18 +51,34 @@ export function readDefaultsFile(file: string, text: string): Record<string, str
   try {
     doc = parse(text);
   } catch (err) {
-    throw new ConfigError([{ file, path: "", message: `not valid YAML: ${(err as Error).message.split("\n")[0]}` }], "invalid defaults file");
+    throw new ConfigError(
+      [{ file, path: "", message: `not valid YAML: ${(err as Error).message.split("\n")[0]}` }],
+      "invalid defaults file",
+    );
   }
   const config = (doc as { config?: unknown } | null)?.config;
   if (config === undefined || config === null) return {};
   if (typeof config !== "object" || Array.isArray(config)) {
-    throw new ConfigError([{ file, path: "config", message: `expected a mapping of keys to values, got ${show(config)}` }], "invalid defaults file");
+    throw new ConfigError(
+      [
+        {
+          file,
+          path: "config",
+          message: `expected a mapping of keys to values, got ${show(config)}`,
+        },
+      ],
+      "invalid defaults file",
+    );
   }
   const out: Record<string, string> = {};
   const problems: Problem[] = [];
   for (const [fullKey, value] of Object.entries(config as Record<string, unknown>)) {
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
-      problems.push({ file, path: `config.${fullKey}`, message: `only ${NAMESPACE}:* keys are read from this file; move it to the stack file` });
+      problems.push({
+        file,
+        path: `config.${fullKey}`,
+        message: `only ${NAMESPACE}:* keys are read from this file; move it to the stack file`,
+      });
       continue;
     }
     if (value !== null && typeof value === "object" && "secure" in (value as object)) {
@@ -73,17 +89,24 @@ export function readDefaultsFile(file: string, text: string): Record<string, str
       });
       continue;
     }
-    out[fullKey.slice(NAMESPACE.length + 1)] = typeof value === "string" ? value : JSON.stringify(value);
+    out[fullKey.slice(NAMESPACE.length + 1)] =
+      typeof value === "string" ? value : JSON.stringify(value);
   }
   if (problems.length > 0) throw new ConfigError(problems, "invalid defaults file");
   return out;
 }
 
 /** `primary` wins; keys it lacks come from `defaults` (read from `defaultsFile`). */
-export function layeredSource(primary: ConfigSource, defaults: Readonly<Record<string, string>>, defaultsFile: string): ConfigSource {
+export function layeredSource(
+  primary: ConfigSource,
+  defaults: Readonly<Record<string, string>>,
+  defaultsFile: string,
+): ConfigSource {
   return {
     stackFile: primary.stackFile,
-    get: (key) => primary.get(key) ?? (key in defaults ? { value: defaults[key], file: defaultsFile } : undefined),
+    get: (key) =>
+      primary.get(key) ??
+      (key in defaults ? { value: defaults[key], file: defaultsFile } : undefined),
     getSecret: (key) => primary.getSecret(key),
     keys: () => [...new Set([...primary.keys(), ...Object.keys(defaults)])],
   };

@@ -17,7 +17,10 @@ export interface PreflightFacts {
   readonly docker: { readonly ok: true } | { readonly ok: false; readonly detail: string };
   readonly kind: { readonly ok: true } | { readonly ok: false; readonly detail: string };
   /** For each port: free, or held by the named containers (empty: by a non-container process). */
-  readonly ports: ReadonlyMap<number, { readonly free: true } | { readonly free: false; readonly holders: readonly string[] }>;
+  readonly ports: ReadonlyMap<
+    number,
+    { readonly free: true } | { readonly free: false; readonly holders: readonly string[] }
+  >;
 }
 
 /**
@@ -27,7 +30,9 @@ export interface PreflightFacts {
 export function preflightProblems(facts: PreflightFacts, needs: readonly PortNeed[]): string[] {
   const problems: string[] = [];
   if (!facts.docker.ok) {
-    problems.push(`Docker is not reachable (${facts.docker.detail}). Start Docker (e.g. \`sudo systemctl start docker\` or Docker Desktop) and run again.`);
+    problems.push(
+      `Docker is not reachable (${facts.docker.detail}). Start Docker (e.g. \`sudo systemctl start docker\` or Docker Desktop) and run again.`,
+    );
   }
   if (!facts.kind.ok) {
     problems.push(
@@ -37,7 +42,8 @@ export function preflightProblems(facts: PreflightFacts, needs: readonly PortNee
   for (const need of needs) {
     const state = facts.ports.get(need.port);
     if (!state || state.free || state.holders.includes(need.owner)) continue;
-    const who = state.holders.length > 0 ? `container ${state.holders.join(", ")}` : "another process";
+    const who =
+      state.holders.length > 0 ? `container ${state.holders.join(", ")}` : "another process";
     problems.push(
       `port ${need.port} on 127.0.0.1 (${need.purpose}) is already in use by ${who}. ` +
         `Stop it (\`sudo ss -ltnp 'sport = :${need.port}'\` shows the process) or choose another port: \`pulumi config set localkube:${need.key} <port>\`.`,
@@ -46,10 +52,24 @@ export function preflightProblems(facts: PreflightFacts, needs: readonly PortNee
   return problems;
 }
 
-function run(cmd: string, args: string[]): { ok: true; stdout: string } | { ok: false; detail: string } {
+function run(
+  cmd: string,
+  args: string[],
+): { ok: true; stdout: string } | { ok: false; detail: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });
-  if (r.error) return { ok: false, detail: (r.error as NodeJS.ErrnoException).code === "ENOENT" ? `${cmd}: command not found` : r.error.message };
-  if (r.status !== 0) return { ok: false, detail: (r.stderr || r.stdout).trim().split("\n")[0] || `exit ${r.status}` };
+  if (r.error)
+    return {
+      ok: false,
+      detail:
+        (r.error as NodeJS.ErrnoException).code === "ENOENT"
+          ? `${cmd}: command not found`
+          : r.error.message,
+    };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      detail: (r.stderr || r.stdout).trim().split("\n")[0] || `exit ${r.status}`,
+    };
   return { ok: true, stdout: r.stdout };
 }
 
@@ -58,7 +78,9 @@ export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once("error", (err: NodeJS.ErrnoException) => resolve(err.code !== "EADDRINUSE"));
-    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
   });
 }
 
@@ -72,8 +94,13 @@ export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<
       ports.set(need.port, { free: true });
       continue;
     }
-    const holders = dockerInfo.ok ? run("docker", ["ps", "--filter", `publish=${need.port}`, "--format", "{{.Names}}"]) : undefined;
-    ports.set(need.port, { free: false, holders: holders?.ok ? holders.stdout.split("\n").filter(Boolean) : [] });
+    const holders = dockerInfo.ok
+      ? run("docker", ["ps", "--filter", `publish=${need.port}`, "--format", "{{.Names}}"])
+      : undefined;
+    ports.set(need.port, {
+      free: false,
+      holders: holders?.ok ? holders.stdout.split("\n").filter(Boolean) : [],
+    });
   }
   return {
     docker: dockerInfo.ok ? { ok: true } : { ok: false, detail: dockerInfo.detail },
@@ -91,7 +118,9 @@ export function preflightFailures(facts: PreflightFacts, needs: readonly PortNee
 /** Thrown when the machine is not ready; nothing has been created at that point. */
 export class PreflightError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`localkube pre-flight failed, nothing was created:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `localkube pre-flight failed, nothing was created:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "PreflightError";
   }
 }

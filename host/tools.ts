@@ -29,7 +29,10 @@ export function runTool(call: ToolCall): Promise<ToolResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawn } = require("child_process") as typeof import("child_process");
   return new Promise((resolve) => {
-    const child = spawn(call.file, [...call.args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(call.file, [...call.args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: process.env,
+    });
     // Our own timer, cleared on close: spawn's `timeout` option leaks its timer when the program
     // cannot be started (no 'exit' follows ENOENT), keeping the process alive for ten minutes.
     const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
@@ -41,7 +44,12 @@ export function runTool(call: ToolCall): Promise<ToolResult> {
     child.on("error", (e) => (failed = e.message));
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: failed ? null : code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), error: failed });
+      resolve({
+        code: failed ? null : code,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        error: failed,
+      });
     });
     child.stdin.on("error", () => undefined);
     child.stdin.end(call.input ?? "");
@@ -52,24 +60,49 @@ export function runTool(call: ToolCall): Promise<ToolResult> {
 export async function mustRun(call: ToolCall, what: string): Promise<string> {
   const r = await runTool(call);
   if (r.code === 0) return r.stdout;
-  const detail = r.error ?? (r.stderr.trim().split("\n").slice(-8).join("\n") || `exit code ${r.code}`);
+  const detail =
+    r.error ?? (r.stderr.trim().split("\n").slice(-8).join("\n") || `exit code ${r.code}`);
   throw new Error(`${what} failed: \`${[call.file, ...call.args].join(" ")}\`: ${detail}`);
 }
 
 /** `kind` calls of a cluster. */
 export const kindCalls = {
   listClusters: (): ToolCall => ({ file: "kind", args: ["get", "clusters"] }),
-  create: (name: string, configYaml: string): ToolCall => ({ file: "kind", args: ["create", "cluster", "--name", name, "--config", "-"], input: configYaml }),
-  kubeconfig: (name: string): ToolCall => ({ file: "kind", args: ["get", "kubeconfig", "--name", name] }),
+  create: (name: string, configYaml: string): ToolCall => ({
+    file: "kind",
+    args: ["create", "cluster", "--name", name, "--config", "-"],
+    input: configYaml,
+  }),
+  kubeconfig: (name: string): ToolCall => ({
+    file: "kind",
+    args: ["get", "kubeconfig", "--name", name],
+  }),
   nodes: (name: string): ToolCall => ({ file: "kind", args: ["get", "nodes", "--name", name] }),
-  delete: (name: string): ToolCall => ({ file: "kind", args: ["delete", "cluster", "--name", name] }),
+  delete: (name: string): ToolCall => ({
+    file: "kind",
+    args: ["delete", "cluster", "--name", name],
+  }),
 };
 
 /** Reads one label of the control-plane node from inside it (works before any kubeconfig is exported). */
 export function nodeLabelCall(cluster: string, label: string): ToolCall {
   const node = `${cluster}-control-plane`;
   const path = `{.metadata.labels.${label.replace(/\./g, "\\.")}}`;
-  return { file: "docker", args: ["exec", node, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", "get", "node", node, "-o", `jsonpath=${path}`] };
+  return {
+    file: "docker",
+    args: [
+      "exec",
+      node,
+      "kubectl",
+      "--kubeconfig",
+      "/etc/kubernetes/admin.conf",
+      "get",
+      "node",
+      node,
+      "-o",
+      `jsonpath=${path}`,
+    ],
+  };
 }
 
 /** The registry container's settings. */
@@ -83,7 +116,10 @@ export interface RegistryContainerSpec {
 
 export const dockerCalls = {
   /** Prints `true`/`false` (running or not); fails when there is no such container. */
-  containerRunning: (name: string): ToolCall => ({ file: "docker", args: ["inspect", "--type", "container", "--format", "{{.State.Running}}", name] }),
+  containerRunning: (name: string): ToolCall => ({
+    file: "docker",
+    args: ["inspect", "--type", "container", "--format", "{{.State.Running}}", name],
+  }),
   runRegistry: (s: RegistryContainerSpec): ToolCall => ({
     file: "docker",
     args: [
@@ -101,29 +137,63 @@ export const dockerCalls = {
       s.image,
     ],
   }),
-  containerId: (name: string): ToolCall => ({ file: "docker", args: ["inspect", "--type", "container", "--format", "{{.Id}}", name] }),
+  containerId: (name: string): ToolCall => ({
+    file: "docker",
+    args: ["inspect", "--type", "container", "--format", "{{.Id}}", name],
+  }),
   start: (name: string): ToolCall => ({ file: "docker", args: ["start", name] }),
   /** Prints `IP:PORT` lines the container publishes its port 5000 on. */
   publishedPort: (name: string): ToolCall => ({ file: "docker", args: ["port", name, "5000/tcp"] }),
-  removeContainer: (name: string): ToolCall => ({ file: "docker", args: ["rm", "--force", "--volumes", name] }),
+  removeContainer: (name: string): ToolCall => ({
+    file: "docker",
+    args: ["rm", "--force", "--volumes", name],
+  }),
   removeVolume: (volume: string): ToolCall => ({ file: "docker", args: ["volume", "rm", volume] }),
   /** Prints the names of the networks the container is attached to, one per line. */
   networksOf: (name: string): ToolCall => ({
     file: "docker",
-    args: ["inspect", "--type", "container", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}", name],
+    args: [
+      "inspect",
+      "--type",
+      "container",
+      "--format",
+      "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}",
+      name,
+    ],
   }),
-  connect: (network: string, name: string): ToolCall => ({ file: "docker", args: ["network", "connect", network, name] }),
-  disconnect: (network: string, name: string): ToolCall => ({ file: "docker", args: ["network", "disconnect", "--force", network, name] }),
+  connect: (network: string, name: string): ToolCall => ({
+    file: "docker",
+    args: ["network", "connect", network, name],
+  }),
+  disconnect: (network: string, name: string): ToolCall => ({
+    file: "docker",
+    args: ["network", "disconnect", "--force", network, name],
+  }),
   /** Prints the number of containers attached to the network. */
-  networkUsers: (network: string): ToolCall => ({ file: "docker", args: ["network", "inspect", "--format", "{{len .Containers}}", network] }),
-  removeNetwork: (network: string): ToolCall => ({ file: "docker", args: ["network", "rm", network] }),
+  networkUsers: (network: string): ToolCall => ({
+    file: "docker",
+    args: ["network", "inspect", "--format", "{{len .Containers}}", network],
+  }),
+  removeNetwork: (network: string): ToolCall => ({
+    file: "docker",
+    args: ["network", "rm", network],
+  }),
   /**
    * Writes `content` to /etc/containerd/certs.d/<host>/hosts.toml on a node. The host name is
    * passed as a positional parameter of the node's `sh`, never spliced into the script.
    */
   writeHostsToml: (node: string, host: string, content: string): ToolCall => ({
     file: "docker",
-    args: ["exec", "-i", node, "sh", "-c", 'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"', "sh", host],
+    args: [
+      "exec",
+      "-i",
+      node,
+      "sh",
+      "-c",
+      'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"',
+      "sh",
+      host,
+    ],
     input: content,
   }),
 };
@@ -139,5 +209,6 @@ export const KIND_NETWORK = "kind";
 /** Removes the `kind` Docker network when no container uses it any more (kind leaves it behind). */
 export async function removeKindNetworkIfUnused(): Promise<void> {
   const users = await runTool(dockerCalls.networkUsers(KIND_NETWORK));
-  if (users.code === 0 && users.stdout.trim() === "0") await runTool(dockerCalls.removeNetwork(KIND_NETWORK));
+  if (users.code === 0 && users.stdout.trim() === "0")
+    await runTool(dockerCalls.removeNetwork(KIND_NETWORK));
 }

@@ -4,7 +4,6 @@ import { CLUSTER_NAME } from "../catalog/patterns";
 /** Node label carrying the hash of the rendered config, to recognise a cluster made from it. */
 export const CONFIG_HASH_LABEL = "localkube.dev/config-hash";
 
-
 export interface KindConfigInput {
   /** Cluster name (also the kube context `kind-<name>`). */
   readonly name: string;
@@ -28,7 +27,9 @@ export interface KindConfigInput {
 function kindConfigObject(input: KindConfigInput, hash?: string) {
   const workers = input.workers ?? 0;
   const listenAddress = input.listenAddress ?? "127.0.0.1";
-  const nodeLabels = ["ingress-ready=true", ...(hash ? [`${CONFIG_HASH_LABEL}=${hash}`] : [])].join(",");
+  const nodeLabels = ["ingress-ready=true", ...(hash ? [`${CONFIG_HASH_LABEL}=${hash}`] : [])].join(
+    ",",
+  );
   return {
     kind: "Cluster",
     apiVersion: "kind.x-k8s.io/v1alpha4",
@@ -37,7 +38,12 @@ function kindConfigObject(input: KindConfigInput, hash?: string) {
       {
         role: "control-plane",
         image: input.nodeImage,
-        kubeadmConfigPatches: [stringify({ kind: "InitConfiguration", nodeRegistration: { kubeletExtraArgs: { "node-labels": nodeLabels } } })],
+        kubeadmConfigPatches: [
+          stringify({
+            kind: "InitConfiguration",
+            nodeRegistration: { kubeletExtraArgs: { "node-labels": nodeLabels } },
+          }),
+        ],
         extraPortMappings: [
           { containerPort: 80, hostPort: input.httpPort ?? 80, listenAddress, protocol: "TCP" },
           { containerPort: 443, hostPort: input.httpsPort ?? 443, listenAddress, protocol: "TCP" },
@@ -46,7 +52,11 @@ function kindConfigObject(input: KindConfigInput, hash?: string) {
       ...Array.from({ length: workers }, () => ({ role: "worker", image: input.nodeImage })),
     ],
     ...(input.containerdConfigPath
-      ? { containerdConfigPatches: ['[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'] }
+      ? {
+          containerdConfigPatches: [
+            '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n',
+          ],
+        }
       : {}),
   };
 }
@@ -58,7 +68,9 @@ function kindConfigObject(input: KindConfigInput, hash?: string) {
  */
 export function renderKindConfig(input: KindConfigInput): { yaml: string; hash: string } {
   if (!CLUSTER_NAME.pattern.test(input.name)) {
-    throw new Error(`kind cluster name ${JSON.stringify(input.name)} is not allowed: use ${CLUSTER_NAME.help}`);
+    throw new Error(
+      `kind cluster name ${JSON.stringify(input.name)} is not allowed: use ${CLUSTER_NAME.help}`,
+    );
   }
   const workers = input.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0 || workers > 10) {
@@ -70,4 +82,3 @@ export function renderKindConfig(input: KindConfigInput): { yaml: string; hash: 
     .slice(0, 16);
   return { yaml: stringify(kindConfigObject(input, hash)), hash };
 }
-

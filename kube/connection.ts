@@ -2,7 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One environment variable a dependency offers: a plain value or a key of a Secret. */
-export type ConnectionValue = { readonly value: pulumi.Input<string> } | { readonly secretName: pulumi.Input<string>; readonly key: string };
+export type ConnectionValue =
+  | { readonly value: pulumi.Input<string> }
+  | { readonly secretName: pulumi.Input<string>; readonly key: string };
 
 /**
  * How to reach a dependency (an appliance or a service): the env vars it offers its dependents,
@@ -24,5 +26,7 @@ export interface Connection {
 
 /** A container env var from a connection value (secrets stay references, never literals). */
 export function toEnvVar(name: string, value: ConnectionValue): k8s.types.input.core.v1.EnvVar {
-  return "value" in value ? { name, value: value.value } : { name, valueFrom: { secretKeyRef: { name: value.secretName, key: value.key } } };
+  return "value" in value
+    ? { name, value: value.value }
+    : { name, valueFrom: { secretKeyRef: { name: value.secretName, key: value.key } } };
 }

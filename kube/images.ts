@@ -27,14 +27,17 @@ export interface PublishedImages {
 export function publishedImage(spec: ServiceSpec, images: PublishedImages): string {
   const override = images.overrides[spec.name];
   if (override) return override;
-  const repository = spec.image.repository ?? (images.publishedRegistry && `${images.publishedRegistry}/${spec.name}`);
+  const repository =
+    spec.image.repository ??
+    (images.publishedRegistry && `${images.publishedRegistry}/${spec.name}`);
   if (!repository) {
     throw new CatalogError(
       [
         {
           file: spec.file,
           path: "image.repository",
-          message: "not set, and no localkube:images.registry to derive it from; set image.repository in the file or `pulumi config set localkube:images.registry ghcr.io/<org>`",
+          message:
+            "not set, and no localkube:images.registry to derive it from; set image.repository in the file or `pulumi config set localkube:images.registry ghcr.io/<org>`",
         },
       ],
       "no published image",

@@ -17,7 +17,9 @@ export function splitImage(ref: string): { repository: string; tag?: string; dig
   const [nameTag, digest] = ref.split("@");
   const slash = nameTag.lastIndexOf("/");
   const colon = nameTag.lastIndexOf(":");
-  return colon > slash ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest } : { repository: nameTag, digest };
+  return colon > slash
+    ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest }
+    : { repository: nameTag, digest };
 }
 
 /** Helm values for ingress-nginx on kind (the upstream kind provider settings). */
@@ -30,9 +32,15 @@ export function ingressNginxValues(className: string, image?: string): Record<st
       terminationGracePeriodSeconds: 0,
       service: { type: "NodePort" },
       watchIngressWithoutClass: true,
-      ingressClassResource: { name: className, default: true, controllerValue: NGINX_CONTROLLER_CLASS },
+      ingressClassResource: {
+        name: className,
+        default: true,
+        controllerValue: NGINX_CONTROLLER_CLASS,
+      },
       nodeSelector: { "ingress-ready": "true", "kubernetes.io/os": "linux" },
-      tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" }],
+      tolerations: [
+        { key: "node-role.kubernetes.io/control-plane", operator: "Equal", effect: "NoSchedule" },
+      ],
       publishService: { enabled: false },
       extraArgs: { "publish-status-address": "localhost" },
     },
@@ -58,4 +66,3 @@ export function traefikArgs(className: string): string[] {
     "--log.level=INFO",
   ];
 }
-

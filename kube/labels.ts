@@ -33,7 +33,9 @@ export function selectorLabels(name: string): Record<string, string> {
  * behind it (created first); the provider's Service await would add a ~10 s endpoint poll per
  * Service on every dependency chain.
  */
-export const SERVICE_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true" };
+export const SERVICE_ANNOTATIONS: Readonly<Record<string, string>> = {
+  "pulumi.com/skipAwait": "true",
+};
 
 /** A Kubernetes label value from free text (owner emails, …): invalid characters become '_'. */
 export function labelValue(text: string): string {

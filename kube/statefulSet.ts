@@ -40,7 +40,9 @@ export function volumeStatefulSet(input: VolumeStatefulSetInput): k8s.apps.v1.St
         spec: {
           securityContext: { fsGroup: input.fsGroup },
           enableServiceLinks: false,
-          containers: [{ ...input.container, volumeMounts: [{ name: "data", mountPath: input.mountPath }] }],
+          containers: [
+            { ...input.container, volumeMounts: [{ name: "data", mountPath: input.mountPath }] },
+          ],
         },
       },
       volumeClaimTemplates: [

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
  * the namespace's existing label back instead would need the cluster at program time and would
  * drift if someone relabelled the namespace.
  */
-const creationTimeProvider: pulumi.dynamic.ResourceProvider = {
+export const creationTimeProvider: pulumi.dynamic.ResourceProvider = {
   async create() {
     const now = new Date();
     return { id: String(now.getTime()), outs: { epochMs: now.getTime() } };
@@ -27,4 +27,3 @@ export class CreationTime extends pulumi.dynamic.Resource {
     super(creationTimeProvider, name, { epochMs: undefined }, opts, "localkube", "CreationTime");
   }
 }
-

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
  * A random password made once at create time and kept (encrypted) in the stack state, so that
  * re-running `up` never rotates it. Implemented as a dynamic provider: no extra plugin needed.
  */
-const passwordProvider: pulumi.dynamic.ResourceProvider = {
+export const passwordProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: { length: number }) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const crypto = require("crypto") as typeof import("crypto");
@@ -30,7 +30,9 @@ export class GeneratedPassword extends pulumi.dynamic.Resource {
   constructor(name: string, args: GeneratedPasswordArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const length = args.length ?? 24;
     if (!Number.isInteger(length) || length < 16 || length > 128) {
-      throw new Error(`GeneratedPassword ${name}: length must be a whole number from 16 to 128, got ${length}`);
+      throw new Error(
+        `GeneratedPassword ${name}: length must be a whole number from 16 to 128, got ${length}`,
+      );
     }
     super(
       passwordProvider,

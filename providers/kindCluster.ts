@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dockerCalls, kindCalls, mustRun, nodeLabelCall, removeKindNetworkIfUnused, runTool } from "../host/tools";
+import {
+  dockerCalls,
+  kindCalls,
+  mustRun,
+  nodeLabelCall,
+  removeKindNetworkIfUnused,
+  runTool,
+} from "../host/tools";
 import { CONFIG_HASH_LABEL } from "../kind/config";
 
 /** Inputs of the cluster's dynamic resource. */
@@ -52,26 +59,55 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
       }
       adopted = true;
     } else {
-      await mustRun(kindCalls.create(inputs.name, inputs.configYaml), `creating kind cluster "${inputs.name}"`);
+      await mustRun(
+        kindCalls.create(inputs.name, inputs.configYaml),
+        `creating kind cluster "${inputs.name}"`,
+      );
     }
-    const kubeconfig = await mustRun(kindCalls.kubeconfig(inputs.name), `reading the kubeconfig of "${inputs.name}"`);
-    const outs: ClusterOutputs = { ...inputs, kubeconfig, adopted, nodeId: await controlPlaneId(inputs.name) };
+    const kubeconfig = await mustRun(
+      kindCalls.kubeconfig(inputs.name),
+      `reading the kubeconfig of "${inputs.name}"`,
+    );
+    const outs: ClusterOutputs = {
+      ...inputs,
+      kubeconfig,
+      adopted,
+      nodeId: await controlPlaneId(inputs.name),
+    };
     return { id: `${inputs.name}-${randomUUID().slice(0, 8)}`, outs };
   },
   async diff(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
     if (olds.name !== news.name || olds.configHash !== news.configHash) {
-      return { changes: true, replaces: olds.name !== news.name ? ["name"] : ["configHash"], deleteBeforeReplace: true };
+      return {
+        changes: true,
+        replaces: olds.name !== news.name ? ["name"] : ["configHash"],
+        deleteBeforeReplace: true,
+      };
     }
     const clusters = (await mustRun(kindCalls.listClusters(), "listing kind clusters")).split("\n");
     // Gone, or recreated behind our back: everything in it has to be created again.
-    const recreated = olds.nodeId !== undefined && (await controlPlaneId(news.name)) !== olds.nodeId;
-    if (!clusters.includes(news.name) || recreated) return { changes: true, replaces: ["name"], deleteBeforeReplace: false };
+    const recreated =
+      olds.nodeId !== undefined && (await controlPlaneId(news.name)) !== olds.nodeId;
+    if (!clusters.includes(news.name) || recreated)
+      return { changes: true, replaces: ["name"], deleteBeforeReplace: false };
     const current = await runTool(kindCalls.kubeconfig(news.name));
-    return { changes: current.code === 0 && current.stdout !== olds.kubeconfig, replaces: [], deleteBeforeReplace: true };
+    return {
+      changes: current.code === 0 && current.stdout !== olds.kubeconfig,
+      replaces: [],
+      deleteBeforeReplace: true,
+    };
   },
   async update(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
-    const kubeconfig = await mustRun(kindCalls.kubeconfig(news.name), `reading the kubeconfig of "${news.name}"`);
-    const outs: ClusterOutputs = { ...news, kubeconfig, adopted: olds.adopted, nodeId: await controlPlaneId(news.name) };
+    const kubeconfig = await mustRun(
+      kindCalls.kubeconfig(news.name),
+      `reading the kubeconfig of "${news.name}"`,
+    );
+    const outs: ClusterOutputs = {
+      ...news,
+      kubeconfig,
+      adopted: olds.adopted,
+      nodeId: await controlPlaneId(news.name),
+    };
     return { outs };
   },
   async delete(_id: string, props: ClusterOutputs) {
@@ -99,4 +135,3 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
     );
   }
 }
-

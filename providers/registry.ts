@@ -1,5 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dockerCalls, KIND_NETWORK, kindCalls, mustRun, RegistryContainerSpec, registryHostsToml, removeKindNetworkIfUnused, runTool } from "../host/tools";
+import {
+  dockerCalls,
+  KIND_NETWORK,
+  kindCalls,
+  mustRun,
+  RegistryContainerSpec,
+  registryHostsToml,
+  removeKindNetworkIfUnused,
+  runTool,
+} from "../host/tools";
 
 /** Outputs of the registry container resource. */
 interface ContainerState extends RegistryContainerSpec {
@@ -10,9 +19,13 @@ interface ContainerState extends RegistryContainerSpec {
 /** Starts the container (or reuses one of that name) and checks it publishes the expected port. */
 async function ensureRegistry(spec: RegistryContainerSpec): Promise<ContainerState> {
   const state = await runTool(dockerCalls.containerRunning(spec.name));
-  if (state.code !== 0) await mustRun(dockerCalls.runRegistry(spec), `starting registry container "${spec.name}"`);
-  else if (state.stdout.trim() !== "true") await mustRun(dockerCalls.start(spec.name), `starting registry container "${spec.name}"`);
-  const published = (await runTool(dockerCalls.publishedPort(spec.name))).stdout.split("\n").map((l) => l.trim());
+  if (state.code !== 0)
+    await mustRun(dockerCalls.runRegistry(spec), `starting registry container "${spec.name}"`);
+  else if (state.stdout.trim() !== "true")
+    await mustRun(dockerCalls.start(spec.name), `starting registry container "${spec.name}"`);
+  const published = (await runTool(dockerCalls.publishedPort(spec.name))).stdout
+    .split("\n")
+    .map((l) => l.trim());
   const expected = `${spec.listen}:${spec.port}`;
   if (!published.includes(expected)) {
     throw new Error(
@@ -34,8 +47,11 @@ export const registryContainerProvider: pulumi.dynamic.ResourceProvider = {
     return { id: inputs.name, outs: await ensureRegistry(inputs) };
   },
   async diff(_id: string, olds: ContainerState, news: RegistryContainerSpec) {
-    const changed = (["name", "image", "port", "listen", "volume"] as const).filter((k) => olds[k] !== news[k]);
-    if (changed.length > 0) return { changes: true, replaces: [...changed], deleteBeforeReplace: true };
+    const changed = (["name", "image", "port", "listen", "volume"] as const).filter(
+      (k) => olds[k] !== news[k],
+    );
+    if (changed.length > 0)
+      return { changes: true, replaces: [...changed], deleteBeforeReplace: true };
     const state = await runTool(dockerCalls.containerRunning(news.name));
     if (state.code !== 0) return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
     return { changes: state.stdout.trim() !== "true", replaces: [], deleteBeforeReplace: true };
@@ -64,13 +80,26 @@ export interface WiringInputs {
 
 /** Joins the container to the kind network and writes hosts.toml on every node. */
 async function wireRegistry(w: WiringInputs): Promise<WiringInputs> {
-  const networks = (await mustRun(dockerCalls.networksOf(w.container), `inspecting container "${w.container}"`)).split("\n");
-  if (!networks.includes(KIND_NETWORK)) await mustRun(dockerCalls.connect(KIND_NETWORK, w.container), `joining "${w.container}" to the kind network`);
-  const nodes = (await mustRun(kindCalls.nodes(w.cluster), `listing the nodes of kind cluster "${w.cluster}"`)).split("\n").filter(Boolean);
+  const networks = (
+    await mustRun(dockerCalls.networksOf(w.container), `inspecting container "${w.container}"`)
+  ).split("\n");
+  if (!networks.includes(KIND_NETWORK))
+    await mustRun(
+      dockerCalls.connect(KIND_NETWORK, w.container),
+      `joining "${w.container}" to the kind network`,
+    );
+  const nodes = (
+    await mustRun(kindCalls.nodes(w.cluster), `listing the nodes of kind cluster "${w.cluster}"`)
+  )
+    .split("\n")
+    .filter(Boolean);
   if (nodes.length === 0) throw new Error(`kind cluster "${w.cluster}" has no nodes`);
   for (const node of nodes) {
     for (const host of [`localhost:${w.port}`, `${w.container}:5000`]) {
-      await mustRun(dockerCalls.writeHostsToml(node, host, registryHostsToml(w.container)), `writing the registry hosts.toml on node "${node}"`);
+      await mustRun(
+        dockerCalls.writeHostsToml(node, host, registryHostsToml(w.container)),
+        `writing the registry hosts.toml on node "${node}"`,
+      );
     }
   }
   return w;
@@ -100,14 +129,24 @@ export class RegistryContainer extends pulumi.dynamic.Resource {
   declare readonly published: pulumi.Output<string>;
 
   constructor(name: string, spec: RegistryContainerSpec, opts?: pulumi.CustomResourceOptions) {
-    super(registryContainerProvider, name, { ...spec, published: undefined }, opts, "localkube", "RegistryContainer");
+    super(
+      registryContainerProvider,
+      name,
+      { ...spec, published: undefined },
+      opts,
+      "localkube",
+      "RegistryContainer",
+    );
   }
 }
 
 /** The registry ⇄ cluster wiring as a Pulumi resource (see {@link registryWiringProvider}). */
 export class RegistryWiring extends pulumi.dynamic.Resource {
-  constructor(name: string, inputs: { [K in keyof WiringInputs]: pulumi.Input<WiringInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    inputs: { [K in keyof WiringInputs]: pulumi.Input<WiringInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(registryWiringProvider, name, inputs, opts, "localkube", "RegistryWiring");
   }
 }
-

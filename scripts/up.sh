@@ -10,9 +10,10 @@
 #                   the stack's secrets is generated once into ~/.config/localkube/passphrase
 #
 # Extra arguments go to `pulumi up` (e.g. `-c localkube:services=appliances,bank`).
+# LOCALKUBE_STACK names another local stack than `local` (the e2e suite uses its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TC=test/e2e/toolchain
+TC=toolchain
 . "$TC/lib.sh" # cache dir, toolchain bin first on PATH, log()
 
 [ -d node_modules ] || { log "installing Node packages"; npm ci --no-audit --no-fund; }
@@ -43,20 +44,20 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; the
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$secret"
 fi
-pulumi stack select local 2>/dev/null || pulumi stack init local
+pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK"
 
 # An earlier `up` that was killed (SIGKILL, a closed laptop lid) leaves its lock behind on a
 # file:// backend. Clear it when the process that took it, on this host, is gone; a live lock stays.
 backend=$(pulumi whoami -v 2>/dev/null | sed -n 's|^Backend URL: file://||p')
 if [ -n "$backend" ]; then
-  for lock in "$backend"/.pulumi/locks/*/localkube/local/*.json; do
+  for lock in "$backend"/.pulumi/locks/*/localkube/"$STACK"/*.json; do
     [ -f "$lock" ] || continue
     read -r pid host < <(node -e 'const l=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(l.pid,l.hostname)' "$lock")
     if [ "$host" = "$(hostname)" ] && ! kill -0 "$pid" 2>/dev/null; then
       log "clearing the lock of an interrupted update (pid $pid is gone)"
-      pulumi cancel --yes --stack local
+      pulumi cancel --yes --stack "$STACK"
       break
     fi
   done
 fi
-exec pulumi up --stack local --yes "$@"
+exec pulumi up --stack "$STACK" --yes "$@"

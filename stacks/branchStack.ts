@@ -33,7 +33,12 @@ export interface BranchStackDeps {
  */
 export function gitOutput(args: readonly string[], cwd: string = PROJECT_DIR): string | undefined {
   try {
-    const out = execFileSync("git", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    const out = execFileSync("git", [...args], {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    });
     return out.trim() || undefined;
   } catch {
     return undefined;
@@ -41,9 +46,16 @@ export function gitOutput(args: readonly string[], cwd: string = PROJECT_DIR): s
 }
 
 /** Git sha and owner: config wins, else the checkout's `rev-parse` and `user.email`. Pure but for `git`. */
-export function resolveGitFacts(s: BranchSettings, git: (args: readonly string[]) => string | undefined): BranchSettings {
+export function resolveGitFacts(
+  s: BranchSettings,
+  git: (args: readonly string[]) => string | undefined,
+): BranchSettings {
   const sha = s.gitSha ?? git(["rev-parse", "--short=7", "HEAD"]);
-  return { ...s, gitSha: sha && /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined, owner: s.owner ?? git(["config", "user.email"]) };
+  return {
+    ...s,
+    gitSha: sha && /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined,
+    owner: s.owner ?? git(["config", "user.email"]),
+  };
 }
 
 /**
@@ -70,7 +82,10 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
   const read = readBranchSettings(config, stack);
   config.done();
   const settings = resolveGitFacts(read, deps.git ?? gitOutput);
-  const log = deps.log ?? ((m: string, level: "info" | "warn") => (level === "warn" ? pulumi.log.warn(m) : pulumi.log.info(m)));
+  const log =
+    deps.log ??
+    ((m: string, level: "info" | "warn") =>
+      level === "warn" ? pulumi.log.warn(m) : pulumi.log.info(m));
   const { catalog, plan } = loadAndPlan(settings, layered);
 
   const b = settings.branch;
@@ -82,22 +97,28 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     );
   }
   if (plan.local.size > 0 && !settings.registry.address) {
-    throw new ConfigError(
-      [
-        {
-          file: source.stackFile,
-          path: "localkube:registry.address",
-          message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\``,
-        },
-      ],
-    );
+    throw new ConfigError([
+      {
+        file: source.stackFile,
+        path: "localkube:registry.address",
+        message: `${[...plan.local].join(", ")} must be built, but no registry to push to is set; \`pulumi config set localkube:registry.address ghcr.io/<org>/sandboxes\``,
+      },
+    ]);
   }
   if (plan.local.size > 0 && !settings.gitSha) {
-    log(`no git sha (localkube:gitSha is unset and \`git rev-parse\` failed): images built from source are tagged ${b.slug} only`, "warn");
+    log(
+      `no git sha (localkube:gitSha is unset and \`git rev-parse\` failed): images built from source are tagged ${b.slug} only`,
+      "warn",
+    );
   }
 
   const branch = new BranchEnvironment("sandbox", { stack, settings, appliances: plan.appliances });
-  const platform = new Platform("platform", { environment: branch.environment, plan, groups: catalog.groups, appliances: settings.appliances });
+  const platform = new Platform("platform", {
+    environment: branch.environment,
+    plan,
+    groups: catalog.groups,
+    appliances: settings.appliances,
+  });
   const shared = branch.environment.sharedAppliances ?? new Map();
   return {
     branch: b.name,

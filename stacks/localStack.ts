@@ -3,7 +3,12 @@ import { LocalEnvironment } from "../components/localEnvironment";
 import { LocalSettings, readLocalSettings } from "../config/localSettings";
 import { ConfigReader } from "../config/reader";
 import { ConfigSource } from "../config/source";
-import { gatherPreflightFacts, PortNeed, preflightFailures, PreflightFacts } from "../host/preflight";
+import {
+  gatherPreflightFacts,
+  PortNeed,
+  preflightFailures,
+  PreflightFacts,
+} from "../host/preflight";
 import { loadAndPlan } from "./plan";
 
 /** What a local stack run needs from the outside world; tests inject fakes. */
@@ -16,9 +21,24 @@ export interface LocalStackDeps {
 export function localPortNeeds(s: LocalSettings): PortNeed[] {
   const controlPlane = `${s.cluster.name}-control-plane`;
   return [
-    { port: s.cluster.httpPort, key: "cluster.httpPort", owner: controlPlane, purpose: "ingress HTTP" },
-    { port: s.cluster.httpsPort, key: "cluster.httpsPort", owner: controlPlane, purpose: "ingress HTTPS" },
-    { port: s.registry.port, key: "registry.port", owner: s.registry.name, purpose: "local registry" },
+    {
+      port: s.cluster.httpPort,
+      key: "cluster.httpPort",
+      owner: controlPlane,
+      purpose: "ingress HTTP",
+    },
+    {
+      port: s.cluster.httpsPort,
+      key: "cluster.httpsPort",
+      owner: controlPlane,
+      purpose: "ingress HTTPS",
+    },
+    {
+      port: s.registry.port,
+      key: "registry.port",
+      owner: s.registry.name,
+      purpose: "local registry",
+    },
   ];
 }
 
@@ -35,7 +55,12 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
   preflightFailures(await (deps.preflight ?? gatherPreflightFacts)(needs), needs);
 
   const local = new LocalEnvironment("local", { stack, settings });
-  const platform = new Platform("platform", { environment: local.environment, plan, groups: catalog.groups, appliances: settings.appliances });
+  const platform = new Platform("platform", {
+    environment: local.environment,
+    plan,
+    groups: catalog.groups,
+    appliances: settings.appliances,
+  });
   return {
     kubeconfig: local.cluster.kubeconfig,
     kubeContext: local.cluster.context,

@@ -11,7 +11,10 @@ import { publishedImage } from "../kube/images";
  */
 export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
   const catalog = loadCatalog(settings.catalogDir);
-  const where = (key: string) => ({ file: source.get(key)?.file ?? source.stackFile, key: `localkube:${key}` });
+  const where = (key: string) => ({
+    file: source.get(key)?.file ?? source.stackFile,
+    key: `localkube:${key}`,
+  });
   const plan = planDeployment(catalog, {
     selection: settings.services,
     selectionSource: where("services"),
@@ -19,7 +22,11 @@ export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
     localSource: where("local"),
     buildAll: settings.buildAll,
   });
-  const policy = { publishedRegistry: settings.images.registry, publishedTag: settings.images.tag, overrides: settings.images.overrides };
+  const policy = {
+    publishedRegistry: settings.images.registry,
+    publishedTag: settings.images.tag,
+    overrides: settings.images.overrides,
+  };
   const problems: Problem[] = [];
   for (const spec of plan.services) {
     if (plan.local.has(spec.name)) continue;

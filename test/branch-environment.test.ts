@@ -1,7 +1,12 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import type { BranchSettings } from "../config/branchSettings";
 import { branchIdentity } from "../branch/identity";
-import { branchImageTag, branchNamespaceLabels, dockerConfigJson, postgresKeys } from "../branch/sandbox";
+import {
+  branchImageTag,
+  branchNamespaceLabels,
+  dockerConfigJson,
+  postgresKeys,
+} from "../branch/sandbox";
 import { installMocks, MOCK_CREATED_MS, ofType, promiseOf, Registered, settle } from "./mocks";
 
 const registered: Registered[] = installMocks();
@@ -26,7 +31,11 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
     local: [],
     buildAll: false,
     images: { tag: "latest", overrides: {} },
-    appliances: { images: {}, postgres: { storage: "1Gi", database: "app", user: "app" }, kafka: { storage: "2Gi" } },
+    appliances: {
+      images: {},
+      postgres: { storage: "1Gi", database: "app", user: "app" },
+      kafka: { storage: "2Gi" },
+    },
     branch: branchIdentity("feature-login"),
     cluster: {},
     baseDomain: "sandbox.acme.dev",
@@ -38,13 +47,22 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
     owner: "Dev Person <dev@acme.example>",
     quota: { cpu: "4", memory: "8Gi", pods: 30 },
     shared: {},
-    limits: { defaultCpu: "500m", defaultMemory: "512Mi", requestCpu: "50m", requestMemory: "64Mi" },
+    limits: {
+      defaultCpu: "500m",
+      defaultMemory: "512Mi",
+      requestCpu: "50m",
+      requestMemory: "64Mi",
+    },
     ...over,
   };
 }
 
 async function create(over: Partial<BranchSettings> = {}, appliances?: readonly string[]) {
-  const env = new branch.BranchEnvironment("sandbox", { stack: "branch-feature-login", settings: settings(over), appliances });
+  const env = new branch.BranchEnvironment("sandbox", {
+    stack: "branch-feature-login",
+    settings: settings(over),
+    appliances,
+  });
   await settle(registered);
   return env;
 }
@@ -58,7 +76,9 @@ const one = (type: string) => {
 describe("BranchEnvironment: isolation objects", () => {
   test("exactly a provider, the creation time, a namespace, a quota, a limit range and a network policy, children of the component", async () => {
     await create();
-    expect(registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1]))).toEqual([
+    expect(
+      registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1])),
+    ).toEqual([
       ["localkube:index:BranchEnvironment", "sandbox"],
       ["pulumi:providers:kubernetes", "sandbox-cluster"],
       ["pulumi-nodejs:dynamic/localkube:CreationTime", "sandbox-created"],
@@ -89,7 +109,9 @@ describe("BranchEnvironment: isolation objects", () => {
   test("the objects inside the namespace are deleted with it: destroy is one namespace delete", async () => {
     await create();
     const namespace = one("kubernetes:core/v1:Namespace").urn;
-    expect(registered.filter((r) => r.inputs.metadata?.namespace).map((r) => [r.name, r.deletedWith])).toEqual([
+    expect(
+      registered.filter((r) => r.inputs.metadata?.namespace).map((r) => [r.name, r.deletedWith]),
+    ).toEqual([
       ["sandbox-quota", namespace],
       ["sandbox-limits", namespace],
       ["sandbox-isolation", namespace],
@@ -132,12 +154,27 @@ describe("BranchEnvironment: isolation objects", () => {
     const quota = one("kubernetes:core/v1:ResourceQuota");
     expect({ metadata: quota.inputs.metadata, spec: quota.inputs.spec }).toEqual({
       metadata: { name: "sandbox", namespace: "branch-feature-login" },
-      spec: { hard: { "requests.cpu": "2500m", "requests.memory": "6Gi", "limits.memory": "6Gi", pods: "12" } },
+      spec: {
+        hard: {
+          "requests.cpu": "2500m",
+          "requests.memory": "6Gi",
+          "limits.memory": "6Gi",
+          pods: "12",
+        },
+      },
     });
     const limits = one("kubernetes:core/v1:LimitRange");
     expect({ metadata: limits.inputs.metadata, spec: limits.inputs.spec }).toEqual({
       metadata: { name: "sandbox", namespace: "branch-feature-login" },
-      spec: { limits: [{ type: "Container", default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } }] },
+      spec: {
+        limits: [
+          {
+            type: "Container",
+            default: { cpu: "1", memory: "1Gi" },
+            defaultRequest: { cpu: "100m", memory: "128Mi" },
+          },
+        ],
+      },
     });
   });
 
@@ -149,7 +186,14 @@ describe("BranchEnvironment: isolation objects", () => {
       spec: {
         podSelector: {},
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ podSelector: {} }] }, { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] }],
+        ingress: [
+          { from: [{ podSelector: {} }] },
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } },
+            ],
+          },
+        ],
       },
     });
   });
@@ -159,9 +203,17 @@ describe("BranchEnvironment: isolation objects", () => {
     const e = env.environment;
     expect(e.stack).toBe("branch-feature-login");
     expect(await promiseOf(e.namespace)).toBe("branch-feature-login");
-    expect(e.labels).toEqual({ "localkube.dev/stack": "branch-feature-login", "localkube.dev/branch": "feature-login" });
+    expect(e.labels).toEqual({
+      "localkube.dev/stack": "branch-feature-login",
+      "localkube.dev/branch": "feature-login",
+    });
     expect(e.ready[0]).toBe(env.namespace);
-    expect(e.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual(["sandbox-namespace", "sandbox-quota", "sandbox-limits", "sandbox-isolation"]);
+    expect(e.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual([
+      "sandbox-namespace",
+      "sandbox-quota",
+      "sandbox-limits",
+      "sandbox-isolation",
+    ]);
     expect(e.deletedWith).toBe(env.namespace);
     expect(e.imagePullSecrets).toEqual([]);
     expect(e.sharedAppliances).toEqual(new Map());
@@ -173,7 +225,10 @@ describe("BranchEnvironment: isolation objects", () => {
 describe("BranchEnvironment: cluster access", () => {
   test("a named context of the user's kubeconfig; deleteUnreachable so destroy finishes without the cluster", async () => {
     await create({ cluster: { context: "sandboxes" } });
-    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ context: "sandboxes", deleteUnreachable: "true" });
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({
+      context: "sandboxes",
+      deleteUnreachable: "true",
+    });
   });
 
   test("a kubeconfig from a config secret stays a secret", async () => {
@@ -191,7 +246,10 @@ describe("BranchEnvironment: cluster access", () => {
 
 describe("BranchEnvironment: hostnames and images", () => {
   test("ingress policy: <slug>.<baseDomain>, the configured class, plain HTTP without an issuer", async () => {
-    const env = await create({ branch: branchIdentity("Feature/Login"), ingress: { className: "public", namespace: "ingress-nginx" } });
+    const env = await create({
+      branch: branchIdentity("Feature/Login"),
+      ingress: { className: "public", namespace: "ingress-nginx" },
+    });
     expect(env.environment.ingress).toEqual({
       domain: "feature-login-1ce277.sandbox.acme.dev",
       className: "public",
@@ -203,8 +261,12 @@ describe("BranchEnvironment: hostnames and images", () => {
   });
 
   test("a cert-manager issuer adds its annotation and TLS", async () => {
-    const env = await create({ ingress: { className: "nginx", namespace: "ingress-nginx", tlsIssuer: "letsencrypt" } });
-    expect(env.environment.ingress.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+    const env = await create({
+      ingress: { className: "nginx", namespace: "ingress-nginx", tlsIssuer: "letsencrypt" },
+    });
+    expect(env.environment.ingress.annotations).toEqual({
+      "cert-manager.io/cluster-issuer": "letsencrypt",
+    });
     expect(env.environment.ingress.tls).toBe(true);
   });
 
@@ -228,19 +290,34 @@ describe("BranchEnvironment: hostnames and images", () => {
 
   test("registry login: a dockerconfigjson pull secret whose content is a Pulumi secret, used by every workload", async () => {
     const password = pulumi.secret(PASSWORD);
-    const env = await create({ registry: { address: "ghcr.io/acme/sandboxes", username: "bot", password } });
+    const env = await create({
+      registry: { address: "ghcr.io/acme/sandboxes", username: "bot", password },
+    });
     const pull = one("kubernetes:core/v1:Secret");
     expect(pull.name).toBe("sandbox-pull-secret");
-    expect(pull.inputs.metadata).toEqual({ name: "registry-credentials", namespace: "branch-feature-login" });
+    expect(pull.inputs.metadata).toEqual({
+      name: "registry-credentials",
+      namespace: "branch-feature-login",
+    });
     expect(pull.inputs.type).toBe("kubernetes.io/dockerconfigjson");
     // The whole stringData travels as a Pulumi secret (the SDK's secret marker wraps it): encrypted in state.
     expect(Object.keys(pull.inputs.stringData).sort()).toEqual([SECRET_SIG, "value"]);
     expect(Object.keys(pull.inputs.stringData.value)).toEqual([".dockerconfigjson"]);
     expect(JSON.parse(pull.inputs.stringData.value[".dockerconfigjson"])).toEqual({
-      auths: { "ghcr.io": { username: "bot", password: PASSWORD, auth: Buffer.from(`bot:${PASSWORD}`).toString("base64") } },
+      auths: {
+        "ghcr.io": {
+          username: "bot",
+          password: PASSWORD,
+          auth: Buffer.from(`bot:${PASSWORD}`).toString("base64"),
+        },
+      },
     });
     expect(env.environment.imagePullSecrets).toEqual(["registry-credentials"]);
-    expect(env.environment.images.login).toEqual({ address: "ghcr.io/acme/sandboxes", username: "bot", password });
+    expect(env.environment.images.login).toEqual({
+      address: "ghcr.io/acme/sandboxes",
+      username: "bot",
+      password,
+    });
     expect(env.environment.ready.map((r) => (r as unknown as { __name: string }).__name)).toEqual([
       "sandbox-namespace",
       "sandbox-quota",
@@ -259,22 +336,43 @@ describe("BranchEnvironment: shared appliances", () => {
 
   test("only the appliances the plan needs; Postgres through a secret Secret in the namespace", async () => {
     const env = await create(
-      { shared: { postgres: pulumi.secret(url), kafka: "kafka.shared.svc:9092", schemaRegistry: "http://sr.shared.svc/apis/ccompat/v7" } },
+      {
+        shared: {
+          postgres: pulumi.secret(url),
+          kafka: "kafka.shared.svc:9092",
+          schemaRegistry: "http://sr.shared.svc/apis/ccompat/v7",
+        },
+      },
       ["postgres", "kafka"],
     );
     const shared = env.environment.sharedAppliances!;
     expect([...shared.keys()]).toEqual(["postgres", "kafka"]);
-    expect(shared.get("kafka")!.env).toEqual({ KAFKA_BOOTSTRAP_SERVERS: { value: "kafka.shared.svc:9092" } });
+    expect(shared.get("kafka")!.env).toEqual({
+      KAFKA_BOOTSTRAP_SERVERS: { value: "kafka.shared.svc:9092" },
+    });
     expect(shared.get("postgres")!.env).toEqual(
       Object.fromEntries(
-        ["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"].map((k) => [k, { secretName: "shared-postgres-connection", key: k }]),
+        ["DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"].map((k) => [
+          k,
+          { secretName: "shared-postgres-connection", key: k },
+        ]),
       ),
     );
     const secret = one("kubernetes:core/v1:Secret");
-    expect(secret.inputs.metadata).toEqual({ name: "shared-postgres-connection", namespace: "branch-feature-login" });
+    expect(secret.inputs.metadata).toEqual({
+      name: "shared-postgres-connection",
+      namespace: "branch-feature-login",
+    });
     expect(secret.inputs.stringData).toEqual({
       [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
-      value: { DATABASE_URL: url, PGHOST: "pg.shared.svc", PGPORT: "5432", PGDATABASE: "bank", PGUSER: "app", PGPASSWORD: "Sh4red-pw" },
+      value: {
+        DATABASE_URL: url,
+        PGHOST: "pg.shared.svc",
+        PGPORT: "5432",
+        PGDATABASE: "bank",
+        PGUSER: "app",
+        PGPASSWORD: "Sh4red-pw",
+      },
     });
   });
 
@@ -288,7 +386,11 @@ describe("BranchEnvironment: shared appliances", () => {
 describe("pure helpers", () => {
   test("branchNamespaceLabels: label-safe values, Unix seconds", () => {
     expect(
-      branchNamespaceLabels({ branch: branchIdentity(`$(rm -rf /); "x"`, "t"), gitSha: undefined, owner: "a b@c" }, Date.UTC(2026, 0, 1), 3_600_000),
+      branchNamespaceLabels(
+        { branch: branchIdentity(`$(rm -rf /); "x"`, "t"), gitSha: undefined, owner: "a b@c" },
+        Date.UTC(2026, 0, 1),
+        3_600_000,
+      ),
     ).toEqual({
       "localkube.dev/branch": "rm_-rf_x",
       "localkube.dev/owner": "a_b_c",

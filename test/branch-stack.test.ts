@@ -4,7 +4,15 @@ import * as os from "os";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 import type { ConfigSource } from "../config/source";
-import { installMocks, MOCK_CREATED_MS, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
+import {
+  installMocks,
+  MOCK_CREATED_MS,
+  MOCK_PASSWORD,
+  ofType,
+  promiseOf,
+  Registered,
+  settle,
+} from "./mocks";
 
 const registered: Registered[] = installMocks();
 let mod: typeof import("../stacks/branchStack");
@@ -22,11 +30,15 @@ beforeEach(() => {
 const REPO = path.resolve(__dirname, "..");
 const STACK_FILE = "Pulumi.branch-foo.yaml";
 const PASSWORD = "registry-Pa55-7d1e";
-const KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: Kube-T0ken-55}}]\n";
+const KUBECONFIG =
+  "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: Kube-T0ken-55}}]\n";
 const DIGEST = "sha256:0123456789abcdef";
 
 /** The stack's own config, as `pulumi config set [--secret] localkube:<key>` would hold it. */
-function source(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigSource {
+function source(
+  values: Record<string, string>,
+  secrets: Record<string, string> = {},
+): ConfigSource {
   return {
     stackFile: STACK_FILE,
     get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
@@ -37,7 +49,10 @@ function source(values: Record<string, string>, secrets: Record<string, string> 
 
 /** A defaults file like Pulumi.branch.yaml, in a temp dir; `raw` lines are appended as they are. */
 function defaultsFile(config: Record<string, string>, raw: string[] = []): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lk-branch-")), "Pulumi.branch.yaml");
+  const file = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), "lk-branch-")),
+    "Pulumi.branch.yaml",
+  );
   const lines = Object.entries(config).map(([k, v]) => `  localkube:${k}: ${JSON.stringify(v)}`);
   fs.writeFileSync(file, `config:\n${[...lines, ...raw].join("\n")}\n`);
   return file;
@@ -59,11 +74,15 @@ interface RunOptions {
 }
 
 async function run(stack: string, values: Record<string, string>, o: RunOptions = {}) {
-  const out = await mod.branchStack(stack, source({ catalogDir: path.join(REPO, "services"), ...values }, o.secrets), {
-    git: o.git ?? git,
-    defaultsFile: o.defaults ?? defaultsFile({}),
-    log: (m, level) => notes.push(`${level}: ${m}`),
-  });
+  const out = await mod.branchStack(
+    stack,
+    source({ catalogDir: path.join(REPO, "services"), ...values }, o.secrets),
+    {
+      git: o.git ?? git,
+      defaultsFile: o.defaults ?? defaultsFile({}),
+      log: (m, level) => notes.push(`${level}: ${m}`),
+    },
+  );
   await settle(registered);
   return out;
 }
@@ -79,7 +98,10 @@ const names = (type: string) =>
   ofType(registered, type)
     .map((r) => r.name)
     .sort();
-const deployment = (name: string) => ofType(registered, "kubernetes:apps/v1:Deployment").find((r) => r.name === `platform-${name}-deployment`)!;
+const deployment = (name: string) =>
+  ofType(registered, "kubernetes:apps/v1:Deployment").find(
+    (r) => r.name === `platform-${name}-deployment`,
+  )!;
 const hash6 = (name: string) => createHash("sha256").update(name).digest("hex").slice(0, 6);
 
 describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
@@ -92,7 +114,10 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
     const { pulumiConfigSource } = await import("../config/source");
     let out;
     try {
-      out = await mod.branchStack("branch-foo", pulumiConfigSource("branch-foo"), { git, log: (m, level) => notes.push(`${level}: ${m}`) });
+      out = await mod.branchStack("branch-foo", pulumiConfigSource("branch-foo"), {
+        git,
+        log: (m, level) => notes.push(`${level}: ${m}`),
+      });
     } finally {
       if (saved.env === undefined) delete process.env.PULUMI_CONFIG;
       else process.env.PULUMI_CONFIG = saved.env;
@@ -120,8 +145,13 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
     });
     expect(names("kubernetes:core/v1:Namespace")).toEqual(["sandbox-namespace"]);
     expect(names("docker-build:index:Image")).toEqual([]);
-    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual(["platform-appliances-kafka-statefulset", "platform-appliances-postgres-statefulset"]);
-    expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
+    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([
+      "platform-appliances-kafka-statefulset",
+      "platform-appliances-postgres-statefulset",
+    ]);
+    expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe(
+      "ghcr.io/localkube-example/price:latest",
+    );
     expect(deployment("price").inputs.metadata.namespace).toBe("branch-foo");
     expect(deployment("price").inputs.spec.template.spec.imagePullSecrets).toEqual([]);
     expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
@@ -141,7 +171,12 @@ const one = (type: string) => {
 
 describe("branch stack: config precedence", () => {
   test("the stack's own values win over Pulumi.branch.yaml, which wins over built-in defaults", async () => {
-    const defaults = defaultsFile({ "quota.cpu": "6", "quota.memory": "4Gi", services: "bank", ttl: "1h" });
+    const defaults = defaultsFile({
+      "quota.cpu": "6",
+      "quota.memory": "4Gi",
+      services: "bank",
+      ttl: "1h",
+    });
     const out = await run("branch-p", { services: "price", "quota.cpu": "2" }, { defaults });
     expect(one("kubernetes:core/v1:ResourceQuota").inputs.spec.hard).toEqual({
       "requests.cpu": "2",
@@ -154,7 +189,11 @@ describe("branch stack: config precedence", () => {
   });
 
   test("lists in Pulumi.branch.yaml may be YAML lists", async () => {
-    const out = await run("branch-p", {}, { defaults: defaultsFile({}, ["  localkube:services: [price]"]) });
+    const out = await run(
+      "branch-p",
+      {},
+      { defaults: defaultsFile({}, ["  localkube:services: [price]"]) },
+    );
     expect(out.services).toEqual(["price"]);
   });
 
@@ -176,12 +215,20 @@ describe("branch stack: config precedence", () => {
   });
 
   test("registry credentials come in pairs", async () => {
-    await expect(run("branch-p", { services: "price", "registry.username": "bot" })).rejects.toThrow(
+    await expect(
+      run("branch-p", { services: "price", "registry.username": "bot" }),
+    ).rejects.toThrow(
       `invalid configuration (2 problems):\n` +
         `  - ${STACK_FILE}: \`localkube:registry.username\`: is set but localkube:registry.password is not; set both, or neither for an anonymous registry\n` +
         `  - ${STACK_FILE}: \`localkube:registry.address\`: is not set, but registry credentials are; name the registry they log in to; fix: pulumi config set localkube:registry.address ghcr.io/acme/sandboxes`,
     );
-    await expect(run("branch-p", { services: "price", "registry.address": "ghcr.io/acme" }, { secrets: { "registry.password": PASSWORD } })).rejects.toThrow(
+    await expect(
+      run(
+        "branch-p",
+        { services: "price", "registry.address": "ghcr.io/acme" },
+        { secrets: { "registry.password": PASSWORD } },
+      ),
+    ).rejects.toThrow(
       `invalid configuration: ${STACK_FILE}: \`localkube:registry.password\`: is set but localkube:registry.username is not; set both, or neither for an anonymous registry`,
     );
   });
@@ -195,11 +242,17 @@ describe("branch stack: config precedence", () => {
 
 describe("branch stack: cluster access", () => {
   test("a kubeconfig secret reaches the provider as a secret and never an output", async () => {
-    const out = await run("branch-k", { services: "price", kubeContext: "sandboxes" }, { secrets: { kubeconfig: KUBECONFIG } });
+    const out = await run(
+      "branch-k",
+      { services: "price", kubeContext: "sandboxes" },
+      { secrets: { kubeconfig: KUBECONFIG } },
+    );
     const provider = one("pulumi:providers:kubernetes");
     expect(provider.inputs.context).toBe("sandboxes");
     expect(provider.inputs.deleteUnreachable).toBe("true");
-    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("4dabf18193072939515e22adb298388d");
+    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain(
+      "4dabf18193072939515e22adb298388d",
+    );
     expect(JSON.stringify(await resolved(out))).not.toContain("Kube-T0ken-55");
   });
 });
@@ -213,11 +266,28 @@ describe("branch stack: hostnames", () => {
       "ingress.tlsIssuer": "letsencrypt",
     });
     const slug = `feature-x-${hash6("Feature_X")}`;
-    expect(await promiseOf(out.urls)).toEqual({ bank: `https://bank.${slug}.sandbox.acme.dev`, price: `https://price.${slug}.sandbox.acme.dev` });
+    expect(await promiseOf(out.urls)).toEqual({
+      bank: `https://bank.${slug}.sandbox.acme.dev`,
+      price: `https://price.${slug}.sandbox.acme.dev`,
+    });
     const ingresses = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
-    expect(ingresses.map((i) => [i.inputs.metadata.annotations, i.inputs.spec.ingressClassName, i.inputs.spec.tls])).toEqual([
-      [{ "cert-manager.io/cluster-issuer": "letsencrypt" }, "public", [{ hosts: [`price.${slug}.sandbox.acme.dev`], secretName: "price-tls" }]],
-      [{ "cert-manager.io/cluster-issuer": "letsencrypt" }, "public", [{ hosts: [`bank.${slug}.sandbox.acme.dev`], secretName: "bank-tls" }]],
+    expect(
+      ingresses.map((i) => [
+        i.inputs.metadata.annotations,
+        i.inputs.spec.ingressClassName,
+        i.inputs.spec.tls,
+      ]),
+    ).toEqual([
+      [
+        { "cert-manager.io/cluster-issuer": "letsencrypt" },
+        "public",
+        [{ hosts: [`price.${slug}.sandbox.acme.dev`], secretName: "price-tls" }],
+      ],
+      [
+        { "cert-manager.io/cluster-issuer": "letsencrypt" },
+        "public",
+        [{ hosts: [`bank.${slug}.sandbox.acme.dev`], secretName: "bank-tls" }],
+      ],
     ]);
   });
 });
@@ -226,7 +296,11 @@ describe("branch stack: images", () => {
   const registry = { "registry.address": "ghcr.io/acme/sandboxes", "registry.username": "bot" };
 
   test("localkube:local services are built and pushed as <slug>-<sha7>, deployed by digest; the rest run their published image", async () => {
-    const out = await run("branch-Feature/X", { services: "bank", local: "bank", ...registry }, { secrets: { "registry.password": PASSWORD } });
+    const out = await run(
+      "branch-Feature/X",
+      { services: "bank", local: "bank", ...registry },
+      { secrets: { "registry.password": PASSWORD } },
+    );
     const tag = `feature-x-${hash6("Feature/X")}-3f2a1c9`;
     expect(out.imageTag).toBe(tag);
     expect(out.builtFromSource).toEqual(["bank"]);
@@ -234,13 +308,24 @@ describe("branch stack: images", () => {
     expect(image.inputs.tags).toEqual([`ghcr.io/acme/sandboxes/bank:${tag}`]);
     expect(image.inputs.push).toBe(true);
     expect(image.inputs.context).toEqual({ location: path.join(REPO, "services", "bank") });
-    expect(deployment("bank").inputs.spec.template.spec.containers[0].image).toBe(`ghcr.io/acme/sandboxes/bank@${DIGEST}`);
-    expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
-    for (const name of ["bank", "price"]) expect(deployment(name).inputs.spec.template.spec.imagePullSecrets).toEqual([{ name: "registry-credentials" }]);
+    expect(deployment("bank").inputs.spec.template.spec.containers[0].image).toBe(
+      `ghcr.io/acme/sandboxes/bank@${DIGEST}`,
+    );
+    expect(deployment("price").inputs.spec.template.spec.containers[0].image).toBe(
+      "ghcr.io/localkube-example/price:latest",
+    );
+    for (const name of ["bank", "price"])
+      expect(deployment(name).inputs.spec.template.spec.imagePullSecrets).toEqual([
+        { name: "registry-credentials" },
+      ]);
   });
 
   test("buildAll builds every deployed service that has a build section", async () => {
-    const out = await run("branch-x", { services: "bank", buildAll: "true", "registry.address": "ghcr.io/acme/sandboxes" });
+    const out = await run("branch-x", {
+      services: "bank",
+      buildAll: "true",
+      "registry.address": "ghcr.io/acme/sandboxes",
+    });
     expect(out.builtFromSource).toEqual(["bank", "price"]);
     expect(ofType(registered, "docker-build:index:Image").map((i) => i.inputs.tags)).toEqual([
       ["ghcr.io/acme/sandboxes/price:x-3f2a1c9"],
@@ -251,9 +336,18 @@ describe("branch stack: images", () => {
   });
 
   test("the registry password is only ever a secret: pull secret, push login, never an output", async () => {
-    const out = await run("branch-x", { services: "price", local: "price", ...registry }, { secrets: { "registry.password": PASSWORD } });
-    const pull = ofType(registered, "kubernetes:core/v1:Secret").find((s) => s.name === "sandbox-pull-secret")!;
-    expect(Object.keys(pull.inputs.stringData).sort()).toEqual(["4dabf18193072939515e22adb298388d", "value"]);
+    const out = await run(
+      "branch-x",
+      { services: "price", local: "price", ...registry },
+      { secrets: { "registry.password": PASSWORD } },
+    );
+    const pull = ofType(registered, "kubernetes:core/v1:Secret").find(
+      (s) => s.name === "sandbox-pull-secret",
+    )!;
+    expect(Object.keys(pull.inputs.stringData).sort()).toEqual([
+      "4dabf18193072939515e22adb298388d",
+      "value",
+    ]);
     const [image] = ofType(registered, "docker-build:index:Image");
     expect(JSON.stringify(image.inputs.registries)).toContain("4dabf18193072939515e22adb298388d");
     expect(JSON.stringify(await resolved(out))).not.toContain(PASSWORD);
@@ -271,31 +365,52 @@ describe("branch stack: images", () => {
 
 describe("branch stack: git facts", () => {
   test("localkube:gitSha and localkube:owner win; git is not asked", async () => {
-    const out = await run("branch-g", { services: "price", gitSha: "abcdef0123", owner: "ops@acme.example" });
+    const out = await run("branch-g", {
+      services: "price",
+      gitSha: "abcdef0123",
+      owner: "ops@acme.example",
+    });
     expect(gitCalls).toEqual([]);
     expect(out.gitSha).toBe("abcdef0123");
     expect(out.imageTag).toBe("g-abcdef0");
-    expect(one("kubernetes:core/v1:Namespace").inputs.metadata.labels["localkube.dev/owner"]).toBe("ops_acme.example");
+    expect(one("kubernetes:core/v1:Namespace").inputs.metadata.labels["localkube.dev/owner"]).toBe(
+      "ops_acme.example",
+    );
   });
 
   test("no git: no git-sha output or label, no owner label, images tagged <slug>, and a note when something is built", async () => {
-    const out = await run("branch-g", { services: "price", local: "price", "registry.address": "r.example/x" }, { git: () => undefined });
+    const out = await run(
+      "branch-g",
+      { services: "price", local: "price", "registry.address": "r.example/x" },
+      { git: () => undefined },
+    );
     expect("gitSha" in out).toBe(false);
     expect(out.imageTag).toBe("g");
     const labels = one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
-    expect([labels["localkube.dev/git-sha"], labels["localkube.dev/owner"]]).toEqual([undefined, undefined]);
-    expect(notes).toEqual(["warn: no git sha (localkube:gitSha is unset and `git rev-parse` failed): images built from source are tagged g only"]);
+    expect([labels["localkube.dev/git-sha"], labels["localkube.dev/owner"]]).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(notes).toEqual([
+      "warn: no git sha (localkube:gitSha is unset and `git rev-parse` failed): images built from source are tagged g only",
+    ]);
   });
 
   test("git output that is not a sha is ignored", async () => {
-    const out = await run("branch-g", { services: "price" }, { git: () => "fatal: not a git repository" });
+    const out = await run(
+      "branch-g",
+      { services: "price" },
+      { git: () => "fatal: not a git repository" },
+    );
     expect(out.gitSha).toBeUndefined();
   });
 
   test("gitOutput runs git with an argument vector: a hostile argument is a literal, never a command", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lk-git-"));
     const marker = path.join(dir, "pwned");
-    expect(mod.gitOutput(["rev-parse", `$(touch ${marker})`, `; touch ${marker}`], dir)).toBeUndefined();
+    expect(
+      mod.gitOutput(["rev-parse", `$(touch ${marker})`, `; touch ${marker}`], dir),
+    ).toBeUndefined();
     expect(fs.existsSync(marker)).toBe(false);
     expect(mod.gitOutput(["--version"], dir)).toMatch(/^git version \d+\.\d+/);
   });
@@ -311,7 +426,9 @@ describe("branch stack: hostile branch names", () => {
       `info: branch ${JSON.stringify(hostile)} is not a DNS-1123 label of at most 56 characters: using slug ${slug} (lowercased, other characters turned into '-', hash of the name appended), namespace branch-${slug}`,
     ]);
     // (The dynamic provider's serialized code is JavaScript, full of ';': left out.)
-    expect(JSON.stringify(registered.map(({ inputs: { __provider, ...rest } }) => rest))).not.toMatch(/\$\(|rm -rf|;|"a"|'b'/);
+    expect(
+      JSON.stringify(registered.map(({ inputs: { __provider, ...rest } }) => rest)),
+    ).not.toMatch(/\$\(|rm -rf|;|"a"|'b'/);
     expect(gitCalls).toEqual([
       ["rev-parse", "--short=7", "HEAD"],
       ["config", "user.email"],
@@ -338,7 +455,9 @@ describe("branch stack: hostile branch names", () => {
     await expect(run("branch-___", { services: "price" })).rejects.toThrow(
       `invalid configuration: the stack name "branch-___": \`branch\`: "___" has no letter or digit to build a namespace from; name the branch with letters, digits, '-', '/' or '.', or set localkube:branch`,
     );
-    await expect(run("branch-ok", { services: "price", branch: "x".repeat(256) })).rejects.toThrow("is 256 characters long (git allows 255)");
+    await expect(run("branch-ok", { services: "price", branch: "x".repeat(256) })).rejects.toThrow(
+      "is 256 characters long (git allows 255)",
+    );
     expect(registered).toEqual([]);
   });
 });
@@ -346,8 +465,15 @@ describe("branch stack: hostile branch names", () => {
 describe("branch stack: appliances", () => {
   test("shared appliances are not deployed per branch; services reach Postgres through the namespace's own Secret", async () => {
     const url = "postgres://app:Sh4red-pw@pg.shared.svc:5432/bank";
-    const out = await run("branch-shared", { services: "bank,ledger", "shared.kafka": "kafka.shared.svc:9092" }, { secrets: { "shared.postgres": url } });
-    expect([out.appliances, out.sharedAppliances]).toEqual([["schema-registry"], ["postgres", "kafka"]]);
+    const out = await run(
+      "branch-shared",
+      { services: "bank,ledger", "shared.kafka": "kafka.shared.svc:9092" },
+      { secrets: { "shared.postgres": url } },
+    );
+    expect([out.appliances, out.sharedAppliances]).toEqual([
+      ["schema-registry"],
+      ["postgres", "kafka"],
+    ]);
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([]);
     expect(names("kubernetes:apps/v1:Deployment")).toEqual([
       "platform-appliances-schema-registry-deployment",
@@ -363,7 +489,9 @@ describe("branch stack: appliances", () => {
       name: "KAFKA_BOOTSTRAP_SERVERS",
       value: "kafka.shared.svc:9092",
     });
-    expect(deployment("appliances-schema-registry").inputs.spec.template.spec.containers[0].env).toContainEqual({
+    expect(
+      deployment("appliances-schema-registry").inputs.spec.template.spec.containers[0].env,
+    ).toContainEqual({
       name: "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS",
       value: "kafka.shared.svc:9092",
     });
@@ -373,7 +501,9 @@ describe("branch stack: appliances", () => {
   test("by default each branch runs its own appliances in its namespace; their password stays out of outputs", async () => {
     const out = await run("branch-own", { services: "bank" });
     expect([out.appliances, out.sharedAppliances]).toEqual([["postgres"], []]);
-    expect(ofType(registered, "kubernetes:apps/v1:StatefulSet").map((s) => s.inputs.metadata.namespace)).toEqual(["branch-own"]);
+    expect(
+      ofType(registered, "kubernetes:apps/v1:StatefulSet").map((s) => s.inputs.metadata.namespace),
+    ).toEqual(["branch-own"]);
     expect(JSON.stringify(await resolved(out))).not.toContain(MOCK_PASSWORD);
   });
 });

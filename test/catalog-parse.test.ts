@@ -7,8 +7,10 @@ import { buildCatalog } from "../catalog/validate";
 import { formatPath, YamlFile } from "../catalog/yamlFile";
 import { tempCatalogs } from "./tempCatalog";
 
-const DNS_HELP = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
-const SERVICE_FIELDS = "build, dependsOn, description, env, image, ingress, name, ports, probes, replicas, resources";
+const DNS_HELP =
+  "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
+const SERVICE_FIELDS =
+  "build, dependsOn, description, env, image, ingress, name, ports, probes, replicas, resources";
 /** One port on line 1; fixtures append the line under test. */
 const PORTS = "ports: [{name: http, containerPort: 8080}]\n";
 
@@ -17,7 +19,10 @@ const catalogDir = tempCatalogs("lk-parse-");
 /** Parses `services/<file>` from a temporary catalog, as the loader reads it. */
 function parseFile(file: string, text: string, extra: Record<string, string> = {}) {
   const dir = catalogDir({ [file]: text, ...extra });
-  return { dir, ...parseServiceFile(`services/${file}`, fs.readFileSync(path.join(dir, file), "utf8"), dir) };
+  return {
+    dir,
+    ...parseServiceFile(`services/${file}`, fs.readFileSync(path.join(dir, file), "utf8"), dir),
+  };
 }
 
 /** Every problem of one service file, as printed. */
@@ -28,7 +33,10 @@ function problemsOf(text: string, file = "a.yaml"): string[] {
 /** Every problem of `services/_catalog.yaml`, as printed. */
 function settingsProblems(text: string): string[] {
   const dir = catalogDir({ "_catalog.yaml": text });
-  return parseSettingsFile("services/_catalog.yaml", fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8")).problems.map(formatProblem);
+  return parseSettingsFile(
+    "services/_catalog.yaml",
+    fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8"),
+  ).problems.map(formatProblem);
 }
 
 describe("parseServiceFile: a valid file", () => {
@@ -59,7 +67,12 @@ describe("parseServiceFile: a valid file", () => {
       file: "services/bank.yaml",
       description: "Accounts",
       image: { repository: "localhost:5001/bank", tag: undefined },
-      build: { context: path.join(dir, "src"), dockerfile: path.join(dir, "src", "Dockerfile"), args: { VERSION: "2" }, target: undefined },
+      build: {
+        context: path.join(dir, "src"),
+        dockerfile: path.join(dir, "src", "Dockerfile"),
+        args: { VERSION: "2" },
+        target: undefined,
+      },
       ports: [
         { name: "http", containerPort: 8080, servicePort: 8080, protocol: "TCP" },
         { name: "dns", containerPort: 53, servicePort: 5353, protocol: "UDP" },
@@ -71,11 +84,18 @@ describe("parseServiceFile: a valid file", () => {
         DB: { kind: "ref", from: "postgres", key: "DATABASE_URL" },
       },
       replicas: 1,
-      resources: { requests: { cpu: "0.5", memory: "134217728" }, limits: { cpu: "500m", memory: "128Mi" } },
+      resources: {
+        requests: { cpu: "0.5", memory: "134217728" },
+        limits: { cpu: "500m", memory: "128Mi" },
+      },
       probes: {
         readiness: { handler: { kind: "httpGet", path: "/", port: "http" }, periodSeconds: 2 },
         liveness: { handler: { kind: "tcpSocket", port: 8080 } },
-        startup: { handler: { kind: "exec", command: ["cat", "/tmp/ready"] }, failureThreshold: 30, initialDelaySeconds: 0 },
+        startup: {
+          handler: { kind: "exec", command: ["cat", "/tmp/ready"] },
+          failureThreshold: 30,
+          initialDelaySeconds: 0,
+        },
       },
       ingress: { host: "bank", path: "/", port: "http" },
       dependsOn: ["postgres"],
@@ -83,17 +103,33 @@ describe("parseServiceFile: a valid file", () => {
   });
 
   test("image shorthand splits the tag after the last '/'; a Dockerfile path is relative to the context", () => {
-    const { spec, dir } = parseFile("web.yaml", "image: ghcr.io/acme/web:1.2-rc\nbuild: {context: ., dockerfile: docker/Dockerfile.dev, target: prod}\n");
+    const { spec, dir } = parseFile(
+      "web.yaml",
+      "image: ghcr.io/acme/web:1.2-rc\nbuild: {context: ., dockerfile: docker/Dockerfile.dev, target: prod}\n",
+    );
     expect(spec?.image).toEqual({ repository: "ghcr.io/acme/web", tag: "1.2-rc" });
-    expect(spec?.build).toEqual({ context: dir, dockerfile: path.join(dir, "docker", "Dockerfile.dev"), args: {}, target: "prod" });
+    expect(spec?.build).toEqual({
+      context: dir,
+      dockerfile: path.join(dir, "docker", "Dockerfile.dev"),
+      args: {},
+      target: "prod",
+    });
   });
 
   test("the same containerPort over two protocols is not a duplicate", () => {
-    expect(problemsOf("ports: [{name: dns, containerPort: 53}, {name: dns-udp, containerPort: 53, protocol: UDP}]\n")).toEqual([]);
+    expect(
+      problemsOf(
+        "ports: [{name: dns, containerPort: 53}, {name: dns-udp, containerPort: 53, protocol: UDP}]\n",
+      ),
+    ).toEqual([]);
   });
 
   test("a request equal to its limit in other units is allowed", () => {
-    expect(problemsOf("resources: {requests: {cpu: 0.5, memory: 1Gi}, limits: {cpu: 500m, memory: 1024Mi}}\n")).toEqual([]);
+    expect(
+      problemsOf(
+        "resources: {requests: {cpu: 0.5, memory: 1Gi}, limits: {cpu: 500m, memory: 1024Mi}}\n",
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -111,7 +147,9 @@ describe("parseServiceFile: YAML and file level", () => {
   });
 
   test("an empty file", () => {
-    expect(problemsOf("# nothing here yet\n")).toEqual(["services/a.yaml: the file is empty; describe the service (e.g. image, ports) or delete the file"]);
+    expect(problemsOf("# nothing here yet\n")).toEqual([
+      "services/a.yaml: the file is empty; describe the service (e.g. image, ports) or delete the file",
+    ]);
   });
 
   test("a document that is not a mapping", () => {
@@ -127,7 +165,9 @@ describe("parseServiceFile: unknown fields", () => {
   });
 
   test("a field unlike any allowed one lists them without a guess", () => {
-    expect(problemsOf(PORTS + "colour: red\n")).toEqual([`services/a.yaml:2: \`colour\`: unknown field; allowed here: ${SERVICE_FIELDS}`]);
+    expect(problemsOf(PORTS + "colour: red\n")).toEqual([
+      `services/a.yaml:2: \`colour\`: unknown field; allowed here: ${SERVICE_FIELDS}`,
+    ]);
   });
 
   test("inside a port: the unknown field, then the field it should have been", () => {
@@ -157,8 +197,14 @@ describe("parseServiceFile: wrong types", () => {
     ["replicas: 1.5", "`replicas`: expected a whole number from 0 to 100, got 1.5"],
     ["ports: http", '`ports`: expected a list, got "http"'],
     ["ports: [8080]", "`ports[0]`: expected a mapping, got 8080"],
-    ['ports: [{name: http, containerPort: "8080"}]', '`ports[0].containerPort`: expected a whole number from 1 to 65535, got "8080"'],
-    ["ports: [{name: http, containerPort: 0}]", "`ports[0].containerPort`: expected a whole number from 1 to 65535, got 0"],
+    [
+      'ports: [{name: http, containerPort: "8080"}]',
+      '`ports[0].containerPort`: expected a whole number from 1 to 65535, got "8080"',
+    ],
+    [
+      "ports: [{name: http, containerPort: 0}]",
+      "`ports[0].containerPort`: expected a whole number from 1 to 65535, got 0",
+    ],
     [
       "ports: [{name: http, containerPort: 8080, protocol: tcp}]",
       '`ports[0].protocol`: "tcp" is not allowed (did you mean "TCP"?); use one of: TCP, UDP, SCTP',
@@ -187,52 +233,80 @@ describe("parseServiceFile: names", () => {
 
   test("a file name longer than 63 characters", () => {
     const file = `${"a".repeat(64)}.yaml`;
-    expect(problemsOf(PORTS, file)).toEqual([`services/${file}:1: file name "${file}" is not a valid service name: use ${DNS_HELP}, then ".yaml"`]);
+    expect(problemsOf(PORTS, file)).toEqual([
+      `services/${file}:1: file name "${file}" is not a valid service name: use ${DNS_HELP}, then ".yaml"`,
+    ]);
   });
 
   test("a name field that is not a DNS-1123 label", () => {
-    expect(problemsOf(PORTS + "name: A\n")).toEqual([`services/a.yaml:2: \`name\`: "A" is not allowed: use ${DNS_HELP}`]);
+    expect(problemsOf(PORTS + "name: A\n")).toEqual([
+      `services/a.yaml:2: \`name\`: "A" is not allowed: use ${DNS_HELP}`,
+    ]);
   });
 
   test("a name that differs from the file name", () => {
-    expect(problemsOf(PORTS + "name: b\n")).toEqual(['services/a.yaml:2: `name`: "b" differs from the file name; rename the file to b.yaml or set name: a']);
+    expect(problemsOf(PORTS + "name: b\n")).toEqual([
+      'services/a.yaml:2: `name`: "b" differs from the file name; rename the file to b.yaml or set name: a',
+    ]);
   });
 
   test("a dependency that is not a DNS-1123 label", () => {
-    expect(problemsOf("dependsOn: [price, Bank]\n")).toEqual([`services/a.yaml:1: \`dependsOn[1]\`: "Bank" is not allowed: use ${DNS_HELP}`]);
+    expect(problemsOf("dependsOn: [price, Bank]\n")).toEqual([
+      `services/a.yaml:1: \`dependsOn[1]\`: "Bank" is not allowed: use ${DNS_HELP}`,
+    ]);
   });
 
   test("a port name that is not an IANA service name", () => {
-    expect(problemsOf("ports: [{name: HTTP, containerPort: 8080}, {name: '8443', containerPort: 8443}]\n")).toEqual([
+    expect(
+      problemsOf(
+        "ports: [{name: HTTP, containerPort: 8080}, {name: '8443', containerPort: 8443}]\n",
+      ),
+    ).toEqual([
       "services/a.yaml:1: `ports[0].name`: \"HTTP\" is not allowed: use lowercase letters, digits and '-' with at least one letter, at most 15 characters (e.g. http)",
       "services/a.yaml:1: `ports[1].name`: \"8443\" is not allowed: use lowercase letters, digits and '-' with at least one letter, at most 15 characters (e.g. http)",
     ]);
   });
 
   test("a service that depends on itself", () => {
-    expect(problemsOf("dependsOn: [price, a]\n")).toEqual(['services/a.yaml:1: `dependsOn[1]`: a service cannot depend on itself; remove "a"']);
+    expect(problemsOf("dependsOn: [price, a]\n")).toEqual([
+      'services/a.yaml:1: `dependsOn[1]`: a service cannot depend on itself; remove "a"',
+    ]);
   });
 
   test("a dependency listed twice", () => {
-    expect(problemsOf("dependsOn:\n  - postgres\n  - postgres\n")).toEqual(['services/a.yaml:3: `dependsOn[1]`: "postgres" is listed twice; remove one']);
+    expect(problemsOf("dependsOn:\n  - postgres\n  - postgres\n")).toEqual([
+      'services/a.yaml:3: `dependsOn[1]`: "postgres" is listed twice; remove one',
+    ]);
   });
 });
 
 describe("parseServiceFile: duplicate ports", () => {
   test("a port name used twice, located at the second port", () => {
-    expect(problemsOf("ports:\n  - name: http\n    containerPort: 8080\n  - name: http\n    containerPort: 8081\n")).toEqual([
+    expect(
+      problemsOf(
+        "ports:\n  - name: http\n    containerPort: 8080\n  - name: http\n    containerPort: 8081\n",
+      ),
+    ).toEqual([
       'services/a.yaml:4: `ports[1].name`: port name "http" is already used by ports[0]; give each port its own name',
     ]);
   });
 
   test("a containerPort declared twice (its servicePort clash is not repeated)", () => {
-    expect(problemsOf("ports:\n  - name: http\n    containerPort: 8080\n  - name: admin\n    containerPort: 8080\n")).toEqual([
+    expect(
+      problemsOf(
+        "ports:\n  - name: http\n    containerPort: 8080\n  - name: admin\n    containerPort: 8080\n",
+      ),
+    ).toEqual([
       "services/a.yaml:5: `ports[1].containerPort`: TCP port 8080 is already declared by ports[0]; remove the duplicate",
     ]);
   });
 
   test("two ports published on the same servicePort", () => {
-    expect(problemsOf("ports:\n  - {name: http, containerPort: 8080, servicePort: 80}\n  - {name: admin, containerPort: 9090, servicePort: 80}\n")).toEqual([
+    expect(
+      problemsOf(
+        "ports:\n  - {name: http, containerPort: 8080, servicePort: 80}\n  - {name: admin, containerPort: 9090, servicePort: 80}\n",
+      ),
+    ).toEqual([
       "services/a.yaml:3: `ports[1].servicePort`: TCP service port 80 is already used by ports[0]; choose another servicePort",
     ]);
   });
@@ -240,7 +314,10 @@ describe("parseServiceFile: duplicate ports", () => {
 
 describe("parseServiceFile: probes", () => {
   test.each([
-    ["{readiness: {periodSeconds: 5}}", "`probes.readiness`: needs exactly one of httpGet, tcpSocket or exec, got none"],
+    [
+      "{readiness: {periodSeconds: 5}}",
+      "`probes.readiness`: needs exactly one of httpGet, tcpSocket or exec, got none",
+    ],
     [
       "{liveness: {httpGet: {port: http}, tcpSocket: {port: http}}}",
       "`probes.liveness`: needs exactly one of httpGet, tcpSocket or exec, got httpGet and tcpSocket",
@@ -249,13 +326,34 @@ describe("parseServiceFile: probes", () => {
       "{readiness: {httpGet: {path: /healthz, port: metrics}}}",
       '`probes.readiness.httpGet.port`: "metrics" is neither a port number nor a port name of this service (http); use one of those or a number',
     ],
-    ["{readiness: {httpGet: {path: /healthz}}}", "`probes.readiness.httpGet.port`: missing; set a port number or a port name of this service (http)"],
-    ["{readiness: {tcpSocket: {port: 70000}}}", "`probes.readiness.tcpSocket.port`: expected a whole number from 1 to 65535, got 70000"],
-    ["{readiness: {httpGet: {path: healthz, port: http}}}", "`probes.readiness.httpGet.path`: \"healthz\" is not allowed: use a path starting with '/'"],
-    ["{startup: {exec: {command: []}}}", "`probes.startup.exec.command`: must not be empty; give the program and its arguments"],
-    ["{startup: {exec: {command: cat}}}", '`probes.startup.exec.command`: expected a list, got "cat"'],
-    ["{readiness: {httpGet: {port: http}, periodSeconds: 0}}", "`probes.readiness.periodSeconds`: expected a whole number from 1 to 3600, got 0"],
-    ["{readiness: {httpGet: {port: http}, initialDelaySeconds: -1}}", "`probes.readiness.initialDelaySeconds`: expected a whole number from 0 to 3600, got -1"],
+    [
+      "{readiness: {httpGet: {path: /healthz}}}",
+      "`probes.readiness.httpGet.port`: missing; set a port number or a port name of this service (http)",
+    ],
+    [
+      "{readiness: {tcpSocket: {port: 70000}}}",
+      "`probes.readiness.tcpSocket.port`: expected a whole number from 1 to 65535, got 70000",
+    ],
+    [
+      "{readiness: {httpGet: {path: healthz, port: http}}}",
+      "`probes.readiness.httpGet.path`: \"healthz\" is not allowed: use a path starting with '/'",
+    ],
+    [
+      "{startup: {exec: {command: []}}}",
+      "`probes.startup.exec.command`: must not be empty; give the program and its arguments",
+    ],
+    [
+      "{startup: {exec: {command: cat}}}",
+      '`probes.startup.exec.command`: expected a list, got "cat"',
+    ],
+    [
+      "{readiness: {httpGet: {port: http}, periodSeconds: 0}}",
+      "`probes.readiness.periodSeconds`: expected a whole number from 1 to 3600, got 0",
+    ],
+    [
+      "{readiness: {httpGet: {port: http}, initialDelaySeconds: -1}}",
+      "`probes.readiness.initialDelaySeconds`: expected a whole number from 0 to 3600, got -1",
+    ],
     [
       "{readiness: {httpget: {port: http}}}",
       '`probes.readiness.httpget`: unknown field (did you mean "httpGet"?); allowed here: exec, failureThreshold, httpGet, initialDelaySeconds, periodSeconds, tcpSocket, timeoutSeconds',
@@ -265,7 +363,11 @@ describe("parseServiceFile: probes", () => {
     // A misspelt handler is also a probe without a handler.
     expect(problems.slice(0, 1)).toEqual([`services/a.yaml:2: ${message}`]);
     expect(problems.slice(1)).toEqual(
-      probes.includes("httpget") ? ["services/a.yaml:2: `probes.readiness`: needs exactly one of httpGet, tcpSocket or exec, got none"] : [],
+      probes.includes("httpget")
+        ? [
+            "services/a.yaml:2: `probes.readiness`: needs exactly one of httpGet, tcpSocket or exec, got none",
+          ]
+        : [],
     );
   });
 
@@ -278,7 +380,9 @@ describe("parseServiceFile: probes", () => {
 
 describe("parseServiceFile: resources", () => {
   test("a memory request above its limit", () => {
-    expect(problemsOf("resources:\n  requests: {memory: 128Mi}\n  limits: {memory: 64Mi}\n")).toEqual([
+    expect(
+      problemsOf("resources:\n  requests: {memory: 128Mi}\n  limits: {memory: 64Mi}\n"),
+    ).toEqual([
       "services/a.yaml:2: `resources.requests.memory`: request 128Mi is above the limit 64Mi; lower the request or raise the limit",
     ]);
   });
@@ -317,7 +421,9 @@ describe("parseServiceFile: env", () => {
   });
 
   test("a reference without its key", () => {
-    expect(problemsOf("env:\n  DB:\n    from: postgres\n")).toEqual(["services/a.yaml:3: `env.DB.key`: expected a non-empty string, got nothing"]);
+    expect(problemsOf("env:\n  DB:\n    from: postgres\n")).toEqual([
+      "services/a.yaml:3: `env.DB.key`: expected a non-empty string, got nothing",
+    ]);
   });
 });
 
@@ -374,7 +480,9 @@ describe("parseServiceFile: image and build", () => {
   });
 
   test("a build section without a context", () => {
-    expect(problemsOf("build: {dockerfile: Dockerfile.dev}\n")).toEqual(["services/a.yaml:1: `build.context`: expected a non-empty string, got nothing"]);
+    expect(problemsOf("build: {dockerfile: Dockerfile.dev}\n")).toEqual([
+      "services/a.yaml:1: `build.context`: expected a non-empty string, got nothing",
+    ]);
   });
 
   test("a build argument name with '-'", () => {
@@ -411,7 +519,9 @@ describe("every problem of one file at once", () => {
 
   test("the catalog error lists them in line order, with the count", () => {
     const dir = catalogDir({ "a.yaml": text });
-    const files = [{ file: "services/a.yaml", text: fs.readFileSync(path.join(dir, "a.yaml"), "utf8") }];
+    const files = [
+      { file: "services/a.yaml", text: fs.readFileSync(path.join(dir, "a.yaml"), "utf8") },
+    ];
     expect(() => buildCatalog("services", dir, files)).toThrow(
       [
         "invalid service catalog in services/ (7 problems):",
@@ -433,9 +543,15 @@ describe("parseSettingsFile", () => {
       "_catalog.yaml":
         "policy:\n  requireProbes: [readiness, liveness]\n  requireResources: [limits.memory]\ngroups:\n  payments: [bank, ledger]\n  all: [payments, web]\n",
     });
-    const settings = parseSettingsFile("services/_catalog.yaml", fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8"));
+    const settings = parseSettingsFile(
+      "services/_catalog.yaml",
+      fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8"),
+    );
     expect(settings.problems).toEqual([]);
-    expect(settings.policy).toEqual({ requireProbes: ["readiness", "liveness"], requireResources: ["limits.memory"] });
+    expect(settings.policy).toEqual({
+      requireProbes: ["readiness", "liveness"],
+      requireResources: ["limits.memory"],
+    });
     expect([...settings.groups]).toEqual([
       ["payments", ["bank", "ledger"]],
       ["all", ["payments", "web"]],
@@ -444,7 +560,10 @@ describe("parseSettingsFile", () => {
 
   test("a file with only comments means the default policy and no groups", () => {
     const dir = catalogDir({ "_catalog.yaml": "# no settings\n" });
-    const settings = parseSettingsFile("services/_catalog.yaml", fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8"));
+    const settings = parseSettingsFile(
+      "services/_catalog.yaml",
+      fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8"),
+    );
     expect(settings.problems).toEqual([]);
     expect(settings.policy).toEqual(DEFAULT_POLICY);
     expect(DEFAULT_POLICY).toEqual({ requireProbes: [], requireResources: [] });
@@ -452,7 +571,10 @@ describe("parseSettingsFile", () => {
   });
 
   test.each([
-    ["polcy: {}", 'services/_catalog.yaml:1: `polcy`: unknown field (did you mean "policy"?); allowed here: groups, policy'],
+    [
+      "polcy: {}",
+      'services/_catalog.yaml:1: `polcy`: unknown field (did you mean "policy"?); allowed here: groups, policy',
+    ],
     [
       "policy: {requireProbe: [readiness]}",
       'services/_catalog.yaml:1: `policy.requireProbe`: unknown field (did you mean "requireProbes"?); allowed here: requireProbes, requireResources',
@@ -461,23 +583,45 @@ describe("parseSettingsFile", () => {
       "policy: {requireProbes: [readyness]}",
       'services/_catalog.yaml:1: `policy.requireProbes[0]`: "readyness" is not allowed (did you mean "readiness"?); use one of: readiness, liveness, startup',
     ],
-    ["policy: {requireProbes: readiness}", 'services/_catalog.yaml:1: `policy.requireProbes`: expected a list, got "readiness"'],
+    [
+      "policy: {requireProbes: readiness}",
+      'services/_catalog.yaml:1: `policy.requireProbes`: expected a list, got "readiness"',
+    ],
     [
       "policy: {requireResources: [limits.cpus]}",
       'services/_catalog.yaml:1: `policy.requireResources[0]`: "limits.cpus" is not allowed (did you mean "limits.cpu"?); use one of: requests.cpu, requests.memory, limits.cpu, limits.memory',
     ],
-    ["groups: [payments]", 'services/_catalog.yaml:1: `groups`: expected a mapping, got ["payments"]'],
-    ["groups: {Pay_ments: [bank]}", `services/_catalog.yaml:1: \`groups.Pay_ments\`: "Pay_ments" is not a valid group name: use ${DNS_HELP}`],
-    ["groups: {payments: []}", "services/_catalog.yaml:1: `groups.payments`: a group needs at least one member; add members or remove the group"],
-    ["groups: {payments: bank}", 'services/_catalog.yaml:1: `groups.payments`: expected a list, got "bank"'],
-    ["groups: {payments: [Bank]}", `services/_catalog.yaml:1: \`groups.payments[0]\`: "Bank" is not allowed: use ${DNS_HELP}`],
+    [
+      "groups: [payments]",
+      'services/_catalog.yaml:1: `groups`: expected a mapping, got ["payments"]',
+    ],
+    [
+      "groups: {Pay_ments: [bank]}",
+      `services/_catalog.yaml:1: \`groups.Pay_ments\`: "Pay_ments" is not a valid group name: use ${DNS_HELP}`,
+    ],
+    [
+      "groups: {payments: []}",
+      "services/_catalog.yaml:1: `groups.payments`: a group needs at least one member; add members or remove the group",
+    ],
+    [
+      "groups: {payments: bank}",
+      'services/_catalog.yaml:1: `groups.payments`: expected a list, got "bank"',
+    ],
+    [
+      "groups: {payments: [Bank]}",
+      `services/_catalog.yaml:1: \`groups.payments[0]\`: "Bank" is not allowed: use ${DNS_HELP}`,
+    ],
     ["- policy", 'services/_catalog.yaml:1: expected a mapping, got ["policy"]'],
   ])("%s", (text, message) => {
     expect(settingsProblems(`${text}\n`)).toEqual([message]);
   });
 
   test("every problem of the settings file at once", () => {
-    expect(settingsProblems("policy:\n  requireProbes: [readyness]\n  requireResources: [cpu]\ngroups:\n  Bad: [x]\n  empty: []\n")).toEqual([
+    expect(
+      settingsProblems(
+        "policy:\n  requireProbes: [readyness]\n  requireResources: [cpu]\ngroups:\n  Bad: [x]\n  empty: []\n",
+      ),
+    ).toEqual([
       'services/_catalog.yaml:2: `policy.requireProbes[0]`: "readyness" is not allowed (did you mean "readiness"?); use one of: readiness, liveness, startup',
       'services/_catalog.yaml:3: `policy.requireResources[0]`: "cpu" is not allowed; use one of: requests.cpu, requests.memory, limits.cpu, limits.memory',
       `services/_catalog.yaml:5: \`groups.Bad\`: "Bad" is not a valid group name: use ${DNS_HELP}`,
@@ -490,7 +634,9 @@ describe("YamlFile readers", () => {
   const text = "a:\n  b:\n    - x\n    - 7\n  c: true\n";
 
   test("formatPath: keys joined by '.', indexes in brackets", () => {
-    expect(formatPath(["probes", "readiness", "httpGet", "port"])).toBe("probes.readiness.httpGet.port");
+    expect(formatPath(["probes", "readiness", "httpGet", "port"])).toBe(
+      "probes.readiness.httpGet.port",
+    );
     expect(formatPath(["ports", 1, "name"])).toBe("ports[1].name");
     expect(formatPath([0, "a"])).toBe("[0].a");
     expect(formatPath([])).toBe("");
@@ -514,7 +660,9 @@ describe("YamlFile readers", () => {
     expect(y.scalar(["a", "b", 1], 7)).toBe("7");
     expect(y.scalar(["a"], { k: 1 })).toBeUndefined();
     expect(y.string(["a", "b", 0], "x", { pattern: /^x$/, help: "x", maxLength: 1 })).toBe("x");
-    expect(y.string(["a", "b", 0], "xx", { pattern: /^x+$/, help: "at most one x", maxLength: 1 })).toBeUndefined();
+    expect(
+      y.string(["a", "b", 0], "xx", { pattern: /^x+$/, help: "at most one x", maxLength: 1 }),
+    ).toBeUndefined();
     expect(y.oneOf(["a", "b", 0], "udp", ["TCP", "UDP"])).toBeUndefined();
     expect(y.oneOf(["a", "b", 1], 7, ["TCP", "UDP"])).toBeUndefined();
     expect(y.list(["a", "b"], ["x", 7, "y"], (p, v) => y.string(p, v))).toEqual(["x", "y"]);

@@ -32,29 +32,40 @@ function build(files: Record<string, string>): Catalog {
   );
 }
 
-const names = (catalog: Catalog, selection?: string[]) => planDeployment(catalog, { selection }).services.map((s) => s.name);
+const names = (catalog: Catalog, selection?: string[]) =>
+  planDeployment(catalog, { selection }).services.map((s) => s.name);
 
 describe("buildCatalog: names", () => {
   test("the same service in two files", () => {
     expect(() => build({ "a.yaml": OK, "a.yml": OK })).toThrow(
-      HEAD + 'services/a.yml:1: `name`: service "a" is also defined in services/a.yaml; keep one of the two files',
+      HEAD +
+        'services/a.yml:1: `name`: service "a" is also defined in services/a.yaml; keep one of the two files',
     );
   });
 
-  test.each(["postgres", "kafka", "schema-registry", "appliances"])("the reserved name %s", (name) => {
-    expect(() => build({ [`${name}.yaml`]: OK })).toThrow(
-      HEAD + `services/${name}.yaml:1: \`name\`: "${name}" is a built-in appliance or group name; rename the service`,
-    );
-  });
+  test.each(["postgres", "kafka", "schema-registry", "appliances"])(
+    "the reserved name %s",
+    (name) => {
+      expect(() => build({ [`${name}.yaml`]: OK })).toThrow(
+        HEAD +
+          `services/${name}.yaml:1: \`name\`: "${name}" is a built-in appliance or group name; rename the service`,
+      );
+    },
+  );
 
   test("a group named like a service", () => {
-    expect(() => build({ "_catalog.yaml": "groups:\n  bank: [price]\n", "bank.yaml": OK, "price.yaml": OK })).toThrow(
-      HEAD + 'services/_catalog.yaml:2: `groups.bank`: "bank" is already the name of a service; rename the group',
+    expect(() =>
+      build({ "_catalog.yaml": "groups:\n  bank: [price]\n", "bank.yaml": OK, "price.yaml": OK }),
+    ).toThrow(
+      HEAD +
+        'services/_catalog.yaml:2: `groups.bank`: "bank" is already the name of a service; rename the group',
     );
   });
 
   test("a group named like an appliance or the built-in group", () => {
-    expect(() => build({ "_catalog.yaml": "groups:\n  postgres: [a]\n  appliances: [a]\n", "a.yaml": OK })).toThrow(
+    expect(() =>
+      build({ "_catalog.yaml": "groups:\n  postgres: [a]\n  appliances: [a]\n", "a.yaml": OK }),
+    ).toThrow(
       "invalid service catalog in services/ (2 problems):\n" +
         '  - services/_catalog.yaml:2: `groups.postgres`: "postgres" is already the name of a built-in group or appliance; rename the group\n' +
         '  - services/_catalog.yaml:3: `groups.appliances`: "appliances" is already the name of a built-in group or appliance; rename the group',
@@ -72,7 +83,8 @@ describe("buildCatalog: dependencies", () => {
 
   test("an unknown dependency like nothing known", () => {
     expect(() => build({ "a.yaml": OK + "dependsOn: [zookeeper]\n" })).toThrow(
-      HEAD + 'services/a.yaml:4: `dependsOn[0]`: unknown service "zookeeper"; known: a, appliances, kafka, postgres, schema-registry',
+      HEAD +
+        'services/a.yaml:4: `dependsOn[0]`: unknown service "zookeeper"; known: a, appliances, kafka, postgres, schema-registry',
     );
   });
 
@@ -86,28 +98,48 @@ describe("buildCatalog: dependencies", () => {
   });
 
   test("an unknown group member, with the closest known name", () => {
-    expect(() => build({ "_catalog.yaml": "groups:\n  payments: [bank, bnak]\n", "bank.yaml": OK })).toThrow(
+    expect(() =>
+      build({ "_catalog.yaml": "groups:\n  payments: [bank, bnak]\n", "bank.yaml": OK }),
+    ).toThrow(
       HEAD +
         'services/_catalog.yaml:2: `groups.payments[1]`: unknown service "bnak" (did you mean "bank"?); known: appliances, bank, kafka, payments, postgres, schema-registry',
     );
   });
 
   test("a dependency cycle, with its exact path, located at the edge that closes it", () => {
-    expect(() => build({ "a.yaml": OK + "dependsOn: [b]\n", "b.yaml": OK + "dependsOn: [postgres, c]\n", "c.yaml": OK + "dependsOn: [a]\n" })).toThrow(
+    expect(() =>
+      build({
+        "a.yaml": OK + "dependsOn: [b]\n",
+        "b.yaml": OK + "dependsOn: [postgres, c]\n",
+        "c.yaml": OK + "dependsOn: [a]\n",
+      }),
+    ).toThrow(
       HEAD +
         "services/c.yaml:4: `dependsOn[0]`: dependency cycle: a → b → c → a; a service cannot (indirectly) depend on itself, remove one of these dependencies",
     );
   });
 
   test("a cycle through a group is located at the group entry", () => {
-    expect(() => build({ "_catalog.yaml": "groups: {front: [a]}\n", "a.yaml": OK + "dependsOn: [b]\n", "b.yaml": OK + "dependsOn: [kafka, front]\n" })).toThrow(
-      HEAD + "services/b.yaml:4: `dependsOn[1]`: dependency cycle: a → b → a; a service cannot (indirectly) depend on itself, remove one of these dependencies",
+    expect(() =>
+      build({
+        "_catalog.yaml": "groups: {front: [a]}\n",
+        "a.yaml": OK + "dependsOn: [b]\n",
+        "b.yaml": OK + "dependsOn: [kafka, front]\n",
+      }),
+    ).toThrow(
+      HEAD +
+        "services/b.yaml:4: `dependsOn[1]`: dependency cycle: a → b → a; a service cannot (indirectly) depend on itself, remove one of these dependencies",
     );
   });
 
   test("two separate cycles are both reported", () => {
     expect(() =>
-      build({ "a.yaml": OK + "dependsOn: [b]\n", "b.yaml": OK + "dependsOn: [a]\n", "c.yaml": OK + "dependsOn: [d]\n", "d.yaml": OK + "dependsOn: [c]\n" }),
+      build({
+        "a.yaml": OK + "dependsOn: [b]\n",
+        "b.yaml": OK + "dependsOn: [a]\n",
+        "c.yaml": OK + "dependsOn: [d]\n",
+        "d.yaml": OK + "dependsOn: [c]\n",
+      }),
     ).toThrow(
       "invalid service catalog in services/ (2 problems):\n" +
         "  - services/b.yaml:4: `dependsOn[0]`: dependency cycle: a → b → a; a service cannot (indirectly) depend on itself, remove one of these dependencies\n" +
@@ -116,33 +148,56 @@ describe("buildCatalog: dependencies", () => {
   });
 
   test("depending on a group that contains the service itself", () => {
-    expect(() => build({ "_catalog.yaml": "groups: {payments: [a, b]}\n", "a.yaml": OK + "dependsOn: [payments]\n", "b.yaml": OK })).toThrow(
-      HEAD + 'services/a.yaml:4: `dependsOn[0]`: group "payments" contains a itself, and a service cannot depend on itself; list the other members instead',
+    expect(() =>
+      build({
+        "_catalog.yaml": "groups: {payments: [a, b]}\n",
+        "a.yaml": OK + "dependsOn: [payments]\n",
+        "b.yaml": OK,
+      }),
+    ).toThrow(
+      HEAD +
+        'services/a.yaml:4: `dependsOn[0]`: group "payments" contains a itself, and a service cannot depend on itself; list the other members instead',
     );
   });
 
   test("groups that contain each other", () => {
-    expect(() => build({ "_catalog.yaml": "groups:\n  g1: [g2, a]\n  g2: [g1]\n", "a.yaml": OK })).toThrow(
-      HEAD + "services/_catalog.yaml:3: `groups.g2`: groups contain each other: g1 → g2 → g1; remove one of these memberships",
+    expect(() =>
+      build({ "_catalog.yaml": "groups:\n  g1: [g2, a]\n  g2: [g1]\n", "a.yaml": OK }),
+    ).toThrow(
+      HEAD +
+        "services/_catalog.yaml:3: `groups.g2`: groups contain each other: g1 → g2 → g1; remove one of these memberships",
     );
   });
 
   test("a group that contains itself; a service depending on it is not reported again", () => {
-    expect(() => build({ "_catalog.yaml": "groups:\n  loop: [loop, b]\n", "a.yaml": OK + "dependsOn: [loop]\n", "b.yaml": OK })).toThrow(
-      HEAD + "services/_catalog.yaml:2: `groups.loop`: groups contain each other: loop → loop; remove one of these memberships",
+    expect(() =>
+      build({
+        "_catalog.yaml": "groups:\n  loop: [loop, b]\n",
+        "a.yaml": OK + "dependsOn: [loop]\n",
+        "b.yaml": OK,
+      }),
+    ).toThrow(
+      HEAD +
+        "services/_catalog.yaml:2: `groups.loop`: groups contain each other: loop → loop; remove one of these memberships",
     );
   });
 });
 
 describe("buildCatalog: ingress and env", () => {
   test("two services on the same host and path", () => {
-    expect(() => build({ "a.yaml": OK + "ingress: {host: shop}\n", "b.yaml": OK + "ingress: {host: shop}\n" })).toThrow(
-      HEAD + 'services/b.yaml:4: `ingress.host`: host "shop" with path "/" is already served by a (services/a.yaml); choose another host or path',
+    expect(() =>
+      build({ "a.yaml": OK + "ingress: {host: shop}\n", "b.yaml": OK + "ingress: {host: shop}\n" }),
+    ).toThrow(
+      HEAD +
+        'services/b.yaml:4: `ingress.host`: host "shop" with path "/" is already served by a (services/a.yaml); choose another host or path',
     );
   });
 
   test("the same host on different paths is allowed", () => {
-    const catalog = build({ "a.yaml": OK + "ingress: {host: shop}\n", "b.yaml": OK + "ingress: {host: shop, path: /api}\n" });
+    const catalog = build({
+      "a.yaml": OK + "ingress: {host: shop}\n",
+      "b.yaml": OK + "ingress: {host: shop, path: /api}\n",
+    });
     expect([...catalog.services.values()].map((s) => s.ingress)).toEqual([
       { host: "shop", path: "/", port: "http" },
       { host: "shop", path: "/api", port: "http" },
@@ -150,44 +205,76 @@ describe("buildCatalog: ingress and env", () => {
   });
 
   test("an env reference to a service that is not a dependency (empty dependsOn)", () => {
-    expect(() => build({ "a.yaml": OK + "env: {DB: {from: postgres, key: DATABASE_URL}}\n" })).toThrow(
-      HEAD + 'services/a.yaml:4: `env.DB.from`: "postgres" is not in dependsOn (empty); add it to dependsOn or reference one of those',
+    expect(() =>
+      build({ "a.yaml": OK + "env: {DB: {from: postgres, key: DATABASE_URL}}\n" }),
+    ).toThrow(
+      HEAD +
+        'services/a.yaml:4: `env.DB.from`: "postgres" is not in dependsOn (empty); add it to dependsOn or reference one of those',
     );
   });
 
   test("an env reference to a service that is not a dependency (other dependencies)", () => {
-    expect(() => build({ "a.yaml": OK + "dependsOn: [kafka, b]\nenv: {B: {from: c, key: URL}}\n", "b.yaml": OK, "c.yaml": OK })).toThrow(
-      HEAD + 'services/a.yaml:5: `env.B.from`: "c" is not in dependsOn (kafka, b); add it to dependsOn or reference one of those',
+    expect(() =>
+      build({
+        "a.yaml": OK + "dependsOn: [kafka, b]\nenv: {B: {from: c, key: URL}}\n",
+        "b.yaml": OK,
+        "c.yaml": OK,
+      }),
+    ).toThrow(
+      HEAD +
+        'services/a.yaml:5: `env.B.from`: "c" is not in dependsOn (kafka, b); add it to dependsOn or reference one of those',
     );
   });
 
   test("an env reference to a key the appliance does not offer", () => {
-    expect(() => build({ "a.yaml": OK + "dependsOn: [postgres]\nenv: {DB: {from: postgres, key: DB_URL}}\n" })).toThrow(
-      HEAD + 'services/a.yaml:5: `env.DB.key`: "DB_URL" is not offered by postgres; use one of: DATABASE_URL, PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD',
+    expect(() =>
+      build({ "a.yaml": OK + "dependsOn: [postgres]\nenv: {DB: {from: postgres, key: DB_URL}}\n" }),
+    ).toThrow(
+      HEAD +
+        'services/a.yaml:5: `env.DB.key`: "DB_URL" is not offered by postgres; use one of: DATABASE_URL, PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD',
     );
   });
 
   test("an env reference to a key a service does not offer", () => {
-    expect(() => build({ "a.yaml": OK + "dependsOn: [b]\nenv: {B: {from: b, key: URI}}\n", "b.yaml": OK })).toThrow(
-      HEAD + 'services/a.yaml:5: `env.B.key`: "URI" is not offered by b (did you mean "URL"?); use one of: URL, HOST, PORT',
+    expect(() =>
+      build({ "a.yaml": OK + "dependsOn: [b]\nenv: {B: {from: b, key: URI}}\n", "b.yaml": OK }),
+    ).toThrow(
+      HEAD +
+        'services/a.yaml:5: `env.B.key`: "URI" is not offered by b (did you mean "URL"?); use one of: URL, HOST, PORT',
     );
   });
 
   test("an env reference to a group", () => {
     expect(() =>
-      build({ "_catalog.yaml": "groups: {back: [b]}\n", "a.yaml": OK + "dependsOn: [back]\nenv: {B: {from: back, key: URL}}\n", "b.yaml": OK }),
-    ).toThrow(HEAD + 'services/a.yaml:5: `env.B.from`: "back" is a group; reference one service or appliance of it');
+      build({
+        "_catalog.yaml": "groups: {back: [b]}\n",
+        "a.yaml": OK + "dependsOn: [back]\nenv: {B: {from: back, key: URL}}\n",
+        "b.yaml": OK,
+      }),
+    ).toThrow(
+      HEAD +
+        'services/a.yaml:5: `env.B.from`: "back" is a group; reference one service or appliance of it',
+    );
   });
 
   test("an env reference to a dependency reached through a group is accepted", () => {
-    const catalog = build({ "a.yaml": OK + "dependsOn: [appliances]\nenv: {DB: {from: postgres, key: DATABASE_URL}}\n" });
-    expect(catalog.services.get("a")?.env).toEqual({ DB: { kind: "ref", from: "postgres", key: "DATABASE_URL" } });
+    const catalog = build({
+      "a.yaml": OK + "dependsOn: [appliances]\nenv: {DB: {from: postgres, key: DATABASE_URL}}\n",
+    });
+    expect(catalog.services.get("a")?.env).toEqual({
+      DB: { kind: "ref", from: "postgres", key: "DATABASE_URL" },
+    });
   });
 });
 
 describe("buildCatalog: policy", () => {
   test("requireProbes: each missing kind", () => {
-    expect(() => build({ "_catalog.yaml": "policy: {requireProbes: [readiness, liveness, startup]}\n", "a.yaml": OK })).toThrow(
+    expect(() =>
+      build({
+        "_catalog.yaml": "policy: {requireProbes: [readiness, liveness, startup]}\n",
+        "a.yaml": OK,
+      }),
+    ).toThrow(
       "invalid service catalog in services/ (2 problems):\n" +
         "  - services/a.yaml:3: `probes.liveness`: missing, and the catalog policy (services/_catalog.yaml) requires a liveness probe; add one (httpGet, tcpSocket or exec)\n" +
         "  - services/a.yaml:3: `probes.startup`: missing, and the catalog policy (services/_catalog.yaml) requires a startup probe; add one (httpGet, tcpSocket or exec)",
@@ -195,7 +282,12 @@ describe("buildCatalog: policy", () => {
   });
 
   test("requireResources: each missing field, with an example value", () => {
-    expect(() => build({ "_catalog.yaml": "policy: {requireResources: [requests.cpu, limits.cpu, limits.memory]}\n", "a.yaml": "ports: []\n" })).toThrow(
+    expect(() =>
+      build({
+        "_catalog.yaml": "policy: {requireResources: [requests.cpu, limits.cpu, limits.memory]}\n",
+        "a.yaml": "ports: []\n",
+      }),
+    ).toThrow(
       "invalid service catalog in services/ (3 problems):\n" +
         "  - services/a.yaml:1: `resources.requests.cpu`: missing, and the catalog policy (services/_catalog.yaml) requires it; set e.g. 100m\n" +
         "  - services/a.yaml:1: `resources.limits.cpu`: missing, and the catalog policy (services/_catalog.yaml) requires it; set e.g. 100m\n" +
@@ -204,7 +296,10 @@ describe("buildCatalog: policy", () => {
   });
 
   test("without a settings file there is no policy", () => {
-    expect(build({ "a.yaml": "ports: []\n" }).policy).toEqual({ requireProbes: [], requireResources: [] });
+    expect(build({ "a.yaml": "ports: []\n" }).policy).toEqual({
+      requireProbes: [],
+      requireResources: [],
+    });
   });
 });
 
@@ -234,14 +329,25 @@ describe("buildCatalog: problems of every file at once", () => {
     }
     expect(error).toBeInstanceOf(CatalogError);
     expect((error as CatalogError).problems).toEqual([
-      { file: "services/a.yaml", line: 4, path: "replicas", message: "expected a whole number from 0 to 100, got -1" },
+      {
+        file: "services/a.yaml",
+        line: 4,
+        path: "replicas",
+        message: "expected a whole number from 0 to 100, got -1",
+      },
     ]);
   });
 });
 
 describe("loadCatalog", () => {
   test("reads *.yaml and *.yml in name order, ignores other files and subdirectories", () => {
-    const dir = catalogDir({ "b.yml": OK, "a.yaml": OK, "README.md": "# docs", "c/Dockerfile": "FROM scratch\n", "c/c.yaml": "not: [valid" });
+    const dir = catalogDir({
+      "b.yml": OK,
+      "a.yaml": OK,
+      "README.md": "# docs",
+      "c/Dockerfile": "FROM scratch\n",
+      "c/c.yaml": "not: [valid",
+    });
     const catalog = loadCatalog(dir);
     const shown = path.relative(process.cwd(), dir);
     expect(catalog.dir).toBe(shown);
@@ -274,8 +380,13 @@ describe("loadCatalog", () => {
       ["appliances", ["postgres", "kafka", "schema-registry"]],
       ["payments", ["bank", "ledger"]],
     ]);
-    expect(catalog.policy).toEqual({ requireProbes: ["readiness"], requireResources: ["requests.cpu", "requests.memory", "limits.memory"] });
-    expect(Object.fromEntries([...catalog.services.values()].map((s) => [s.name, s.dependsOn]))).toEqual({
+    expect(catalog.policy).toEqual({
+      requireProbes: ["readiness"],
+      requireResources: ["requests.cpu", "requests.memory", "limits.memory"],
+    });
+    expect(
+      Object.fromEntries([...catalog.services.values()].map((s) => [s.name, s.dependsOn])),
+    ).toEqual({
       bank: ["postgres", "price"],
       ledger: ["kafka", "schema-registry"],
       price: [],
@@ -297,7 +408,12 @@ describe("expandDependencies", () => {
   ]);
 
   test("groups become their members, nested groups too, each name once, in first-seen order", () => {
-    expect(expandDependencies(["postgres", "all"], groups)).toEqual(["postgres", "bank", "ledger", "web"]);
+    expect(expandDependencies(["postgres", "all"], groups)).toEqual([
+      "postgres",
+      "bank",
+      "ledger",
+      "web",
+    ]);
   });
 
   test("groups that contain each other end", () => {
@@ -328,7 +444,11 @@ describe("planDeployment: closure and order", () => {
   test("ties are broken by name, level by level", () => {
     const catalog = build(files);
     expect(names(catalog, ["audit"])).toEqual(["ledger", "price", "bank", "audit"]);
-    expect(planDeployment(catalog, { selection: ["audit"] }).appliances).toEqual(["postgres", "kafka", "schema-registry"]);
+    expect(planDeployment(catalog, { selection: ["audit"] }).appliances).toEqual([
+      "postgres",
+      "kafka",
+      "schema-registry",
+    ]);
   });
 
   test("a group in dependsOn and in the selection expands to its members", () => {
@@ -339,20 +459,36 @@ describe("planDeployment: closure and order", () => {
 
   test("appliances alone, with the appliances they need", () => {
     const catalog = build(files);
-    expect(planDeployment(catalog, { selection: ["schema-registry"] })).toEqual({ services: [], appliances: ["kafka", "schema-registry"], local: new Set() });
-    expect(planDeployment(catalog, { selection: ["appliances"] }).appliances).toEqual(["postgres", "kafka", "schema-registry"]);
+    expect(planDeployment(catalog, { selection: ["schema-registry"] })).toEqual({
+      services: [],
+      appliances: ["kafka", "schema-registry"],
+      local: new Set(),
+    });
+    expect(planDeployment(catalog, { selection: ["appliances"] }).appliances).toEqual([
+      "postgres",
+      "kafka",
+      "schema-registry",
+    ]);
   });
 
   test("no selection is the whole catalog", () => {
     const catalog = build(files);
     expect(names(catalog)).toEqual(["ledger", "price", "bank", "audit", "report", "web"]);
-    expect(names(catalog, parseNameList(" , ", { file: "Pulumi.local.yaml", key: "localkube:services" }))).toEqual(names(catalog));
+    expect(
+      names(
+        catalog,
+        parseNameList(" , ", { file: "Pulumi.local.yaml", key: "localkube:services" }),
+      ),
+    ).toEqual(names(catalog));
   });
 
   test("unknown selected names, each with its position and closest name", () => {
     const catalog = build(files);
     expect(() =>
-      planDeployment(catalog, { selection: ["web", "bnak", "zzz"], selectionSource: { file: "Pulumi.local.yaml", key: "localkube:services" } }),
+      planDeployment(catalog, {
+        selection: ["web", "bnak", "zzz"],
+        selectionSource: { file: "Pulumi.local.yaml", key: "localkube:services" },
+      }),
     ).toThrow(
       "invalid selection (2 problems):\n" +
         '  - Pulumi.local.yaml: `localkube:services[1]`: unknown service "bnak" (did you mean "bank"?); known: appliances, audit, bank, kafka, ledger, payments, postgres, price, report, schema-registry, web\n' +
@@ -380,19 +516,29 @@ describe("planDeployment: localkube:local", () => {
   };
 
   test("a built service must be in the closure of the selection", () => {
-    expect(() => planDeployment(build(files), { selection: ["price"], local: ["bank"], localSource: SRC })).toThrow(
+    expect(() =>
+      planDeployment(build(files), { selection: ["price"], local: ["bank"], localSource: SRC }),
+    ).toThrow(
       'cannot build from source: Pulumi.local.yaml: `localkube:local[0]`: "bank" is not deployed by this stack (selection: price); add it to localkube:services or remove it from localkube:local',
     );
   });
 
   test("a built service needs a build section", () => {
-    expect(() => planDeployment(build(files), { selection: ["web"], local: ["web"], localSource: SRC })).toThrow(
+    expect(() =>
+      planDeployment(build(files), { selection: ["web"], local: ["web"], localSource: SRC }),
+    ).toThrow(
       'cannot build from source: Pulumi.local.yaml: `localkube:local[0]`: "web" has no build section in services/web.yaml, so it cannot be built from source; add build.context there or remove it from localkube:local',
     );
   });
 
   test("unknown names and appliances are not services", () => {
-    expect(() => planDeployment(build(files), { selection: ["web"], local: ["bnak", "postgres"], localSource: SRC })).toThrow(
+    expect(() =>
+      planDeployment(build(files), {
+        selection: ["web"],
+        local: ["bnak", "postgres"],
+        localSource: SRC,
+      }),
+    ).toThrow(
       "cannot build from source (2 problems):\n" +
         '  - Pulumi.local.yaml: `localkube:local[0]`: unknown service "bnak" (did you mean "bank"?); services: bank, ghost, price, web\n' +
         '  - Pulumi.local.yaml: `localkube:local[1]`: "postgres" is an appliance or group, not a service; list services; services: bank, ghost, price, web',
@@ -409,16 +555,25 @@ describe("planDeployment: localkube:local", () => {
 
   test("a context without its Dockerfile", () => {
     const catalog = build(files);
-    const dockerfile = path.relative(process.cwd(), catalog.services.get("price")!.build!.dockerfile);
-    expect(() => planDeployment(catalog, { selection: ["price"], local: ["price"], localSource: SRC })).toThrow(
+    const dockerfile = path.relative(
+      process.cwd(),
+      catalog.services.get("price")!.build!.dockerfile,
+    );
+    expect(() =>
+      planDeployment(catalog, { selection: ["price"], local: ["price"], localSource: SRC }),
+    ).toThrow(
       `cannot build from source: services/price.yaml: \`build.dockerfile\`: file "${dockerfile}" does not exist; add it or set build.dockerfile`,
     );
   });
 
   test("a valid local build; buildAll adds every deployed service with a build section", () => {
     const catalog = build(files);
-    expect([...planDeployment(catalog, { selection: ["web"], local: ["bank"], localSource: SRC }).local]).toEqual(["bank"]);
+    expect([
+      ...planDeployment(catalog, { selection: ["web"], local: ["bank"], localSource: SRC }).local,
+    ]).toEqual(["bank"]);
     const exists = (p: string) => !p.includes("ghost");
-    expect([...planDeployment(catalog, { selection: ["web"], buildAll: true, exists }).local].sort()).toEqual(["bank", "price"]);
+    expect(
+      [...planDeployment(catalog, { selection: ["web"], buildAll: true, exists }).local].sort(),
+    ).toEqual(["bank", "price"]);
   });
 });

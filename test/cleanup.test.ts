@@ -1,4 +1,13 @@
-import { CleanupBackend, expiryFromState, failureSummary, lineWriter, parseCleanupArgs, runCleanup, selectExpired, USAGE } from "../cli/cleanup";
+import {
+  CleanupBackend,
+  expiryFromState,
+  failureSummary,
+  lineWriter,
+  parseCleanupArgs,
+  runCleanup,
+  selectExpired,
+  USAGE,
+} from "../cli/cleanup";
 
 /** The fake clock: every test evaluates expiry at this instant. */
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -36,7 +45,12 @@ describe("selectExpired (fake clock)", () => {
   });
 
   test("the same stacks one second earlier: nothing yet", () => {
-    expect(selectExpired([{ name: "branch-b", expiresAt: "2026-11-24T12:00:00Z" }], new Date(NOW.getTime() - 1000))).toEqual([]);
+    expect(
+      selectExpired(
+        [{ name: "branch-b", expiresAt: "2026-11-24T12:00:00Z" }],
+        new Date(NOW.getTime() - 1000),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -46,13 +60,18 @@ describe("expiryFromState: the branch namespace's expires-at label, when no outp
     deployment: {
       resources: [
         { type: "pulumi:pulumi:Stack", outputs: {} },
-        { type: "kubernetes:core/v1:Namespace", outputs: { metadata: { name: "branch-x", labels } } },
+        {
+          type: "kubernetes:core/v1:Namespace",
+          outputs: { metadata: { name: "branch-x", labels } },
+        },
       ],
     },
   });
 
   test("Unix seconds become an ISO time", () => {
-    expect(expiryFromState(state({ "localkube.dev/expires-at": "1795521600" }))).toBe("2026-11-24T12:00:00.000Z");
+    expect(expiryFromState(state({ "localkube.dev/expires-at": "1795521600" }))).toBe(
+      "2026-11-24T12:00:00.000Z",
+    );
   });
 
   test("no namespace, no label, or a label that is not a number: no expiry", () => {
@@ -70,21 +89,37 @@ describe("parseCleanupArgs", () => {
   });
 
   test("--dry-run, --now <ISO>, --now=<ISO>, --help", () => {
-    expect(parseCleanupArgs(["--dry-run", "--now", "2030-01-01T00:00:00Z"])).toEqual({ dryRun: true, now: new Date("2030-01-01T00:00:00Z") });
-    expect(parseCleanupArgs(["--now=2030-01-01T00:00:00+02:00"])).toEqual({ dryRun: false, now: new Date("2029-12-31T22:00:00Z") });
-    expect(parseCleanupArgs(["--help"], () => NOW)).toEqual({ dryRun: false, now: NOW, help: true });
+    expect(parseCleanupArgs(["--dry-run", "--now", "2030-01-01T00:00:00Z"])).toEqual({
+      dryRun: true,
+      now: new Date("2030-01-01T00:00:00Z"),
+    });
+    expect(parseCleanupArgs(["--now=2030-01-01T00:00:00+02:00"])).toEqual({
+      dryRun: false,
+      now: new Date("2029-12-31T22:00:00Z"),
+    });
+    expect(parseCleanupArgs(["--help"], () => NOW)).toEqual({
+      dryRun: false,
+      now: NOW,
+      help: true,
+    });
   });
 
   test("a --now that is not an ISO time is refused with the usage (never handed to a shell or a lenient parser)", () => {
     expect(() => parseCleanupArgs(["--now", "$(date)"])).toThrow(
       `unknown argument "--now"; ${USAGE} ("$(date)" is not an ISO time, e.g. 2026-11-24T12:00:00Z)`,
     );
-    expect(() => parseCleanupArgs(["--now", "1"])).toThrow(`unknown argument "--now"; ${USAGE} ("1" is not an ISO time, e.g. 2026-11-24T12:00:00Z)`);
-    expect(() => parseCleanupArgs(["--now"])).toThrow(`unknown argument "--now"; ${USAGE} (no time given, e.g. 2026-11-24T12:00:00Z)`);
+    expect(() => parseCleanupArgs(["--now", "1"])).toThrow(
+      `unknown argument "--now"; ${USAGE} ("1" is not an ISO time, e.g. 2026-11-24T12:00:00Z)`,
+    );
+    expect(() => parseCleanupArgs(["--now"])).toThrow(
+      `unknown argument "--now"; ${USAGE} (no time given, e.g. 2026-11-24T12:00:00Z)`,
+    );
   });
 
   test("anything else is refused", () => {
-    expect(() => parseCleanupArgs(["--dry-run", "; rm -rf /"])).toThrow(`unknown argument "; rm -rf /"; ${USAGE}`);
+    expect(() => parseCleanupArgs(["--dry-run", "; rm -rf /"])).toThrow(
+      `unknown argument "; rm -rf /"; ${USAGE}`,
+    );
   });
 });
 
@@ -104,11 +139,20 @@ test("lineWriter prefixes whole lines of streamed output", () => {
   w.push("ources: 3 deleted\r\n");
   w.push("Duration: 4s");
   w.flush();
-  expect(lines).toEqual(["  b | Destroying (branch-b)", "  b | resources: 3 deleted", "  b | Duration: 4s"]);
+  expect(lines).toEqual([
+    "  b | Destroying (branch-b)",
+    "  b | resources: 3 deleted",
+    "  b | Duration: 4s",
+  ]);
 });
 
 /** A state backend in memory: outputs and state per stack, destroys that may fail, every call recorded. */
-function fakeBackend(stacks: Record<string, { outputs?: Record<string, unknown>; state?: unknown; failDestroy?: string; failRead?: string }>) {
+function fakeBackend(
+  stacks: Record<
+    string,
+    { outputs?: Record<string, unknown>; state?: unknown; failDestroy?: string; failRead?: string }
+  >,
+) {
   const calls: string[] = [];
   const backend: CleanupBackend = {
     listStacks: async () => Object.keys(stacks),
@@ -136,7 +180,10 @@ function fakeBackend(stacks: Record<string, { outputs?: Record<string, unknown>;
 
 function capture() {
   const lines: string[] = [];
-  return { lines, out: { log: (l: string) => lines.push(l), error: (l: string) => lines.push(`ERR ${l}`) } };
+  return {
+    lines,
+    out: { log: (l: string) => lines.push(l), error: (l: string) => lines.push(`ERR ${l}`) },
+  };
 }
 
 describe("runCleanup", () => {
@@ -148,7 +195,14 @@ describe("runCleanup", () => {
       outputs: {},
       state: {
         version: 3,
-        deployment: { resources: [{ type: "kubernetes:core/v1:Namespace", outputs: { metadata: { labels: { "localkube.dev/expires-at": "1795000000" } } } }] },
+        deployment: {
+          resources: [
+            {
+              type: "kubernetes:core/v1:Namespace",
+              outputs: { metadata: { labels: { "localkube.dev/expires-at": "1795000000" } } },
+            },
+          ],
+        },
       },
     },
     "branch-empty": {},
@@ -203,12 +257,19 @@ describe("runCleanup", () => {
 
   test("a failed destroy is reported, keeps its stack, does not stop the others, and makes the exit code 1", async () => {
     const { backend, calls } = fakeBackend({
-      "branch-a": { outputs: { expiresAt: "2026-11-01T00:00:00.000Z" }, failDestroy: "error: the stack is currently locked" },
+      "branch-a": {
+        outputs: { expiresAt: "2026-11-01T00:00:00.000Z" },
+        failDestroy: "error: the stack is currently locked",
+      },
       "branch-b": { outputs: { expiresAt: "2026-11-02T00:00:00.000Z" } },
     });
     const { lines, out } = capture();
     expect(await runCleanup({ dryRun: false, now: NOW }, backend, out)).toBe(1);
-    expect(calls.filter((c) => c.startsWith("destroy") || c.startsWith("remove"))).toEqual(["destroy branch-a", "destroy branch-b", "remove branch-b"]);
+    expect(calls.filter((c) => c.startsWith("destroy") || c.startsWith("remove"))).toEqual([
+      "destroy branch-a",
+      "destroy branch-b",
+      "remove branch-b",
+    ]);
     expect(lines).toContain("ERR FAILED branch-a: error: the stack is currently locked");
     expect(lines[lines.length - 1]).toBe("cleanup: 1 destroyed, 1 failed");
   });
@@ -220,16 +281,23 @@ describe("runCleanup", () => {
     });
     const { lines, out } = capture();
     expect(await runCleanup({ dryRun: false, now: NOW }, backend, out)).toBe(1);
-    expect(lines[0]).toBe("ERR FAILED to read branch-a: error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE");
+    expect(lines[0]).toBe(
+      "ERR FAILED to read branch-a: error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE",
+    );
     expect(lines).toContain("destroyed branch-b");
     expect(lines[lines.length - 1]).toBe("cleanup: 1 destroyed, 1 failed");
   });
 
   test("nothing expired: nothing destroyed, exit 0", async () => {
-    const { backend, calls } = fakeBackend({ "branch-fresh": { outputs: { expiresAt: "2026-11-30T00:00:00.000Z" } } });
+    const { backend, calls } = fakeBackend({
+      "branch-fresh": { outputs: { expiresAt: "2026-11-30T00:00:00.000Z" } },
+    });
     const { lines, out } = capture();
     expect(await runCleanup({ dryRun: false, now: NOW }, backend, out)).toBe(0);
     expect(calls).toEqual(["outputs branch-fresh"]);
-    expect(lines).toEqual(["1 branch stack(s), 0 expired at 2026-11-24T12:00:00.000Z", "cleanup: 0 destroyed, 0 failed"]);
+    expect(lines).toEqual([
+      "1 branch stack(s), 0 expired at 2026-11-24T12:00:00.000Z",
+      "cleanup: 0 destroyed, 0 failed",
+    ]);
   });
 });

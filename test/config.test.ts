@@ -40,7 +40,7 @@ describe("ConfigReader: unknown keys", () => {
 
   test("a key of the other stack kind is unknown here", () => {
     expect(localProblems({ ttl: "3d" })).toBe(
-      "invalid configuration: Pulumi.local.yaml: `localkube:ttl`: unknown key for a local stack; the README's \"Configuration\" section lists the keys of a local stack; remove it (`pulumi config rm localkube:ttl`) or correct its name",
+      'invalid configuration: Pulumi.local.yaml: `localkube:ttl`: unknown key for a local stack; the README\'s "Configuration" section lists the keys of a local stack; remove it (`pulumi config rm localkube:ttl`) or correct its name',
     );
   });
 
@@ -48,7 +48,10 @@ describe("ConfigReader: unknown keys", () => {
     const r = new ConfigReader(source({}));
     readLocalSettings(r);
     const every = Object.fromEntries(
-      [...(r as unknown as { known: Set<string> }).known].map((k) => [k, k === "services" || k === "local" ? "price" : "x"]),
+      [...(r as unknown as { known: Set<string> }).known].map((k) => [
+        k,
+        k === "services" || k === "local" ? "price" : "x",
+      ]),
     );
     const message = localProblems(every) ?? "";
     expect(message).not.toContain("unknown key");
@@ -57,7 +60,9 @@ describe("ConfigReader: unknown keys", () => {
 
 describe("readLocalSettings: every problem at once", () => {
   test("an unsupported Kubernetes version, a bad port and a misspelt key in one error, each with its fix", () => {
-    expect(localProblems({ kubernetesVersion: "1.20", "registry.port": "80", "cluster.workrs": "1" })).toBe(
+    expect(
+      localProblems({ kubernetesVersion: "1.20", "registry.port": "80", "cluster.workrs": "1" }),
+    ).toBe(
       [
         "invalid configuration (3 problems):",
         "  - Pulumi.local.yaml: `localkube:kubernetesVersion`: Kubernetes 1.20 has no pinned kind node image; pinned: 1.31 (1.31.12), 1.32 (1.32.8), 1.33 (1.33.4), 1.34 (1.34.0); choose one of those, or set localkube:cluster.nodeImage to an image of your own; fix: pulumi config set localkube:kubernetesVersion 1.34",
@@ -74,7 +79,9 @@ describe("readLocalSettings: every problem at once", () => {
   });
 
   test("an image of your own makes any version acceptable, and is used as is", () => {
-    const r = new ConfigReader(source({ kubernetesVersion: "1.20", "cluster.nodeImage": "mirror.acme.dev/kind-node:1.20" }));
+    const r = new ConfigReader(
+      source({ kubernetesVersion: "1.20", "cluster.nodeImage": "mirror.acme.dev/kind-node:1.20" }),
+    );
     const s = readLocalSettings(r);
     r.done();
     expect(s.cluster).toEqual({
@@ -92,7 +99,9 @@ describe("readLocalSettings: every problem at once", () => {
     const r = new ConfigReader(source({}));
     const s = readLocalSettings(r);
     r.done();
-    expect(s.cluster.nodeImage).toBe("kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a");
+    expect(s.cluster.nodeImage).toBe(
+      "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
+    );
     expect(s.registry).toEqual({ name: "localkube-registry", port: 5001, image: undefined });
     expect(s.ingress.controller).toBe("ingress-nginx");
     expect(s.ingress.domain).toBe("localhost");
@@ -111,9 +120,12 @@ describe("parseTtl", () => {
     expect(parseTtl(text)).toBe(ms);
   });
 
-  test.each([["0h"], ["h"], ["3"], ["1.5h"], ["-1d"], ["2 h"], ["3y"], [""]])("%j is not a TTL", (text) => {
-    expect(parseTtl(text)).toBeUndefined();
-  });
+  test.each([["0h"], ["h"], ["3"], ["1.5h"], ["-1d"], ["2 h"], ["3y"], [""]])(
+    "%j is not a TTL",
+    (text) => {
+      expect(parseTtl(text)).toBeUndefined();
+    },
+  );
 
   test("epochSeconds: whole Unix seconds, rounded down", () => {
     expect(epochSeconds(new Date(Date.UTC(2026, 10, 24, 12, 0, 0, 999)))).toBe("1795521600");
@@ -122,7 +134,12 @@ describe("parseTtl", () => {
 
 describe("readDefaultsFile (Pulumi.branch.yaml)", () => {
   test("localkube keys without the namespace; lists and maps as JSON", () => {
-    expect(readDefaultsFile("Pulumi.branch.yaml", "config:\n  localkube:ttl: 3d\n  localkube:services: [bank, web]\n  localkube:quota.pods: 12\n")).toEqual({
+    expect(
+      readDefaultsFile(
+        "Pulumi.branch.yaml",
+        "config:\n  localkube:ttl: 3d\n  localkube:services: [bank, web]\n  localkube:quota.pods: 12\n",
+      ),
+    ).toEqual({
       ttl: "3d",
       services: '["bank","web"]',
       "quota.pods": "12",
@@ -135,7 +152,12 @@ describe("readDefaultsFile (Pulumi.branch.yaml)", () => {
   });
 
   test("every problem at once: keys of other namespaces and encrypted values", () => {
-    expect(() => readDefaultsFile("Pulumi.branch.yaml", "config:\n  aws:region: eu-west-1\n  localkube:registry.password:\n    secure: AAAB\n")).toThrow(
+    expect(() =>
+      readDefaultsFile(
+        "Pulumi.branch.yaml",
+        "config:\n  aws:region: eu-west-1\n  localkube:registry.password:\n    secure: AAAB\n",
+      ),
+    ).toThrow(
       "invalid defaults file (2 problems):\n" +
         "  - Pulumi.branch.yaml: `config.aws:region`: only localkube:* keys are read from this file; move it to the stack file\n" +
         "  - Pulumi.branch.yaml: `config.localkube:registry.password`: encrypted values cannot be shared defaults (each stack has its own key); set it per stack with `pulumi config set --secret localkube:registry.password …`",
@@ -143,7 +165,9 @@ describe("readDefaultsFile (Pulumi.branch.yaml)", () => {
   });
 
   test("YAML that does not parse, and a config that is not a mapping", () => {
-    expect(() => readDefaultsFile("Pulumi.branch.yaml", "config: [a\n")).toThrow(/^invalid defaults file: Pulumi\.branch\.yaml: not valid YAML: /);
+    expect(() => readDefaultsFile("Pulumi.branch.yaml", "config: [a\n")).toThrow(
+      /^invalid defaults file: Pulumi\.branch\.yaml: not valid YAML: /,
+    );
     expect(() => readDefaultsFile("Pulumi.branch.yaml", "config: [a, b]\n")).toThrow(
       'invalid defaults file: Pulumi.branch.yaml: `config`: expected a mapping of keys to values, got ["a","b"]',
     );
@@ -152,7 +176,11 @@ describe("readDefaultsFile (Pulumi.branch.yaml)", () => {
 
 describe("layeredSource", () => {
   test("the stack's own value wins, defaults fill the rest, each value names its file, keys are the union", () => {
-    const layered = layeredSource(source({ ttl: "3d" }), { ttl: "72h", "quota.pods": "12" }, "Pulumi.branch.yaml");
+    const layered = layeredSource(
+      source({ ttl: "3d" }),
+      { ttl: "72h", "quota.pods": "12" },
+      "Pulumi.branch.yaml",
+    );
     expect(layered.get("ttl")).toEqual({ value: "3d", file: STACK_FILE });
     expect(layered.get("quota.pods")).toEqual({ value: "12", file: "Pulumi.branch.yaml" });
     expect(layered.get("owner")).toBeUndefined();
@@ -177,9 +205,12 @@ describe("parseNameList", () => {
     expect(parseNameList(["bank", " web "], SRC)).toEqual(["bank", "web"]);
   });
 
-  test.each([[undefined], [null], [""], ["  "], [" , "], ["[]"], [[]]])("%j is no selection", (raw) => {
-    expect(parseNameList(raw, SRC)).toBeUndefined();
-  });
+  test.each([[undefined], [null], [""], ["  "], [" , "], ["[]"], [[]]])(
+    "%j is no selection",
+    (raw) => {
+      expect(parseNameList(raw, SRC)).toBeUndefined();
+    },
+  );
 
   test("a JSON list that does not parse", () => {
     expect(() => parseNameList("[bank", SRC)).toThrow(

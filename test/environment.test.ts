@@ -5,11 +5,27 @@ describe("inClusterTransform", () => {
     const ready = [{ urn: "ready" }] as any[];
     const cluster = { urn: "cluster" } as any;
     const t = inClusterTransform({ ready, deletedWith: cluster });
-    const out = t({ type: "kubernetes:apps/v1:Deployment", name: "d", custom: true, props: { a: 1 }, opts: {} } as any) as any;
+    const out = t({
+      type: "kubernetes:apps/v1:Deployment",
+      name: "d",
+      custom: true,
+      props: { a: 1 },
+      opts: {},
+    } as any) as any;
     expect(out.props).toEqual({ a: 1 });
     expect(out.opts.dependsOn).toEqual(ready);
     expect(out.opts.deletedWith).toBe(cluster);
-    expect(t({ type: "docker-build:index:Image", name: "i", custom: true, props: {}, opts: {} } as any)).toBeUndefined();
-    expect(t({ type: "kubernetes:helm.sh/v4:Chart", name: "c", custom: false, props: {}, opts: {} } as any)).toBeUndefined();
+    expect(
+      t({ type: "docker-build:index:Image", name: "i", custom: true, props: {}, opts: {} } as any),
+    ).toBeUndefined();
+    expect(
+      t({
+        type: "kubernetes:helm.sh/v4:Chart",
+        name: "c",
+        custom: false,
+        props: {},
+        opts: {},
+      } as any),
+    ).toBeUndefined();
   });
 });

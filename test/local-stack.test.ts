@@ -1,5 +1,14 @@
 import * as path from "path";
-import { byUrn, installMocks, MOCK_KUBECONFIG, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
+import {
+  byUrn,
+  installMocks,
+  MOCK_KUBECONFIG,
+  MOCK_PASSWORD,
+  ofType,
+  promiseOf,
+  Registered,
+  settle,
+} from "./mocks";
 import type { ConfigSource } from "../config/source";
 
 const registered: Registered[] = installMocks();
@@ -22,10 +31,15 @@ function source(values: Record<string, string>): ConfigSource {
   };
 }
 
-const freePorts = async () => ({ docker: { ok: true, detail: "" }, kind: { ok: true, detail: "" }, ports: new Map() }) as any;
+const freePorts = async () =>
+  ({ docker: { ok: true, detail: "" }, kind: { ok: true, detail: "" }, ports: new Map() }) as any;
 
 async function runLocal(values: Record<string, string>) {
-  const outputs = await stacks.localStack("local", source({ catalogDir: path.join(REPO, "services"), ...values }), { preflight: freePorts });
+  const outputs = await stacks.localStack(
+    "local",
+    source({ catalogDir: path.join(REPO, "services"), ...values }),
+    { preflight: freePorts },
+  );
   await settle();
   return outputs;
 }
@@ -37,17 +51,39 @@ const names = (type: string) =>
 
 describe("local stack resource graph", () => {
   test("services=bank, local=bank: cluster, registry + wiring, Traefik, namespace, postgres, price, bank (built)", async () => {
-    const out = await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
+    const out = await runLocal({
+      services: "bank",
+      local: "bank",
+      "ingress.controller": "traefik",
+    });
     expect(names("pulumi-nodejs:dynamic/localkube:KindCluster")).toEqual(["local-kind-cluster"]);
-    expect(names("pulumi-nodejs:dynamic/localkube:RegistryContainer")).toEqual(["local-registry-container"]);
-    expect(names("pulumi-nodejs:dynamic/localkube:RegistryWiring")).toEqual(["local-registry-wiring"]);
-    expect(names("kubernetes:apps/v1:Deployment")).toEqual(["local-ingress-deployment", "platform-bank-deployment", "platform-price-deployment"]);
-    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual(["platform-appliances-postgres-statefulset"]);
+    expect(names("pulumi-nodejs:dynamic/localkube:RegistryContainer")).toEqual([
+      "local-registry-container",
+    ]);
+    expect(names("pulumi-nodejs:dynamic/localkube:RegistryWiring")).toEqual([
+      "local-registry-wiring",
+    ]);
+    expect(names("kubernetes:apps/v1:Deployment")).toEqual([
+      "local-ingress-deployment",
+      "platform-bank-deployment",
+      "platform-price-deployment",
+    ]);
+    expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([
+      "platform-appliances-postgres-statefulset",
+    ]);
     expect(names("docker-build:index:Image")).toEqual(["platform-bank-image-image"]);
-    expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual(["platform-bank-ingress", "platform-price-ingress"]);
-    expect(names("kubernetes:core/v1:Namespace")).toEqual(["local-ingress-namespace", "local-namespace"]);
+    expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([
+      "platform-bank-ingress",
+      "platform-price-ingress",
+    ]);
+    expect(names("kubernetes:core/v1:Namespace")).toEqual([
+      "local-ingress-namespace",
+      "local-namespace",
+    ]);
     // Readiness is awaited on the workloads; Services carry no await of their own.
-    expect(ofType(registered, "kubernetes:core/v1:Service").map((r) => r.inputs.metadata.annotations)).toEqual([
+    expect(
+      ofType(registered, "kubernetes:core/v1:Service").map((r) => r.inputs.metadata.annotations),
+    ).toEqual([
       { "pulumi.com/skipAwait": "true" },
       { "pulumi.com/skipAwait": "true" },
       { "pulumi.com/skipAwait": "true" },
@@ -55,7 +91,10 @@ describe("local stack resource graph", () => {
     expect(out.services).toEqual(["price", "bank"]);
     expect(out.appliances).toEqual(["postgres"]);
     expect(out.builtFromSource).toEqual(["bank"]);
-    expect(await promiseOf(out.urls)).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
+    expect(await promiseOf(out.urls)).toEqual({
+      bank: "http://bank.localhost",
+      price: "http://price.localhost",
+    });
     expect(out.registry).toBe("localhost:5001");
     expect(out.kubeContext).toBe("kind-localkube");
   });
@@ -64,7 +103,9 @@ describe("local stack resource graph", () => {
     await runLocal({ services: "price" });
     const [cluster] = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster");
     expect(cluster.inputs.name).toBe("localkube");
-    expect(cluster.inputs.configYaml).toContain("image: kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a");
+    expect(cluster.inputs.configYaml).toContain(
+      "image: kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
+    );
     expect(cluster.inputs.configHash).toMatch(/^[0-9a-f]{16}$/);
     const [registry] = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer");
     expect({ ...registry.inputs, __provider: undefined }).toEqual({
@@ -83,9 +124,17 @@ describe("local stack resource graph", () => {
       clusterId: "local-kind-cluster-id",
       containerId: "local-registry-container-id",
     });
-    const [hosting] = ofType(registered, "kubernetes:core/v1:ConfigMap").filter((r) => r.name === "local-registry-hosting");
-    expect(hosting.inputs.metadata).toEqual({ name: "local-registry-hosting", namespace: "kube-public" });
-    expect(hosting.inputs.data).toEqual({ "localRegistryHosting.v1": 'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n' });
+    const [hosting] = ofType(registered, "kubernetes:core/v1:ConfigMap").filter(
+      (r) => r.name === "local-registry-hosting",
+    );
+    expect(hosting.inputs.metadata).toEqual({
+      name: "local-registry-hosting",
+      namespace: "kube-public",
+    });
+    expect(hosting.inputs.data).toEqual({
+      "localRegistryHosting.v1":
+        'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n',
+    });
   });
 
   test("ingress-nginx (default) is a pinned Helm release with the kind settings", async () => {
@@ -95,7 +144,10 @@ describe("local stack resource graph", () => {
     expect(release.inputs.version).toBe("4.13.3");
     const controller = release.inputs.values.controller;
     expect(controller.hostPort).toEqual({ enabled: true });
-    expect(controller.nodeSelector).toEqual({ "ingress-ready": "true", "kubernetes.io/os": "linux" });
+    expect(controller.nodeSelector).toEqual({
+      "ingress-ready": "true",
+      "kubernetes.io/os": "linux",
+    });
     expect(controller.extraArgs).toEqual({ "publish-status-address": "localhost" });
   });
 
@@ -104,7 +156,9 @@ describe("local stack resource graph", () => {
     const cluster = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster")[0].urn;
     const wiring = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryWiring")[0].urn;
     const namespace = registered.find((r) => r.name === "local-namespace")!.urn;
-    const inPlatform = registered.filter((r) => r.type.startsWith("kubernetes:") && r.urn.includes("::platform-"));
+    const inPlatform = registered.filter(
+      (r) => r.type.startsWith("kubernetes:") && r.urn.includes("::platform-"),
+    );
     expect(inPlatform.map((r) => r.name).sort()).toEqual([
       "platform-appliances-postgres-secret",
       "platform-appliances-postgres-service",
@@ -121,23 +175,36 @@ describe("local stack resource graph", () => {
       expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining([namespace, wiring])]);
     }
     // The ingress controller's objects are deleted with the cluster too; the registry container is not (it outlives clusters).
-    const ingress = registered.filter((r) => r.type.startsWith("kubernetes:") && r.name.startsWith("local-ingress-"));
+    const ingress = registered.filter(
+      (r) => r.type.startsWith("kubernetes:") && r.name.startsWith("local-ingress-"),
+    );
     expect(ingress.map((r) => r.deletedWith)).toEqual(Array(ingress.length).fill(cluster));
-    expect(byUrn(registered, ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0].urn).deletedWith).toBe("");
+    expect(
+      byUrn(
+        registered,
+        ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0].urn,
+      ).deletedWith,
+    ).toBe("");
   });
 
   test("no appliance the selection does not need; a published service runs its published image", async () => {
     await runLocal({ services: "price" });
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([]);
     expect(names("docker-build:index:Image")).toEqual([]);
-    const [price] = ofType(registered, "kubernetes:apps/v1:Deployment").filter((r) => r.name === "platform-price-deployment");
-    expect(price.inputs.spec.template.spec.containers[0].image).toBe("ghcr.io/localkube-example/price:latest");
+    const [price] = ofType(registered, "kubernetes:apps/v1:Deployment").filter(
+      (r) => r.name === "platform-price-deployment",
+    );
+    expect(price.inputs.spec.template.spec.containers[0].image).toBe(
+      "ghcr.io/localkube-example/price:latest",
+    );
   });
 
   test("aliases keep the environment's objects where existing stacks recorded them", async () => {
     await runLocal({ services: "price" });
     const component = registered.find((r) => r.type === "localkube:index:LocalEnvironment")!;
-    const children = registered.filter((r) => r.parent === component.urn).map((r) => [r.name, r.aliases]);
+    const children = registered
+      .filter((r) => r.parent === component.urn)
+      .map((r) => [r.name, r.aliases]);
     expect(children.sort()).toEqual([
       ["local-ingress", [{ name: "ingress", parent: "" }]],
       ["local-kind", [{ name: "kind", parent: "" }]],
@@ -150,9 +217,13 @@ describe("local stack resource graph", () => {
     const out = await runLocal({ services: "bank,ledger", local: "bank" });
     // Under mocks inputs arrive unwrapped; the password may only be in the connection Secret
     // (whose stringData is a Pulumi secret: the GeneratedPassword's value is one).
-    const holders = registered.filter((r) => JSON.stringify(r.inputs).includes(MOCK_PASSWORD)).map((r) => `${r.type} ${r.name}`);
+    const holders = registered
+      .filter((r) => JSON.stringify(r.inputs).includes(MOCK_PASSWORD))
+      .map((r) => `${r.type} ${r.name}`);
     expect(holders).toEqual(["kubernetes:core/v1:Secret platform-appliances-postgres-secret"]);
-    expect(registered.filter((r) => JSON.stringify(r.inputs).includes("MOCKKEY")).map((r) => r.type)).toEqual(["pulumi:providers:kubernetes"]);
+    expect(
+      registered.filter((r) => JSON.stringify(r.inputs).includes("MOCKKEY")).map((r) => r.type),
+    ).toEqual(["pulumi:providers:kubernetes"]);
     const resolved: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(out)) resolved[k] = await promiseOf(v as any);
     expect(JSON.stringify(resolved)).not.toContain(MOCK_PASSWORD);
@@ -163,8 +234,18 @@ describe("local stack resource graph", () => {
 
   test("pre-flight failure: one error naming each problem, and nothing is registered", async () => {
     const blocked = async () =>
-      ({ docker: { ok: false, detail: "Cannot connect to the Docker daemon" }, kind: { ok: true, detail: "" }, ports: new Map() }) as any;
-    await expect(stacks.localStack("local", source({ catalogDir: path.join(REPO, "services"), services: "price" }), { preflight: blocked })).rejects.toThrow(
+      ({
+        docker: { ok: false, detail: "Cannot connect to the Docker daemon" },
+        kind: { ok: true, detail: "" },
+        ports: new Map(),
+      }) as any;
+    await expect(
+      stacks.localStack(
+        "local",
+        source({ catalogDir: path.join(REPO, "services"), services: "price" }),
+        { preflight: blocked },
+      ),
+    ).rejects.toThrow(
       "localkube pre-flight failed, nothing was created:\n  - Docker is not reachable (Cannot connect to the Docker daemon). Start Docker (e.g. `sudo systemctl start docker` or Docker Desktop) and run again.",
     );
     await settle();

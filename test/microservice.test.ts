@@ -14,10 +14,15 @@ const bank: ServiceSpec = {
   file: "services/bank.yaml",
   image: { repository: "ghcr.io/acme/bank" },
   ports: [{ name: "http", containerPort: 8080, servicePort: 80, protocol: "TCP" }],
-  env: { ACCOUNT_ID: { kind: "literal", value: "demo" }, DB: { kind: "ref", from: "postgres", key: "DATABASE_URL" } },
+  env: {
+    ACCOUNT_ID: { kind: "literal", value: "demo" },
+    DB: { kind: "ref", from: "postgres", key: "DATABASE_URL" },
+  },
   replicas: 2,
   resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { memory: "192Mi" } },
-  probes: { readiness: { handler: { kind: "httpGet", path: "/healthz", port: "http" }, periodSeconds: 2 } },
+  probes: {
+    readiness: { handler: { kind: "httpGet", path: "/healthz", port: "http" }, periodSeconds: 2 },
+  },
   ingress: { host: "bank", path: "/", port: "http" },
   dependsOn: ["postgres", "price"],
 };
@@ -31,7 +36,12 @@ const postgres = {
   },
   ready: [],
 };
-const price = { name: "price", kind: "service" as const, env: { URL: { value: "http://price:80" }, HOST: { value: "price" } }, ready: [] };
+const price = {
+  name: "price",
+  kind: "service" as const,
+  env: { URL: { value: "http://price:80" }, HOST: { value: "price" } },
+  ready: [],
+};
 
 describe("Microservice", () => {
   test("creates exactly a Deployment, a Service and an Ingress named after the service", async () => {
@@ -69,23 +79,62 @@ describe("Microservice", () => {
     expect(container.image).toBe("localhost:5001/bank@sha256:abc");
     expect(container.env).toEqual([
       { name: "ACCOUNT_ID", value: "demo" },
-      { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "postgres-connection", key: "DATABASE_URL" } } },
-      { name: "DB", valueFrom: { secretKeyRef: { name: "postgres-connection", key: "DATABASE_URL" } } },
+      {
+        name: "DATABASE_URL",
+        valueFrom: { secretKeyRef: { name: "postgres-connection", key: "DATABASE_URL" } },
+      },
+      {
+        name: "DB",
+        valueFrom: { secretKeyRef: { name: "postgres-connection", key: "DATABASE_URL" } },
+      },
       { name: "PGHOST", value: "postgres" },
       { name: "PRICE_URL", value: "http://price:80" },
     ]);
-    expect(container.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2 });
-    expect(container.resources).toEqual({ requests: { cpu: "20m", memory: "48Mi" }, limits: { memory: "192Mi" } });
+    expect(container.readinessProbe).toEqual({
+      httpGet: { path: "/healthz", port: "http" },
+      periodSeconds: 2,
+    });
+    expect(container.resources).toEqual({
+      requests: { cpu: "20m", memory: "48Mi" },
+      limits: { memory: "192Mi" },
+    });
     const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
     expect(ingress.inputs.spec).toEqual({
       ingressClassName: "nginx",
-      rules: [{ host: "bank.localhost", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "bank", port: { name: "http" } } } }] } }],
+      rules: [
+        {
+          host: "bank.localhost",
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: { service: { name: "bank", port: { name: "http" } } },
+              },
+            ],
+          },
+        },
+      ],
     });
-    expect(await promiseOf(svc.connection.env.URL && "value" in svc.connection.env.URL ? svc.connection.env.URL.value : undefined)).toBe("http://bank:80");
+    expect(
+      await promiseOf(
+        svc.connection.env.URL && "value" in svc.connection.env.URL
+          ? svc.connection.env.URL.value
+          : undefined,
+      ),
+    ).toBe("http://bank:80");
   });
 
   test("rejects an ingress section without ingress settings", () => {
-    expect(() => new mod.Microservice("x", { spec: bank, image: "i", namespace: "n", dependencies: [postgres, price] })).toThrow(
+    expect(
+      () =>
+        new mod.Microservice("x", {
+          spec: bank,
+          image: "i",
+          namespace: "n",
+          dependencies: [postgres, price],
+        }),
+    ).toThrow(
       "services/bank.yaml: service bank has an ingress section but the environment gave no ingress settings",
     );
   });

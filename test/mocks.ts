@@ -23,7 +23,8 @@ export const MOCK_PASSWORD = "Mock-Pa55word-9f3b1c7e";
 /** Creation time the mocked CreationTime records: 2026-11-24T12:00:00Z. */
 export const MOCK_CREATED_MS = Date.UTC(2026, 10, 24, 12, 0, 0);
 /** Value the mocked kind cluster command prints (its kubeconfig). */
-export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {client-key-data: MOCKKEY}}]\n";
+export const MOCK_KUBECONFIG =
+  "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {client-key-data: MOCKKEY}}]\n";
 
 let lastRegistered: Registered[] = [];
 const pending = new Set<Promise<unknown>>();
@@ -70,10 +71,14 @@ export function installMocks(): Registered[] {
         transforms.set(urn, { parent: req.getParent(), callbacks: req.getTransformsList() });
         track(applyTransforms(req, record));
         const state: Record<string, any> = { ...args.inputs };
-        if (args.type === "pulumi-nodejs:dynamic/localkube:KindCluster") state.kubeconfig = MOCK_KUBECONFIG;
-        if (args.type === "pulumi-nodejs:dynamic/localkube:GeneratedPassword") state.value = MOCK_PASSWORD;
-        if (args.type === "pulumi-nodejs:dynamic/localkube:CreationTime") state.epochMs = MOCK_CREATED_MS;
-        if (args.type === "pulumi-nodejs:dynamic/localkube:RegistryContainer") state.published = `${args.inputs.listen}:${args.inputs.port}`;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:KindCluster")
+          state.kubeconfig = MOCK_KUBECONFIG;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:GeneratedPassword")
+          state.value = MOCK_PASSWORD;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:CreationTime")
+          state.epochMs = MOCK_CREATED_MS;
+        if (args.type === "pulumi-nodejs:dynamic/localkube:RegistryContainer")
+          state.published = `${args.inputs.listen}:${args.inputs.port}`;
         if (args.type === "docker-build:index:Image") state.digest = "sha256:0123456789abcdef";
         return { id: `${args.name}-id`, state };
       },
@@ -115,7 +120,8 @@ function track(p: Promise<unknown>) {
 /** Runs the transforms of the resource and its ancestors (innermost last, as the engine does) on its options. */
 async function applyTransforms(req: any, record: Registered): Promise<void> {
   const chain: any[] = [];
-  for (let urn = record.urn; urn; urn = transforms.get(urn)?.parent ?? "") chain.unshift(...(transforms.get(urn)?.callbacks ?? []));
+  for (let urn = record.urn; urn; urn = transforms.get(urn)?.parent ?? "")
+    chain.unshift(...(transforms.get(urn)?.callbacks ?? []));
   if (chain.length === 0) return;
   const server = settings.getCallbacks();
   let deps: string[] = record.dependsOn;
@@ -132,7 +138,9 @@ async function applyTransforms(req: any, record: Registered): Promise<void> {
     request.setProperties(req.getObject());
     request.setOptions(options);
     const bytes = await server._callbacks.get(cb.getToken())(request.serializeBinary());
-    const out = resproto.TransformResponse.deserializeBinary(bytes.serializeBinary ? bytes.serializeBinary() : bytes).getOptions();
+    const out = resproto.TransformResponse.deserializeBinary(
+      bytes.serializeBinary ? bytes.serializeBinary() : bytes,
+    ).getOptions();
     if (out) {
       deps = out.getDependsOnList();
       deletedWith = out.getDeletedWith();

@@ -32,14 +32,35 @@ async function seconds<T>(step: () => Promise<T>): Promise<number> {
 }
 
 const cp = (args: string[], input?: string) =>
-  h.must("docker", ["exec", "-i", `${h.E2E.cluster}-control-plane`, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args], { input });
+  h.must(
+    "docker",
+    [
+      "exec",
+      "-i",
+      `${h.E2E.cluster}-control-plane`,
+      "kubectl",
+      "--kubeconfig",
+      "/etc/kubernetes/admin.conf",
+      ...args,
+    ],
+    { input },
+  );
 
 /** The objects the stack created, stripped of server-set fields: what the baseline applies. */
 async function captureManifests(): Promise<string> {
   const strip = (o: any) => {
     const m = o.metadata;
     delete o.status;
-    for (const k of ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "annotations", "ownerReferences"]) delete m[k];
+    for (const k of [
+      "uid",
+      "resourceVersion",
+      "creationTimestamp",
+      "managedFields",
+      "generation",
+      "annotations",
+      "ownerReferences",
+    ])
+      delete m[k];
     if (o.kind === "Service") {
       delete o.spec.clusterIP;
       delete o.spec.clusterIPs;
@@ -56,7 +77,14 @@ async function captureManifests(): Promise<string> {
       items.push(strip(o));
     }
   }
-  const c = await cp(["get", CLUSTER_KINDS, "-l", "app.kubernetes.io/part-of=localkube", "-o", "json"]);
+  const c = await cp([
+    "get",
+    CLUSTER_KINDS,
+    "-l",
+    "app.kubernetes.io/part-of=localkube",
+    "-o",
+    "json",
+  ]);
   items.push(...JSON.parse(c.stdout).items.map(strip));
   return JSON.stringify({ apiVersion: "v1", kind: "List", items });
 }
@@ -64,8 +92,13 @@ async function captureManifests(): Promise<string> {
 async function rolloutAll(): Promise<void> {
   for (const ns of NAMESPACES) {
     for (const kind of ["deployment", "statefulset"]) {
-      const names = (await cp(["get", kind, "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"])).stdout.split(" ").filter(Boolean);
-      for (const n of names) await cp(["rollout", "status", `${kind}/${n}`, "-n", ns, "--timeout=600s"]);
+      const names = (
+        await cp(["get", kind, "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"])
+      ).stdout
+        .split(" ")
+        .filter(Boolean);
+      for (const n of names)
+        await cp(["rollout", "status", `${kind}/${n}`, "-n", ns, "--timeout=600s"]);
     }
   }
 }
@@ -78,9 +111,20 @@ async function wipeBuildkitCache(): Promise<void> {
   await h.must("bash", [script, "start"]);
 }
 
-async function baselineColdUp(manifests: string, bankDir: string, buildCache: "empty" | "warm"): Promise<void> {
-  const cfg = renderKindConfig({ name: h.E2E.cluster, nodeImage: h.E2E.nodeImage, httpPort: h.E2E.httpPort, httpsPort: h.E2E.httpsPort });
-  await h.must("kind", ["create", "cluster", "--name", h.E2E.cluster, "--config", "-"], { input: cfg.yaml });
+async function baselineColdUp(
+  manifests: string,
+  bankDir: string,
+  buildCache: "empty" | "warm",
+): Promise<void> {
+  const cfg = renderKindConfig({
+    name: h.E2E.cluster,
+    nodeImage: h.E2E.nodeImage,
+    httpPort: h.E2E.httpPort,
+    httpsPort: h.E2E.httpsPort,
+  });
+  await h.must("kind", ["create", "cluster", "--name", h.E2E.cluster, "--config", "-"], {
+    input: cfg.yaml,
+  });
   await h.must("docker", ["network", "connect", "kind", h.E2E.registry]);
   for (const host of [`localhost:${h.E2E.registryPort}`, `${h.E2E.registry}:5000`]) {
     await h.must(
@@ -101,7 +145,14 @@ async function baselineColdUp(manifests: string, bankDir: string, buildCache: "e
     );
   }
   const bankTag = `127.0.0.1:${h.E2E.registryPort}/bank:baseline`;
-  await h.must("docker", ["build", "--quiet", ...(buildCache === "empty" ? ["--no-cache"] : []), "--tag", bankTag, bankDir]);
+  await h.must("docker", [
+    "build",
+    "--quiet",
+    ...(buildCache === "empty" ? ["--no-cache"] : []),
+    "--tag",
+    bankTag,
+    bankDir,
+  ]);
   await h.must("docker", ["push", bankTag]);
   const withBank = manifests.replace(
     new RegExp(`localhost:${h.E2E.registryPort}/bank@sha256:[0-9a-f]{64}`, "g"),
@@ -130,7 +181,11 @@ async function main() {
     "localkube:images.overrides": JSON.stringify({ price: h.mirrored("localkube-e2e/price:1") }),
   });
   const up = async () => {
-    await h.must("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: dir });
+    await h.must(
+      "pulumi",
+      ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"],
+      { cwd: dir },
+    );
   };
   const bankReady = async (text: string) => {
     const r = await h.eventually(
@@ -143,10 +198,18 @@ async function main() {
   };
   const edit = (greeting: string) => {
     const app = path.join(dir, "services/bank/app.py");
-    fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace(/GREETING = "[^"]*"/, `GREETING = "${greeting}"`));
+    fs.writeFileSync(
+      app,
+      fs.readFileSync(app, "utf8").replace(/GREETING = "[^"]*"/, `GREETING = "${greeting}"`),
+    );
   };
 
-  const destroyStack = () => h.must("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: dir });
+  const destroyStack = () =>
+    h.must(
+      "pulumi",
+      ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"],
+      { cwd: dir },
+    );
   const bankDir = path.join(dir, "services/bank");
   // What `pulumi destroy` leaves behind: nothing (the kind network goes with the last of its containers).
   const removeClusterAndRegistry = async () => {
@@ -174,7 +237,14 @@ async function main() {
     const tag = `127.0.0.1:${h.E2E.registryPort}/bank:floor`;
     await h.must("docker", ["build", "--quiet", "--tag", tag, path.join(dir, "services/bank")]);
     await h.must("docker", ["push", tag]);
-    await cp(["set", "image", "deployment/bank", `bank=localhost:${h.E2E.registryPort}/bank:floor`, "-n", "localkube"]);
+    await cp([
+      "set",
+      "image",
+      "deployment/bank",
+      `bank=localhost:${h.E2E.registryPort}/bank:floor`,
+      "-n",
+      "localkube",
+    ]);
     await cp(["rollout", "status", "deployment/bank", "-n", "localkube", "--timeout=600s"]);
     await bankReady("bank floor-1");
   });
@@ -197,7 +267,17 @@ async function main() {
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const result = {
     machine: { cpus: os.cpus().length, date: new Date().toISOString() },
-    seconds: { coldUp, baselineUp, coldUpWarmCache, baselineUpWarmCache, noopUp, innerLoop, floor, destroy, kindDelete },
+    seconds: {
+      coldUp,
+      baselineUp,
+      coldUpWarmCache,
+      baselineUpWarmCache,
+      noopUp,
+      innerLoop,
+      floor,
+      destroy,
+      kindDelete,
+    },
     ratios: {
       coldUpVsBaseline: ratio(coldUp, baselineUp),
       coldUpWarmCacheVsBaseline: ratio(coldUpWarmCache, baselineUpWarmCache),

@@ -9,7 +9,8 @@ const LOCAL = "local";
 const BRANCH = "branch-e2e";
 let dir: string;
 
-const kubectlJson = async (args: string[]) => JSON.parse((await h.kubectl([...args, "-o", "json"])).stdout);
+const kubectlJson = async (args: string[]) =>
+  JSON.parse((await h.kubectl([...args, "-o", "json"])).stdout);
 
 beforeAll(async () => {
   await h.ensureToolchain();
@@ -21,7 +22,9 @@ beforeAll(async () => {
     "localkube:services": "price",
     "localkube:images.overrides": JSON.stringify({ price: h.mirrored("localkube-e2e/price:1") }),
   });
-  await h.must("pulumi", ["up", "--yes", "--skip-preview", "--stack", LOCAL, "--non-interactive"], { cwd: dir });
+  await h.must("pulumi", ["up", "--yes", "--skip-preview", "--stack", LOCAL, "--non-interactive"], {
+    cwd: dir,
+  });
   const e2e = h.localE2eConfig();
   await h.initStack(dir, BRANCH, {
     "localkube:kubeContext": `kind-${h.E2E.cluster}`,
@@ -31,6 +34,9 @@ beforeAll(async () => {
     "localkube:baseDomain": "localhost",
     "localkube:ingress.namespace": "traefik",
     "localkube:ttl": "30s",
+    // Git facts pinned: the project copy is not a checkout, and the machine's git identity varies.
+    "localkube:gitSha": "0123abc",
+    "localkube:owner": "e2e@localkube.test",
     "localkube:images.overrides": JSON.stringify({ price: h.mirrored("localkube-e2e/price:1") }),
     "localkube:appliances.postgres.image": e2e["localkube:appliances.postgres.image"],
   });
@@ -47,22 +53,47 @@ test(
     if (up.code !== 0) throw new Error((up.stdout + up.stderr).split("\n").slice(-50).join("\n"));
     const out = await h.outputs(dir, BRANCH);
     expect(out.namespace).toBe("branch-e2e");
-    expect(out.urls).toEqual({ bank: "http://bank.e2e.localhost", price: "http://price.e2e.localhost" });
-    expect(out.imageTag).toMatch(/^e2e(-[0-9a-f]{7})?$/);
+    expect(out.urls).toEqual({
+      bank: "http://bank.e2e.localhost",
+      price: "http://price.e2e.localhost",
+    });
+    expect(out.imageTag).toBe("e2e-0123abc");
 
     const ns = await kubectlJson(["get", "namespace", "branch-e2e"]);
+    const created = ns.metadata.labels["localkube.dev/created-at"];
+    expect(created).toMatch(/^\d{10}$/);
+    expect(ns.metadata.labels).toEqual({
+      "app.kubernetes.io/managed-by": "pulumi",
+      "app.kubernetes.io/part-of": "localkube",
+      "kubernetes.io/metadata.name": "branch-e2e",
+      "localkube.dev/branch": "e2e",
+      "localkube.dev/git-sha": "0123abc",
+      "localkube.dev/owner": "e2e_localkube.test",
+      "localkube.dev/created-at": created,
+      "localkube.dev/expires-at": String(Number(created) + 30),
+    });
     expect(
-      Object.keys(ns.metadata.labels)
-        .filter((k) => k.startsWith("localkube.dev/"))
-        .sort(),
-    ).toEqual(expect.arrayContaining(["localkube.dev/branch", "localkube.dev/created-at", "localkube.dev/expires-at"]));
-    expect(Number(ns.metadata.labels["localkube.dev/expires-at"]) - Number(ns.metadata.labels["localkube.dev/created-at"])).toBe(30);
-    const policy = await kubectlJson(["get", "networkpolicy", "sandbox-isolation", "-n", "branch-e2e"]);
+      Number(ns.metadata.labels["localkube.dev/expires-at"]) -
+        Number(ns.metadata.labels["localkube.dev/created-at"]),
+    ).toBe(30);
+    const policy = await kubectlJson([
+      "get",
+      "networkpolicy",
+      "sandbox-isolation",
+      "-n",
+      "branch-e2e",
+    ]);
     expect(policy.spec.ingress).toEqual([
       { from: [{ podSelector: {} }] },
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }] },
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } },
+        ],
+      },
     ]);
-    expect((await kubectlJson(["get", "resourcequota", "sandbox", "-n", "branch-e2e"])).spec.hard.pods).toBe("30");
+    expect(
+      (await kubectlJson(["get", "resourcequota", "sandbox", "-n", "branch-e2e"])).spec.hard.pods,
+    ).toBe("30");
 
     const bank = await h.eventually(
       () => h.httpGet("bank.e2e.localhost"),
@@ -91,7 +122,9 @@ except Exception as e:
     print("error", e); sys.exit(1)
 `;
 const fetchFrom = async (namespace: string, url: string) =>
-  (await h.kubectl(["exec", "-n", namespace, "netprobe", "--", "python3", "-c", FETCH, url])).stdout.trim();
+  (
+    await h.kubectl(["exec", "-n", namespace, "netprobe", "--", "python3", "-c", FETCH, url])
+  ).stdout.trim();
 
 /** An idle pod in `namespace` to fetch from, as any tenant of the shared cluster could run. */
 async function probePod(namespace: string): Promise<void> {
@@ -113,20 +146,44 @@ async function probePod(namespace: string): Promise<void> {
   };
   const applied = await h.kubectl(["apply", "-f", "-"], h.E2E.cluster, JSON.stringify(pod));
   if (applied.code !== 0) throw new Error(applied.stderr);
-  const ready = await h.kubectl(["wait", "-n", namespace, "--for=condition=Ready", "pod/netprobe", "--timeout=180s"]);
+  const ready = await h.kubectl([
+    "wait",
+    "-n",
+    namespace,
+    "--for=condition=Ready",
+    "pod/netprobe",
+    "--timeout=180s",
+  ]);
   if (ready.code !== 0) throw new Error(`netprobe in ${namespace} not Ready: ${ready.stderr}`);
 }
 
 test(
   "the sandbox's default-deny policy is enforced: other namespaces get no answer, the sandbox itself and the ingress do",
   async () => {
-    const agent = await h.kubectl(["-n", "kube-system", "rollout", "status", "daemonset/kube-network-policies", "--timeout=120s"]);
+    const agent = await h.kubectl([
+      "-n",
+      "kube-system",
+      "rollout",
+      "status",
+      "daemonset/kube-network-policies",
+      "--timeout=120s",
+    ]);
     expect(agent.code).toBe(0);
     const local = (await h.outputs(dir, LOCAL)).namespace;
     await Promise.all([probePod("default"), probePod("branch-e2e")]);
     try {
-      const bankIp = (await h.kubectl(["get", "pods", "-n", "branch-e2e", "-l", "app.kubernetes.io/name=bank", "-o", "jsonpath={.items[0].status.podIP}"]))
-        .stdout;
+      const bankIp = (
+        await h.kubectl([
+          "get",
+          "pods",
+          "-n",
+          "branch-e2e",
+          "-l",
+          "app.kubernetes.io/name=bank",
+          "-o",
+          "jsonpath={.items[0].status.podIP}",
+        ])
+      ).stdout;
       expect(bankIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       // Inside the sandbox: the service by its short name and the pod itself.
       expect(await fetchFrom("branch-e2e", "http://bank/healthz")).toBe("ok 200");
@@ -140,7 +197,16 @@ test(
       // The ingress controller's namespace is let in: the hostname still answers.
       expect((await h.httpGet("bank.e2e.localhost", "/healthz")).status).toBe(200);
     } finally {
-      for (const namespace of ["default", "branch-e2e"]) await h.kubectl(["delete", "pod", "netprobe", "-n", namespace, "--ignore-not-found", "--wait=false"]);
+      for (const namespace of ["default", "branch-e2e"])
+        await h.kubectl([
+          "delete",
+          "pod",
+          "netprobe",
+          "-n",
+          namespace,
+          "--ignore-not-found",
+          "--wait=false",
+        ]);
     }
   },
   10 * 60_000,
@@ -149,9 +215,19 @@ test(
 test(
   "the TTL cleanup command destroys the expired sandbox and nothing of it remains",
   async () => {
-    const dry = await h.run("npx", ["ts-node", path.join(dir, "cli/cleanup.ts"), "--dry-run", "--now", new Date(Date.now() + 3600_000).toISOString()], {
-      cwd: dir,
-    });
+    const dry = await h.run(
+      "npx",
+      [
+        "ts-node",
+        path.join(dir, "cli/cleanup.ts"),
+        "--dry-run",
+        "--now",
+        new Date(Date.now() + 3600_000).toISOString(),
+      ],
+      {
+        cwd: dir,
+      },
+    );
     expect(dry.stdout).toContain("would destroy branch-e2e");
     expect(dry.code).toBe(0);
     expect((await h.kubectl(["get", "namespace", "branch-e2e"])).code).toBe(0);
@@ -166,7 +242,9 @@ test(
       120_000,
     );
     expect(gone.stderr).toContain("NotFound");
-    const stacks = await h.must("pulumi", ["stack", "ls", "--json", "--non-interactive"], { cwd: dir });
+    const stacks = await h.must("pulumi", ["stack", "ls", "--json", "--non-interactive"], {
+      cwd: dir,
+    });
     expect(JSON.parse(stacks.stdout).map((s: any) => s.name)).not.toContain(BRANCH);
     // The shared cluster and its other tenants are untouched.
     expect((await h.httpGet("price.localhost")).status).toBe(200);

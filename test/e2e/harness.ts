@@ -1,18 +1,20 @@
 /**
  * Drives localkube the way a user does — `pulumi up -s local` in a project directory — against
  * the real Pulumi engine, a real kind cluster and the real Docker engine, with the offline toolchain
- * of test/e2e/toolchain. Every command is an argv array (no shell).
+ * of toolchain. Every command is an argv array (no shell).
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { dockerCalls } from "../../host/tools";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const CACHE = process.env.LOCALKUBE_CACHE ?? path.join(os.homedir(), ".cache", "localkube");
-export const TOOLCHAIN = path.join(REPO, "test/e2e/toolchain");
+export const TOOLCHAIN = path.join(REPO, "toolchain");
 /** Where the suite writes its logs and figures. */
-export const ARTIFACTS = process.env.LOCALKUBE_E2E_ARTIFACTS ?? path.join(os.tmpdir(), "localkube-e2e");
+export const ARTIFACTS =
+  process.env.LOCALKUBE_E2E_ARTIFACTS ?? path.join(os.tmpdir(), "localkube-e2e");
 
 /** Names the suite's stacks use, distinct from a developer's own `local` stack. */
 export const E2E = {
@@ -76,7 +78,15 @@ let logSeq = 0;
 export function run(
   file: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    timeoutMs?: number;
+    onSpawn?: (pid: number) => void;
+    /** Called with each line the program prints on stderr, as it prints it (progress). */
+    onLine?: (line: string) => void;
+  } = {},
 ): Promise<Run> {
   const started = Date.now();
   const logDir = path.join(ARTIFACTS, "logs");
@@ -89,17 +99,34 @@ export function run(
       .replace(/[^\w.-]/g, "_")}.log`,
   );
   return new Promise((resolve) => {
-    const child = spawn(file, [...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? toolEnv(), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, [...args], {
+      cwd: opts.cwd ?? REPO,
+      env: opts.env ?? toolEnv(),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     if (child.pid && opts.onSpawn) opts.onSpawn(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    let partial = "";
+    child.stderr.on("data", (b: Buffer) => {
+      err.push(b);
+      if (!opts.onLine) return;
+      const lines = (partial + b.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      lines.forEach(opts.onLine);
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20 * 60_000);
     child.on("error", (e) => err.push(Buffer.from(String(e))));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const r = { code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), seconds: (Date.now() - started) / 1000 };
+      const r = {
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        seconds: (Date.now() - started) / 1000,
+      };
       fs.writeFileSync(
         logFile,
         `$ ${file} ${args.join(" ")}\n# exit ${code} signal ${signal} in ${r.seconds}s\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`,
@@ -111,7 +138,11 @@ export function run(
 }
 
 /** Like {@link run} but throws with the tail of the output when the program fails. */
-export async function must(file: string, args: readonly string[], opts: Parameters<typeof run>[2] = {}): Promise<Run> {
+export async function must(
+  file: string,
+  args: readonly string[],
+  opts: Parameters<typeof run>[2] = {},
+): Promise<Run> {
   const r = await run(file, args, opts);
   if (r.code !== 0) {
     const tail = (r.stdout + "\n" + r.stderr).trim().split("\n").slice(-40).join("\n");
@@ -131,9 +162,16 @@ export function lines(file: string, args: readonly string[]): string[] {
     : [];
 }
 
-/** Builds/verifies the offline toolchain (cached) and cleans leftovers of earlier runs. */
+/**
+ * Builds/verifies the offline toolchain (cached) and cleans leftovers of earlier runs. Each part's
+ * start and finish are printed as they happen: a cold build takes about 40 minutes.
+ */
 export async function ensureToolchain(): Promise<void> {
-  await must("bash", [path.join(TOOLCHAIN, "ensure.sh"), "--clean"], { timeoutMs: 85 * 60_000 });
+  const progress = { onLine: (line: string) => process.stderr.write(`${line}\n`) };
+  await must("bash", [path.join(TOOLCHAIN, "ensure.sh"), "--clean"], {
+    timeoutMs: 85 * 60_000,
+    ...progress,
+  });
   await must("bash", [path.join(TOOLCHAIN, "pulumi/buildkitd.sh"), "start"]);
 }
 
@@ -142,24 +180,31 @@ export async function ensureToolchain(): Promise<void> {
  * pushes the stand-in images into it — the role a company mirror plays for real users.
  */
 export async function seedRegistry(): Promise<void> {
-  const running = lines("docker", ["inspect", "--type", "container", "--format", "{{.State.Running}}", E2E.registry]);
+  const running = lines("docker", [
+    "inspect",
+    "--type",
+    "container",
+    "--format",
+    "{{.State.Running}}",
+    E2E.registry,
+  ]);
   if (running[0] !== "true") {
-    await must("docker", [
-      "run",
-      "--detach",
-      "--restart=always",
-      "--name",
-      E2E.registry,
-      "--publish",
-      `127.0.0.1:${E2E.registryPort}:5000`,
-      "--volume",
-      `${E2E.registry}-data:/var/lib/registry`,
-      "--label",
-      "localkube.dev/registry=true",
-      E2E.registryImage,
-    ]);
+    const call = dockerCalls.runRegistry({
+      name: E2E.registry,
+      image: E2E.registryImage,
+      port: E2E.registryPort,
+      listen: "127.0.0.1",
+      volume: `${E2E.registry}-data`,
+    });
+    await must(call.file, call.args);
   }
-  await must("docker", ["build", "--quiet", "--tag", "localkube-e2e/price:1", path.join(REPO, "services/price")]);
+  await must("docker", [
+    "build",
+    "--quiet",
+    "--tag",
+    "localkube-e2e/price:1",
+    path.join(REPO, "services/price"),
+  ]);
   for (const image of Object.keys(SEEDED_IMAGES)) {
     const target = `127.0.0.1:${E2E.registryPort}/${SEEDED_IMAGES[image]}`;
     await must("docker", ["tag", image, target]);
@@ -172,7 +217,14 @@ export function projectCopy(name: string): string {
   const dir = path.join(ARTIFACTS, name);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const files = lines("git", ["-C", REPO, "ls-files", "--cached", "--others", "--exclude-standard"]);
+  const files = lines("git", [
+    "-C",
+    REPO,
+    "ls-files",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+  ]);
   for (const f of files) {
     const from = path.join(REPO, f);
     if (!fs.existsSync(from)) continue;
@@ -184,7 +236,11 @@ export function projectCopy(name: string): string {
 }
 
 /** `pulumi` in a project directory. */
-export function pulumi(dir: string, args: readonly string[], opts: Parameters<typeof run>[2] = {}): Promise<Run> {
+export function pulumi(
+  dir: string,
+  args: readonly string[],
+  opts: Parameters<typeof run>[2] = {},
+): Promise<Run> {
   return run("pulumi", [...args, "--non-interactive"], { cwd: dir, ...opts });
 }
 
@@ -192,14 +248,23 @@ export function pulumi(dir: string, args: readonly string[], opts: Parameters<ty
  * Creates a fresh stack (dropping the state of an earlier, interrupted run; ensure.sh --clean
  * removed its clusters) and sets config through `pulumi config set`, as a user would.
  */
-export async function initStack(dir: string, stack: string, config: Record<string, string>): Promise<void> {
+export async function initStack(
+  dir: string,
+  stack: string,
+  config: Record<string, string>,
+): Promise<void> {
   fs.mkdirSync(path.join(ARTIFACTS, "state"), { recursive: true });
   // A suite killed mid-update leaves its lock in the suite's own state dir.
-  fs.rmSync(path.join(ARTIFACTS, "state/.pulumi/locks/organization/localkube", stack), { recursive: true, force: true });
+  fs.rmSync(path.join(ARTIFACTS, "state/.pulumi/locks/organization/localkube", stack), {
+    recursive: true,
+    force: true,
+  });
   await pulumi(dir, ["stack", "rm", "--force", "--yes", "--stack", stack]);
   await must("pulumi", ["stack", "init", stack, "--non-interactive"], { cwd: dir });
   for (const [key, value] of Object.entries(config)) {
-    await must("pulumi", ["config", "set", "--stack", stack, key, value, "--non-interactive"], { cwd: dir });
+    await must("pulumi", ["config", "set", "--stack", stack, key, value, "--non-interactive"], {
+      cwd: dir,
+    });
   }
 }
 
@@ -224,12 +289,20 @@ export function localE2eConfig(): Record<string, string> {
 
 /** Parsed `pulumi stack output --json --show-secrets`. */
 export async function outputs(dir: string, stack: string): Promise<Record<string, any>> {
-  const r = await must("pulumi", ["stack", "output", "--json", "--stack", stack, "--non-interactive"], { cwd: dir });
+  const r = await must(
+    "pulumi",
+    ["stack", "output", "--json", "--stack", stack, "--non-interactive"],
+    { cwd: dir },
+  );
   return JSON.parse(r.stdout);
 }
 
 /** HTTP GET through the ingress on 127.0.0.1 with a Host header (what curl does for *.localhost). */
-export async function httpGet(host: string, urlPath = "/", port = E2E.httpPort): Promise<{ status: number; body: string }> {
+export async function httpGet(
+  host: string,
+  urlPath = "/",
+  port = E2E.httpPort,
+): Promise<{ status: number; body: string }> {
   const r = await run("curl", [
     "-sS",
     "--max-time",
@@ -248,7 +321,12 @@ export async function httpGet(host: string, urlPath = "/", port = E2E.httpPort):
 }
 
 /** Polls until `check` passes or the deadline; returns the last value. */
-export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000, everyMs = 2000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 120_000,
+  everyMs = 2000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last = await probe();
   while (!ok(last) && Date.now() < end) {
@@ -259,18 +337,39 @@ export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boole
 }
 
 /** `kubectl` through the cluster's control-plane node (no host kubectl needed); `input` goes to its stdin. */
-export function kubectl(args: readonly string[], cluster = E2E.cluster, input?: string): Promise<Run> {
+export function kubectl(
+  args: readonly string[],
+  cluster = E2E.cluster,
+  input?: string,
+): Promise<Run> {
   const exec = input === undefined ? ["exec"] : ["exec", "--interactive"];
-  return run("docker", [...exec, `${cluster}-control-plane`, "kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf", ...args], { input });
+  return run(
+    "docker",
+    [
+      ...exec,
+      `${cluster}-control-plane`,
+      "kubectl",
+      "--kubeconfig",
+      "/etc/kubernetes/admin.conf",
+      ...args,
+    ],
+    { input },
+  );
 }
 
 /** What the Docker engine and kubeconfig hold for a cluster/registry pair: the leftovers check. */
 export function leftovers(cluster = E2E.cluster, registry = E2E.registry) {
   return {
     clusters: lines("kind", ["get", "clusters"]).filter((c) => c === cluster),
-    containers: lines("docker", ["ps", "-a", "--format", "{{.Names}}"]).filter((n) => n.startsWith(`${cluster}-`) || n === registry),
-    volumes: lines("docker", ["volume", "ls", "--format", "{{.Name}}"]).filter((v) => v === `${registry}-data`),
-    networks: lines("docker", ["network", "ls", "--format", "{{.Name}}"]).filter((n) => n === "kind"),
+    containers: lines("docker", ["ps", "-a", "--format", "{{.Names}}"]).filter(
+      (n) => n.startsWith(`${cluster}-`) || n === registry,
+    ),
+    volumes: lines("docker", ["volume", "ls", "--format", "{{.Name}}"]).filter(
+      (v) => v === `${registry}-data`,
+    ),
+    networks: lines("docker", ["network", "ls", "--format", "{{.Name}}"]).filter(
+      (n) => n === "kind",
+    ),
     contexts: fs.existsSync(toolEnv().KUBECONFIG!)
       ? fs.readFileSync(toolEnv().KUBECONFIG!, "utf8").includes(`kind-${cluster}`)
         ? [`kind-${cluster}`]

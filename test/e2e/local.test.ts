@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as h from "./harness";
 
-const STACK = "local";
+/** The suite's own stack name: a developer's `local` stack is never touched. */
+const STACK = "lk-e2e";
 let dir: string;
 const timings: Record<string, number> = {};
 
@@ -21,10 +22,14 @@ async function timed<T>(name: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-const up = (extra: string[] = []) => h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", STACK, ...extra]);
+const up = (extra: string[] = [], onSpawn?: (pid: number) => void) =>
+  h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", STACK, ...extra], { onSpawn });
 const mustUp = async (extra: string[] = []) => {
   const r = await up(extra);
-  if (r.code !== 0) throw new Error(`pulumi up failed (${r.code}):\n${(r.stdout + r.stderr).split("\n").slice(-60).join("\n")}`);
+  if (r.code !== 0)
+    throw new Error(
+      `pulumi up failed (${r.code}):\n${(r.stdout + r.stderr).split("\n").slice(-60).join("\n")}`,
+    );
   return r;
 };
 
@@ -44,9 +49,14 @@ async function podUids(): Promise<Record<string, string[]>> {
 
 /** The stack's checkpoint: resources and pending operations. */
 async function checkpoint(): Promise<{ urns: string[]; pending: unknown[] }> {
-  const r = await h.must("pulumi", ["stack", "export", "--stack", STACK, "--non-interactive"], { cwd: dir });
+  const r = await h.must("pulumi", ["stack", "export", "--stack", STACK, "--non-interactive"], {
+    cwd: dir,
+  });
   const deployment = JSON.parse(r.stdout).deployment;
-  return { urns: (deployment.resources ?? []).map((x: any) => x.urn), pending: deployment.pending_operations ?? [] };
+  return {
+    urns: (deployment.resources ?? []).map((x: any) => x.urn),
+    pending: deployment.pending_operations ?? [],
+  };
 }
 
 const bankAnswers = (text: string) => async () => {
@@ -85,7 +95,15 @@ test(
     expect(out.kubeContext).toBe(`kind-${h.E2E.cluster}`);
     expect(out.kubeconfig).toBe("[secret]");
 
-    const image = await h.kubectl(["get", "deployment", "bank", "-n", "localkube", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
+    const image = await h.kubectl([
+      "get",
+      "deployment",
+      "bank",
+      "-n",
+      "localkube",
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
     expect(image.stdout).toMatch(new RegExp(`^${h.registryAddress()}/bank@sha256:[0-9a-f]{64}$`));
 
     const r = await h.httpGet("bank.localhost");
@@ -103,7 +121,9 @@ test(
 test(
   "second up --expect-no-changes succeeds",
   async () => {
-    const r = await timed("no-op up", () => h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]));
+    const r = await timed("no-op up", () =>
+      h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]),
+    );
     expect(r.stdout + r.stderr).toMatch(/\d+ unchanged/);
     expect(r.code).toBe(0);
   },
@@ -115,11 +135,23 @@ test(
   async () => {
     const before = await podUids();
     const app = path.join(dir, "services/bank/app.py");
-    fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace('GREETING = "bank v1"', 'GREETING = "bank v2"'));
+    fs.writeFileSync(
+      app,
+      fs.readFileSync(app, "utf8").replace('GREETING = "bank v1"', 'GREETING = "bank v2"'),
+    );
 
-    const preview = await h.must("pulumi", ["preview", "--json", "--stack", STACK, "--non-interactive"], { cwd: dir });
-    const changed = (JSON.parse(preview.stdout).steps as any[]).filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
-    expect(changed.sort()).toEqual(["update platform-bank-deployment", "update platform-bank-image-image"]);
+    const preview = await h.must(
+      "pulumi",
+      ["preview", "--json", "--stack", STACK, "--non-interactive"],
+      { cwd: dir },
+    );
+    const changed = (JSON.parse(preview.stdout).steps as any[])
+      .filter((s) => s.op !== "same")
+      .map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    expect(changed.sort()).toEqual([
+      "update platform-bank-deployment",
+      "update platform-bank-image-image",
+    ]);
 
     await timed("inner loop up", mustUp);
     expect(await h.eventually(bankAnswers("bank v2"), (ok) => ok, 60_000)).toBe(true);
@@ -135,7 +167,12 @@ test(
   "appliances: ledger registers a schema in the Schema Registry and round-trips a Kafka message",
   async () => {
     await timed("up with kafka + schema registry + ledger", () =>
-      mustUp(["--config", "localkube:services=bank,ledger", "--config", "localkube:local=bank,ledger"]),
+      mustUp([
+        "--config",
+        "localkube:services=bank,ledger",
+        "--config",
+        "localkube:local=bank,ledger",
+      ]),
     );
     const out = await h.outputs(dir, STACK);
     expect(out.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
@@ -157,13 +194,14 @@ test(
 
 async function interruptedUp(signal: NodeJS.Signals, greeting: string) {
   const app = path.join(dir, "services/bank/app.py");
-  fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace(/GREETING = "[^"]*"/, `GREETING = "${greeting}"`));
+  fs.writeFileSync(
+    app,
+    fs.readFileSync(app, "utf8").replace(/GREETING = "[^"]*"/, `GREETING = "${greeting}"`),
+  );
   let pid = 0;
-  const running = up().then((r) => r);
-  // The CLI is spawned by run(); find it by its working directory and kill it mid-build.
+  // The CLI the suite spawned (no shell in between): killed by its own pid, mid-build.
+  const running = up([], (p) => (pid = p));
   await new Promise((r) => setTimeout(r, 6000));
-  const ps = h.lines("pgrep", ["-f", `pulumi up --yes --skip-preview --stack ${STACK}`]);
-  pid = Number(ps[0]);
   expect(pid).toBeGreaterThan(0);
   process.kill(pid, signal);
   const interrupted = await running;
@@ -177,13 +215,33 @@ test.each([["SIGINT"], ["SIGKILL"]] as const)(
     const greeting = `bank ${signal}`;
     await interruptedUp(signal, greeting);
     // Re-run the way the README says: the bring-up command (clears a killed update's stale lock).
-    const rerun = await timed(`re-run after ${signal}`, () => h.run("bash", [path.join(dir, "scripts/up.sh"), "--skip-preview"], { cwd: dir }));
-    if (rerun.code !== 0) throw new Error(`re-run failed:\n${(rerun.stdout + rerun.stderr).split("\n").slice(-40).join("\n")}`);
+    const rerun = await timed(`re-run after ${signal}`, () =>
+      h.run("bash", [path.join(dir, "scripts/up.sh"), "--skip-preview"], {
+        cwd: dir,
+        env: h.toolEnv({ LOCALKUBE_STACK: STACK }),
+      }),
+    );
+    if (rerun.code !== 0)
+      throw new Error(
+        `re-run failed:\n${(rerun.stdout + rerun.stderr).split("\n").slice(-40).join("\n")}`,
+      );
     const state = await checkpoint();
     expect(state.pending).toEqual([]);
     expect(new Set(state.urns).size).toBe(state.urns.length);
-    const deployments = await h.kubectl(["get", "deployments", "-n", "localkube", "-o", "jsonpath={.items[*].metadata.name}"]);
-    expect(deployments.stdout.split(" ").sort()).toEqual(["bank", "ledger", "price", "schema-registry"]);
+    const deployments = await h.kubectl([
+      "get",
+      "deployments",
+      "-n",
+      "localkube",
+      "-o",
+      "jsonpath={.items[*].metadata.name}",
+    ]);
+    expect(deployments.stdout.split(" ").sort()).toEqual([
+      "bank",
+      "ledger",
+      "price",
+      "schema-registry",
+    ]);
     expect(await h.eventually(bankAnswers(greeting), (ok) => ok, 60_000)).toBe(true);
     const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
     expect(noop.code).toBe(0);
@@ -211,10 +269,18 @@ test(
   "cluster deleted out of band: destroy succeeds and leaves nothing behind",
   async () => {
     await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
-    const r = await timed("destroy (cluster gone)", () => h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]));
+    const r = await timed("destroy (cluster gone)", () =>
+      h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]),
+    );
     expect(r.code).toBe(0);
     expect((await checkpoint()).urns).toEqual([]);
-    expect(h.leftovers()).toEqual({ clusters: [], containers: [], volumes: [], networks: [], contexts: [] });
+    expect(h.leftovers()).toEqual({
+      clusters: [],
+      containers: [],
+      volumes: [],
+      networks: [],
+      contexts: [],
+    });
   },
   20 * 60_000,
 );
@@ -225,10 +291,18 @@ test(
     await h.seedRegistry();
     await timed("cold up (2)", mustUp);
     expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 120_000)).toBe(true);
-    const r = await timed("destroy", () => h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]));
+    const r = await timed("destroy", () =>
+      h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]),
+    );
     expect(r.code).toBe(0);
     expect((await checkpoint()).urns).toEqual([]);
-    expect(h.leftovers()).toEqual({ clusters: [], containers: [], volumes: [], networks: [], contexts: [] });
+    expect(h.leftovers()).toEqual({
+      clusters: [],
+      containers: [],
+      volumes: [],
+      networks: [],
+      contexts: [],
+    });
   },
   30 * 60_000,
 );

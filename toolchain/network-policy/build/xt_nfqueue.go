@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: APACHE-2.0
 //
-// Added by localkube's e2e toolchain (test/e2e/toolchain/network-policy/) to
+// Added by localkube's e2e toolchain (toolchain/network-policy/) to
 // sigs.k8s.io/kube-network-policies: kernels built without CONFIG_NFT_QUEUE (the
 // e2e hosts) reject the native nftables `queue` expression ("Could not process
 // rule: No such file or directory"), so the agent could not program any rule and

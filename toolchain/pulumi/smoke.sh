@@ -6,8 +6,8 @@
 #   - a Kubernetes ConfigMap through a provider with renderYamlToDirectory (no cluster needed),
 #   - a TypeScript dynamic resource (pulumi-resource-pulumi-nodejs shim),
 #   - a command.local.Command only with SMOKE_COMMAND=1 (its provider cannot be built here).
-# Needs the Docker engine (test/e2e/toolchain/docker) and the image debian:bookworm-slim
-# (test/e2e/toolchain/images/debian-base.sh). Starts a throw-away registry on 127.0.0.1:$SMOKE_REGISTRY_PORT
+# Needs the Docker engine (toolchain/docker) and the image debian:bookworm-slim
+# (toolchain/images/debian-base.sh). Starts a throw-away registry on 127.0.0.1:$SMOKE_REGISTRY_PORT
 # as buildkitd's docker.io mirror and removes it at the end.
 # Usage: smoke.sh [DIR]   (default /tmp/pulumi-smoke)
 . "$(dirname "$0")/../lib.sh"

@@ -36,19 +36,17 @@ wait "$pulumi_chain" || failed="${failed:+$failed, }pulumi"
 [ -z "$failed" ] || die "toolchain part(s) failed: $failed (logs above and in $LOCALKUBE_CACHE/logs)"
 
 if [ "${1:-}" = --clean ]; then
-  # Leftovers of the e2e suite only: its clusters, its registries, its scratch containers.
-  for c in $(kind get clusters 2>/dev/null | grep -E '^(localkube|lk-e2e)' || true); do
+  # Leftovers of an interrupted e2e run only, recognised by the suite's own names (lk-e2e*): a
+  # developer's own clusters, registries and volumes on this machine are never touched.
+  for c in $(kind get clusters 2>/dev/null | grep -E '^lk-e2e' || true); do
     log "removing leftover kind cluster $c"
     kind delete cluster --name "$c" >/dev/null 2>&1 || true
   done
-  for c in $(docker ps -aq --filter label=localkube.dev/registry=true --filter label=localkube.dev/e2e=true); do
+  for c in $(docker ps -a --filter label=localkube.dev/registry=true --format '{{.Names}}' | grep -E '^lk-e2e' || true); do
+    log "removing leftover registry container $c"
     docker rm -f -v "$c" >/dev/null 2>&1 || true
   done
-  for c in $(docker ps -aq --filter label=localkube.dev/registry=true); do
-    log "removing leftover registry container $(docker inspect --format '{{.Name}}' "$c")"
-    docker rm -f -v "$c" >/dev/null 2>&1 || true
-  done
-  docker volume ls -q | grep -E -- '-data$' | grep -E '^(localkube|lk-e2e)' | xargs -r docker volume rm >/dev/null 2>&1 || true
+  docker volume ls -q | grep -E '^lk-e2e.*-data$' | xargs -r docker volume rm >/dev/null 2>&1 || true
   if docker network inspect kind >/dev/null 2>&1 && [ "$(docker network inspect --format '{{len .Containers}}' kind)" = 0 ]; then
     docker network rm kind >/dev/null 2>&1 || true
   fi

@@ -78,7 +78,7 @@ stop() {
 }
 
 start() {
-  command -v buildkitd >/dev/null || die "buildkitd not built: run test/e2e/toolchain/pulumi.sh buildkit"
+  command -v buildkitd >/dev/null || die "buildkitd not built: run toolchain/pulumi.sh buildkit"
   mkdir -p "$BK/root" "$BK/run"
   if ! write_config && running; then
     log "buildkitd: config changed, restarting"

@@ -13,7 +13,7 @@ IMAGE="localkube-e2e/kind-node:$LOCALKUBE_K8S_VERSION"
 SMOKE="$TOOLCHAIN_DIR/kind/smoke"
 KUBECTL="$LOCALKUBE_CACHE/k8s/$LOCALKUBE_K8S_VERSION/bin/kubectl"
 export KUBECONFIG="$LOCALKUBE_CACHE/smoke.kubeconfig"
-image_present "$IMAGE" || die "$IMAGE missing: run test/e2e/toolchain/node-image.sh"
+image_present "$IMAGE" || die "$IMAGE missing: run toolchain/node-image.sh"
 kind version
 
 cleanup() {

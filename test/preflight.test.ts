@@ -1,0 +1,66 @@
+import * as net from "net";
+import {
+  portIsFree,
+  preflightFailures,
+  PreflightFacts,
+  preflightProblems,
+  PortNeed,
+} from "../host/preflight";
+
+const NEEDS: PortNeed[] = [
+  { port: 80, key: "cluster.httpPort", owner: "dev-control-plane", purpose: "ingress HTTP" },
+  { port: 5001, key: "registry.port", owner: "dev-registry", purpose: "local registry" },
+];
+const OK: PreflightFacts = {
+  docker: { ok: true },
+  kind: { ok: true },
+  ports: new Map([[80, { free: true }]]),
+};
+
+describe("preflightProblems", () => {
+  test("Docker up, kind installed, ports free or unknown: nothing to say", () => {
+    expect(preflightProblems(OK, NEEDS)).toEqual([]);
+  });
+
+  test("a port held by this stack's own container is fine (a re-run)", () => {
+    const facts = {
+      ...OK,
+      ports: new Map([[80, { free: false as const, holders: ["dev-control-plane"] }]]),
+    };
+    expect(preflightProblems(facts, NEEDS)).toEqual([]);
+  });
+
+  test("every problem at once: Docker down, kind missing, a port held by a process and one by another container", () => {
+    const facts: PreflightFacts = {
+      docker: { ok: false, detail: "Cannot connect to the Docker daemon" },
+      kind: { ok: false, detail: "kind: command not found" },
+      ports: new Map([
+        [80, { free: false, holders: [] }],
+        [5001, { free: false, holders: ["someone-elses-registry"] }],
+      ]),
+    };
+    expect(preflightProblems(facts, NEEDS)).toEqual([
+      "Docker is not reachable (Cannot connect to the Docker daemon). Start Docker (e.g. `sudo systemctl start docker` or Docker Desktop) and run again.",
+      "kind is not installed or not on PATH (kind: command not found). Install it: `go install sigs.k8s.io/kind@v0.30.0` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).",
+      "port 80 on 127.0.0.1 (ingress HTTP) is already in use by another process. Stop it (`sudo ss -ltnp 'sport = :80'` shows the process) or choose another port: `pulumi config set localkube:cluster.httpPort <port>`.",
+      "port 5001 on 127.0.0.1 (local registry) is already in use by container someone-elses-registry. Stop it (`sudo ss -ltnp 'sport = :5001'` shows the process) or choose another port: `pulumi config set localkube:registry.port <port>`.",
+    ]);
+  });
+
+  test("preflightFailures throws them in one error that says nothing was created", () => {
+    const facts = { ...OK, kind: { ok: false as const, detail: "kind: command not found" } };
+    expect(() => preflightFailures(facts, NEEDS)).toThrow(
+      "localkube pre-flight failed, nothing was created:\n  - kind is not installed or not on PATH (kind: command not found).",
+    );
+    expect(() => preflightFailures(OK, NEEDS)).not.toThrow();
+  });
+});
+
+test("portIsFree: false while something listens on 127.0.0.1:<port>, true once it stopped", async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  expect(await portIsFree(port)).toBe(false);
+  await new Promise((resolve) => server.close(resolve));
+  expect(await portIsFree(port)).toBe(true);
+});

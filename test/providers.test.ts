@@ -1,0 +1,314 @@
+import { CONFIG_HASH_LABEL } from "../kind/config";
+import { creationTimeProvider } from "../providers/creationTime";
+import { passwordProvider } from "../providers/generatedPassword";
+import { kindClusterProvider } from "../providers/kindCluster";
+import { registryContainerProvider, registryWiringProvider } from "../providers/registry";
+import { fakeTools } from "./fakeTools";
+
+const tools = fakeTools();
+const INPUTS = { name: "dev", configYaml: "kind: Cluster\n", configHash: "abc123" };
+const CP_ID = ["inspect", "--type", "container", "--format", "{{.Id}}", "dev-control-plane"];
+const HASH_LABEL = [
+  "exec",
+  "dev-control-plane",
+  "kubectl",
+  "--kubeconfig",
+  "/etc/kubernetes/admin.conf",
+  "get",
+  "node",
+  "dev-control-plane",
+  "-o",
+  `jsonpath={.metadata.labels.${CONFIG_HASH_LABEL.replace(/\./g, "\\.")}}`,
+];
+const KUBECONFIG = { args: ["get", "kubeconfig", "--name", "dev"], stdout: "kubeconfig-of-dev" };
+const callsOf = () => tools.calls().map((c) => `${c.file} ${c.args.join(" ")}`);
+
+describe("kind cluster provider", () => {
+  test("creates a missing cluster from the config on stdin and records its control-plane id", async () => {
+    tools.scenario({
+      kind: [
+        { args: ["get", "clusters"], stdout: "other\n" },
+        { args: ["create", "cluster", "--name", "dev", "--config", "-"] },
+        KUBECONFIG,
+      ],
+      docker: [{ args: CP_ID, stdout: "c0ffee\n" }],
+    });
+    const r = await kindClusterProvider.create!(INPUTS);
+    expect(r.outs).toEqual({
+      ...INPUTS,
+      kubeconfig: "kubeconfig-of-dev",
+      adopted: false,
+      nodeId: "c0ffee",
+    });
+    expect(r.id).toMatch(/^dev-[0-9a-f]{8}$/);
+    expect(tools.calls()[1]).toEqual({
+      file: "kind",
+      args: ["create", "cluster", "--name", "dev", "--config", "-"],
+      input: "kind: Cluster\n",
+    });
+  });
+
+  test("adopts an existing cluster made from the same config (same hash label), creating nothing", async () => {
+    tools.scenario({
+      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }, KUBECONFIG],
+      docker: [
+        { args: HASH_LABEL, stdout: "abc123" },
+        { args: CP_ID, stdout: "c0ffee\n" },
+      ],
+    });
+    const r = await kindClusterProvider.create!(INPUTS);
+    expect(r.outs.adopted).toBe(true);
+    expect(callsOf()).not.toContain("kind create cluster --name dev --config -");
+  });
+
+  test("refuses a cluster of that name made from another config, naming both fixes", async () => {
+    tools.scenario({
+      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }],
+      docker: [{ args: HASH_LABEL, stdout: "fff999" }],
+    });
+    await expect(kindClusterProvider.create!(INPUTS)).rejects.toThrow(
+      'kind cluster "dev" already exists but was not made from this configuration (config hash "fff999", expected "abc123"). ' +
+        "Delete it with `kind delete cluster --name dev`, or use another name: pulumi config set localkube:cluster.name <name>",
+    );
+  });
+
+  const OUTS = { ...INPUTS, kubeconfig: "kubeconfig-of-dev", adopted: false, nodeId: "c0ffee" };
+
+  test("diff: a config change replaces it, the old one deleted first (same name)", async () => {
+    tools.scenario({ kind: [], docker: [] });
+    expect(await kindClusterProvider.diff!("id", OUTS, { ...INPUTS, configHash: "new" })).toEqual({
+      changes: true,
+      replaces: ["configHash"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test("diff: a cluster deleted out of band is replaced, the new one created first", async () => {
+    tools.scenario({
+      kind: [{ args: ["get", "clusters"], stdout: "" }],
+      docker: [{ args: CP_ID, code: 1, stderr: "No such container" }],
+    });
+    expect(await kindClusterProvider.diff!("id", OUTS, INPUTS)).toEqual({
+      changes: true,
+      replaces: ["name"],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  test("diff: a cluster recreated behind our back (another control-plane id) is replaced too", async () => {
+    tools.scenario({
+      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }],
+      docker: [{ args: CP_ID, stdout: "beef00\n" }],
+    });
+    expect(await kindClusterProvider.diff!("id", OUTS, INPUTS)).toEqual({
+      changes: true,
+      replaces: ["name"],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  test("diff: the same cluster with the same kubeconfig is no change", async () => {
+    tools.scenario({
+      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }, KUBECONFIG],
+      docker: [{ args: CP_ID, stdout: "c0ffee\n" }],
+    });
+    expect(await kindClusterProvider.diff!("id", OUTS, INPUTS)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test("delete: deletes the cluster it made, then the kind network once nothing uses it", async () => {
+    tools.scenario({
+      kind: [{ args: ["delete", "cluster", "--name", "dev"] }],
+      docker: [
+        { args: CP_ID, stdout: "c0ffee\n" },
+        { args: ["network", "inspect", "--format", "{{len .Containers}}", "kind"], stdout: "0\n" },
+        { args: ["network", "rm", "kind"] },
+      ],
+    });
+    await kindClusterProvider.delete!("id", OUTS);
+    expect(callsOf()).toEqual([
+      `docker ${CP_ID.join(" ")}`,
+      "kind delete cluster --name dev",
+      "docker network inspect --format {{len .Containers}} kind",
+      "docker network rm kind",
+    ]);
+  });
+
+  test("delete: leaves alone a newer cluster of the same name", async () => {
+    tools.scenario({ kind: [], docker: [{ args: CP_ID, stdout: "beef00\n" }] });
+    await kindClusterProvider.delete!("id", OUTS);
+    expect(callsOf()).toEqual([`docker ${CP_ID.join(" ")}`]);
+  });
+});
+
+describe("registry container provider", () => {
+  const SPEC = {
+    name: "reg",
+    image: "registry:2",
+    port: 5001,
+    listen: "127.0.0.1",
+    volume: "reg-data",
+  };
+  const RUNNING = ["inspect", "--type", "container", "--format", "{{.State.Running}}", "reg"];
+  const PORT = { args: ["port", "reg", "5000/tcp"], stdout: "127.0.0.1:5001\n" };
+  const RUN = [
+    "run",
+    "--detach",
+    "--restart=always",
+    "--name",
+    "reg",
+    "--publish",
+    "127.0.0.1:5001:5000",
+    "--volume",
+    "reg-data:/var/lib/registry",
+    "--label",
+    "localkube.dev/registry=true",
+    "registry:2",
+  ];
+
+  test("starts a new container when there is none", async () => {
+    tools.scenario({
+      kind: [],
+      docker: [{ args: RUNNING, code: 1, stderr: "No such container" }, { args: RUN }, PORT],
+    });
+    expect(await registryContainerProvider.create!(SPEC)).toEqual({
+      id: "reg",
+      outs: { ...SPEC, published: "127.0.0.1:5001" },
+    });
+    expect(callsOf()).toEqual([
+      `docker ${RUNNING.join(" ")}`,
+      `docker ${RUN.join(" ")}`,
+      "docker port reg 5000/tcp",
+    ]);
+  });
+
+  test("reuses a running container of that name, and starts a stopped one", async () => {
+    tools.scenario({ kind: [], docker: [{ args: RUNNING, stdout: "true\n" }, PORT] });
+    await registryContainerProvider.create!(SPEC);
+    expect(callsOf()).toEqual([`docker ${RUNNING.join(" ")}`, "docker port reg 5000/tcp"]);
+    tools.scenario({
+      kind: [],
+      docker: [{ args: RUNNING, stdout: "false\n" }, { args: ["start", "reg"] }, PORT],
+    });
+    await registryContainerProvider.create!(SPEC);
+    expect(callsOf()).toEqual([
+      `docker ${RUNNING.join(" ")}`,
+      "docker start reg",
+      "docker port reg 5000/tcp",
+    ]);
+  });
+
+  test("refuses a container of that name that publishes another port, with both fixes", async () => {
+    tools.scenario({
+      kind: [],
+      docker: [
+        { args: RUNNING, stdout: "true\n" },
+        { ...PORT, stdout: "0.0.0.0:5000\n" },
+      ],
+    });
+    await expect(registryContainerProvider.create!(SPEC)).rejects.toThrow(
+      'container "reg" exists but does not publish registry port 5000 on 127.0.0.1:5001 (it publishes: 0.0.0.0:5000). ' +
+        "Remove it with `docker rm -f reg`, or choose another name: pulumi config set localkube:registry.name <name>",
+    );
+  });
+
+  test("delete removes the container, its volume, then the kind network if unused", async () => {
+    tools.scenario({
+      kind: [],
+      docker: [
+        { args: ["rm", "--force", "--volumes", "reg"] },
+        { args: ["volume", "rm", "reg-data"] },
+        { args: ["network", "inspect", "--format", "{{len .Containers}}", "kind"], stdout: "2\n" },
+      ],
+    });
+    await registryContainerProvider.delete!("reg", { ...SPEC, published: "127.0.0.1:5001" });
+    expect(callsOf()).toEqual([
+      "docker rm --force --volumes reg",
+      "docker volume rm reg-data",
+      "docker network inspect --format {{len .Containers}} kind",
+    ]);
+  });
+});
+
+describe("registry wiring provider", () => {
+  test("joins the kind network and writes hosts.toml for both registry names on every node", async () => {
+    const networks = [
+      "inspect",
+      "--type",
+      "container",
+      "--format",
+      "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}\n{{end}}",
+      "reg",
+    ];
+    const hosts = (node: string, host: string) => [
+      "exec",
+      "-i",
+      node,
+      "sh",
+      "-c",
+      'mkdir -p "/etc/containerd/certs.d/$1" && cat > "/etc/containerd/certs.d/$1/hosts.toml"',
+      "sh",
+      host,
+    ];
+    tools.scenario({
+      kind: [
+        { args: ["get", "nodes", "--name", "dev"], stdout: "dev-control-plane\ndev-worker\n" },
+      ],
+      docker: [
+        { args: networks, stdout: "bridge\n" },
+        { args: ["network", "connect", "kind", "reg"] },
+        ...["dev-control-plane", "dev-worker"].flatMap((n) => [
+          { args: hosts(n, "localhost:5001") },
+          { args: hosts(n, "reg:5000") },
+        ]),
+      ],
+    });
+    const inputs = {
+      cluster: "dev",
+      container: "reg",
+      port: 5001,
+      clusterId: "c1",
+      containerId: "r1",
+    };
+    expect(await registryWiringProvider.create!(inputs)).toEqual({ id: "reg@dev", outs: inputs });
+    const writes = tools.calls().filter((c) => c.args[0] === "exec");
+    expect(writes.map((c) => [c.args[2], c.args[7], c.input])).toEqual([
+      ["dev-control-plane", "localhost:5001", '[host."http://reg:5000"]\n'],
+      ["dev-control-plane", "reg:5000", '[host."http://reg:5000"]\n'],
+      ["dev-worker", "localhost:5001", '[host."http://reg:5000"]\n'],
+      ["dev-worker", "reg:5000", '[host."http://reg:5000"]\n'],
+    ]);
+  });
+});
+
+describe("values recorded once", () => {
+  test("the creation time never changes once recorded: diff reports no change whatever the inputs", async () => {
+    expect(await creationTimeProvider.diff!("1", { epochMs: 1 }, { epochMs: undefined })).toEqual({
+      changes: false,
+    });
+    const before = Date.now();
+    const r = await creationTimeProvider.create!({});
+    expect(r.outs.epochMs).toBeGreaterThanOrEqual(before);
+    expect(r.id).toBe(String(r.outs.epochMs));
+  });
+
+  test("a generated password is kept until its length changes; it is URL-safe and of that length", async () => {
+    expect(await passwordProvider.diff!("id", { length: 24, value: "x" }, { length: 24 })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await passwordProvider.diff!("id", { length: 24, value: "x" }, { length: 32 })).toEqual({
+      changes: true,
+      replaces: ["length"],
+      deleteBeforeReplace: false,
+    });
+    const a = await passwordProvider.create!({ length: 40 });
+    const b = await passwordProvider.create!({ length: 40 });
+    expect(a.outs.value).toMatch(/^[A-Za-z0-9_-]{40}$/);
+    expect(a.outs.value).not.toBe(b.outs.value);
+  });
+});
