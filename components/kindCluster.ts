@@ -6,9 +6,11 @@ import { KindClusterResource } from "../providers/kindCluster";
 export interface KindClusterArgs extends KindConfigInput {}
 
 /**
- * A local kind cluster. Replaced when its rendered config changes, recreated by the next `up` when
- * it was deleted out of band, adopted when an identical one already exists. Exposes the
- * kubeconfig (secret) and a provider for it.
+ * A local kind cluster. Replaced when its rendered config changes (another Kubernetes version or
+ * node image, ports, workers: an upgrade is a new cluster), recreated by the next `up` when it was
+ * deleted out of band, adopted when an identical one already exists. Exposes the kubeconfig
+ * (secret) and a provider for it. On a cgroup v1 host with Kubernetes ≥ 1.35 it warns once that the
+ * kubelets run with `failCgroupV1: false`.
  */
 export class KindCluster extends pulumi.ComponentResource {
   /** The resource owning the cluster's lifecycle; delete everything in the cluster with it. */
@@ -25,6 +27,7 @@ export class KindCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:KindCluster", name, {}, opts);
     const config = renderKindConfig(args);
+    if (config.warning) pulumi.log.warn(config.warning, this);
     this.cluster = new KindClusterResource(
       `${name}-cluster`,
       { name: args.name, configYaml: config.yaml, configHash: config.hash },

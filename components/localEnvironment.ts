@@ -11,6 +11,11 @@ export interface LocalEnvironmentArgs {
   readonly stack: string;
   /** The local stack's validated settings (pre-flight already passed). */
   readonly settings: LocalSettings;
+  /**
+   * cgroup version of the Docker host, from pre-flight; v1 hosts get the kubelet setting that
+   * Kubernetes ≥ 1.35 needs there. @default unknown (nothing added)
+   */
+  readonly hostCgroupVersion?: 1 | 2;
 }
 
 /**
@@ -49,6 +54,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         workers: s.cluster.workers,
         httpPort: s.cluster.httpPort,
         httpsPort: s.cluster.httpsPort,
+        hostCgroupVersion: args.hostCgroupVersion,
       },
       was("kind"),
     );

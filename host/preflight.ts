@@ -13,8 +13,13 @@ export interface PortNeed {
 
 /** What pre-flight found on this machine. */
 export interface PreflightFacts {
-  /** `docker info` answered; else its error output. */
-  readonly docker: { readonly ok: true } | { readonly ok: false; readonly detail: string };
+  /**
+   * `docker info` answered, with the host's cgroup version when Docker reports it (20.10+);
+   * else its error output.
+   */
+  readonly docker:
+    | { readonly ok: true; readonly cgroupVersion?: 1 | 2 }
+    | { readonly ok: false; readonly detail: string };
   readonly kind: { readonly ok: true } | { readonly ok: false; readonly detail: string };
   /** For each port: free, or held by the named containers (empty: by a non-container process). */
   readonly ports: ReadonlyMap<
@@ -36,7 +41,7 @@ export function preflightProblems(facts: PreflightFacts, needs: readonly PortNee
   }
   if (!facts.kind.ok) {
     problems.push(
-      `kind is not installed or not on PATH (${facts.kind.detail}). Install it: \`go install sigs.k8s.io/kind@v0.30.0\` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).`,
+      `kind is not installed or not on PATH (${facts.kind.detail}). Install it: \`go install sigs.k8s.io/kind@v0.33.0\` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).`,
     );
   }
   for (const need of needs) {
@@ -73,6 +78,15 @@ function run(
   return { ok: true, stdout: r.stdout };
 }
 
+/**
+ * The host's cgroup version from `docker info --format '{{json .}}'` (its `CgroupVersion`, "1" or
+ * "2"), or undefined when Docker does not say (before 20.10).
+ */
+export function cgroupVersionOf(dockerInfoJson: string): 1 | 2 | undefined {
+  const m = /"CgroupVersion":\s*"([12])"/.exec(dockerInfoJson);
+  return m ? (Number(m[1]) as 1 | 2) : undefined;
+}
+
 /** True when nothing listens on 127.0.0.1:port (we could bind it ourselves). */
 export function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -84,9 +98,9 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Looks at this machine: Docker, kind, and who holds each needed port. */
+/** Looks at this machine: Docker (and its cgroup version), kind, and who holds each needed port. */
 export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<PreflightFacts> {
-  const dockerInfo = run("docker", ["info", "--format", "{{.ServerVersion}}"]);
+  const dockerInfo = run("docker", ["info", "--format", "{{json .}}"]);
   const kind = run("kind", ["version"]);
   const ports = new Map<number, { free: true } | { free: false; holders: string[] }>();
   for (const need of needs) {
@@ -103,7 +117,9 @@ export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<
     });
   }
   return {
-    docker: dockerInfo.ok ? { ok: true } : { ok: false, detail: dockerInfo.detail },
+    docker: dockerInfo.ok
+      ? { ok: true, cgroupVersion: cgroupVersionOf(dockerInfo.stdout) }
+      : { ok: false, detail: dockerInfo.detail },
     kind: kind.ok ? { ok: true } : { ok: false, detail: kind.detail },
     ports,
   };

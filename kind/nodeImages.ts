@@ -1,29 +1,32 @@
 /**
- * `kindest/node` images by Kubernetes minor version, pinned by digest, as published with the
- * kind release noted. `configPath` marks images older than kind 0.27 that need the containerd
- * `config_path` patch for registry hosts.toml files.
+ * `kindest/node` images by Kubernetes minor version, pinned by digest: the images published with
+ * kind v0.33.0 (its release notes, "Images pre-built for this release"). kind supports an image only
+ * with the release that built it, so the table holds exactly what kind v0.33.0 built; older minors
+ * need `localkube:cluster.nodeImage` and the kind release that built that image. `configPath` marks
+ * images older than kind 0.27 that need the containerd `config_path` patch for registry hosts.toml
+ * files (none of these).
  */
 export const KIND_NODE_IMAGES: Readonly<
   Record<string, { readonly image: string; readonly configPath: boolean }>
 > = {
+  "1.37": {
+    image:
+      "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
+    configPath: false,
+  },
+  "1.36": {
+    image:
+      "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
+    configPath: false,
+  },
+  "1.35": {
+    image:
+      "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
+    configPath: false,
+  },
   "1.34": {
     image:
-      "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
-    configPath: false,
-  },
-  "1.33": {
-    image:
-      "kindest/node:v1.33.4@sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2",
-    configPath: false,
-  },
-  "1.32": {
-    image:
-      "kindest/node:v1.32.8@sha256:abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1",
-    configPath: false,
-  },
-  "1.31": {
-    image:
-      "kindest/node:v1.31.12@sha256:0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2",
+      "kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d",
     configPath: false,
   },
 };
@@ -49,7 +52,7 @@ export type NodeImageChoice =
   | { readonly ok: false; readonly message: string };
 
 /**
- * The node image for a Kubernetes version (`1.34` or `1.34.0`): the pinned image of that minor
+ * The node image for a Kubernetes version (`1.37` or `1.37.0`): the pinned image of that minor
  * version; a patch version must match the pinned one. Otherwise says what is pinned.
  */
 export function nodeImageFor(version: string): NodeImageChoice {

@@ -52,9 +52,14 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
   config.done();
   const { catalog, plan } = loadAndPlan(settings, source);
   const needs = localPortNeeds(settings);
-  preflightFailures(await (deps.preflight ?? gatherPreflightFacts)(needs), needs);
+  const facts = await (deps.preflight ?? gatherPreflightFacts)(needs);
+  preflightFailures(facts, needs);
 
-  const local = new LocalEnvironment("local", { stack, settings });
+  const local = new LocalEnvironment("local", {
+    stack,
+    settings,
+    hostCgroupVersion: facts.docker.ok ? facts.docker.cgroupVersion : undefined,
+  });
   const platform = new Platform("platform", {
     environment: local.environment,
     plan,

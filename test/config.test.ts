@@ -65,7 +65,7 @@ describe("readLocalSettings: every problem at once", () => {
     ).toBe(
       [
         "invalid configuration (3 problems):",
-        "  - Pulumi.local.yaml: `localkube:kubernetesVersion`: Kubernetes 1.20 has no pinned kind node image; pinned: 1.31 (1.31.12), 1.32 (1.32.8), 1.33 (1.33.4), 1.34 (1.34.0); choose one of those, or set localkube:cluster.nodeImage to an image of your own; fix: pulumi config set localkube:kubernetesVersion 1.34",
+        "  - Pulumi.local.yaml: `localkube:kubernetesVersion`: Kubernetes 1.20 has no pinned kind node image; pinned: 1.34 (1.34.11), 1.35 (1.35.8), 1.36 (1.36.4), 1.37 (1.37.0); choose one of those, or set localkube:cluster.nodeImage to an image of your own; fix: pulumi config set localkube:kubernetesVersion 1.37",
         "  - Pulumi.local.yaml: `localkube:registry.port`: port 80 is also used by localkube:cluster.httpPort; each needs its own port; fix: pulumi config set localkube:registry.port 8080",
         '  - Pulumi.local.yaml: `localkube:cluster.workrs`: unknown key for a local stack (did you mean "cluster.workers"?); remove it (`pulumi config rm localkube:cluster.workrs`) or correct its name',
       ].join("\n"),
@@ -73,8 +73,8 @@ describe("readLocalSettings: every problem at once", () => {
   });
 
   test("a patch version that is not the pinned one", () => {
-    expect(localProblems({ kubernetesVersion: "1.34.2" })).toBe(
-      "invalid configuration: Pulumi.local.yaml: `localkube:kubernetesVersion`: Kubernetes 1.34.2 is not pinned; 1.34 is pinned at 1.34.0; choose one of those, or set localkube:cluster.nodeImage to an image of your own; fix: pulumi config set localkube:kubernetesVersion 1.34",
+    expect(localProblems({ kubernetesVersion: "1.36.3" })).toBe(
+      "invalid configuration: Pulumi.local.yaml: `localkube:kubernetesVersion`: Kubernetes 1.36.3 is not pinned; 1.36 is pinned at 1.36.4; choose one of those, or set localkube:cluster.nodeImage to an image of your own; fix: pulumi config set localkube:kubernetesVersion 1.37",
     );
   });
 
@@ -99,8 +99,9 @@ describe("readLocalSettings: every problem at once", () => {
     const r = new ConfigReader(source({}));
     const s = readLocalSettings(r);
     r.done();
+    expect(s.cluster.kubernetesVersion).toBe("1.37");
     expect(s.cluster.nodeImage).toBe(
-      "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
+      "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
     );
     expect(s.registry).toEqual({ name: "localkube-registry", port: 5001, image: undefined });
     expect(s.ingress.controller).toBe("ingress-nginx");

@@ -104,7 +104,7 @@ describe("local stack resource graph", () => {
     const [cluster] = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster");
     expect(cluster.inputs.name).toBe("localkube");
     expect(cluster.inputs.configYaml).toContain(
-      "image: kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
+      "image: kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
     );
     expect(cluster.inputs.configHash).toMatch(/^[0-9a-f]{16}$/);
     const [registry] = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer");
@@ -135,6 +135,27 @@ describe("local stack resource graph", () => {
       "localRegistryHosting.v1":
         'host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n',
     });
+  });
+
+  test("the host's cgroup version reaches the kind config: v1 adds the kubelet's failCgroupV1: false", async () => {
+    const clusterYaml = async (cgroupVersion?: 1 | 2) => {
+      registered.splice(0);
+      const preflight = async () =>
+        ({ docker: { ok: true, cgroupVersion }, kind: { ok: true }, ports: new Map() }) as any;
+      await stacks.localStack(
+        "local",
+        source({ catalogDir: path.join(REPO, "services"), services: "price" }),
+        { preflight },
+      );
+      await settle();
+      return ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster")[0].inputs
+        .configYaml as string;
+    };
+    expect(await clusterYaml(1)).toContain(
+      "kubeadmConfigPatches:\n  - |\n    kind: KubeletConfiguration\n    failCgroupV1: false\n",
+    );
+    expect(await clusterYaml(2)).toBe(await clusterYaml(undefined));
+    expect(await clusterYaml(2)).not.toContain("failCgroupV1");
   });
 
   test("ingress-nginx (default) is a pinned Helm release with the kind settings", async () => {

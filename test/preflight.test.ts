@@ -1,5 +1,6 @@
 import * as net from "net";
 import {
+  cgroupVersionOf,
   portIsFree,
   preflightFailures,
   PreflightFacts,
@@ -41,7 +42,7 @@ describe("preflightProblems", () => {
     };
     expect(preflightProblems(facts, NEEDS)).toEqual([
       "Docker is not reachable (Cannot connect to the Docker daemon). Start Docker (e.g. `sudo systemctl start docker` or Docker Desktop) and run again.",
-      "kind is not installed or not on PATH (kind: command not found). Install it: `go install sigs.k8s.io/kind@v0.30.0` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).",
+      "kind is not installed or not on PATH (kind: command not found). Install it: `go install sigs.k8s.io/kind@v0.33.0` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).",
       "port 80 on 127.0.0.1 (ingress HTTP) is already in use by another process. Stop it (`sudo ss -ltnp 'sport = :80'` shows the process) or choose another port: `pulumi config set localkube:cluster.httpPort <port>`.",
       "port 5001 on 127.0.0.1 (local registry) is already in use by container someone-elses-registry. Stop it (`sudo ss -ltnp 'sport = :5001'` shows the process) or choose another port: `pulumi config set localkube:registry.port <port>`.",
     ]);
@@ -53,6 +54,23 @@ describe("preflightProblems", () => {
       "localkube pre-flight failed, nothing was created:\n  - kind is not installed or not on PATH (kind: command not found).",
     );
     expect(() => preflightFailures(OK, NEEDS)).not.toThrow();
+  });
+});
+
+describe("cgroupVersionOf", () => {
+  test("reads Docker's CgroupVersion from `docker info --format '{{json .}}'`", () => {
+    expect(
+      cgroupVersionOf('{"ServerVersion":"20.10.24","CgroupVersion":"1","CgroupDriver":"cgroupfs"}'),
+    ).toBe(1);
+    expect(cgroupVersionOf('{"CgroupDriver":"systemd","CgroupVersion":"2"}')).toBe(2);
+  });
+
+  test("unknown when Docker does not say (before 20.10) or says something else", () => {
+    expect(
+      cgroupVersionOf('{"ServerVersion":"19.03.15","CgroupDriver":"cgroupfs"}'),
+    ).toBeUndefined();
+    expect(cgroupVersionOf('{"CgroupVersion":""}')).toBeUndefined();
+    expect(cgroupVersionOf("")).toBeUndefined();
   });
 });
 
