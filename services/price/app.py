@@ -3,6 +3,7 @@ import json
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+VERSION = "price v1"
 QUOTE = os.environ.get("QUOTE_CURRENCY", "USD")
 RATES = {"EUR": 1.08, "GBP": 1.27, "CHF": 1.12, "JPY": 0.0067, "USD": 1.0}
 
@@ -20,7 +21,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/healthz":
             return self.reply(200, {"status": "ok"})
         if self.path == "/":
-            return self.reply(200, {"service": "price", "currencies": sorted(RATES)})
+            return self.reply(200, {"service": "price", "version": VERSION, "currencies": sorted(RATES)})
         if self.path.startswith("/price/"):
             ccy = self.path.removeprefix("/price/").upper()
             if ccy not in RATES:
@@ -34,4 +35,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    ThreadingHTTPServer(("", int(os.environ.get("PORT", "8080"))), Handler).serve_forever()
+    port = int(os.environ.get("PORT", "8080"))
+    print(f"{VERSION} listening on :{port}", flush=True)
+    ThreadingHTTPServer(("", port), Handler).serve_forever()

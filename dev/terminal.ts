@@ -1,0 +1,155 @@
+import { ServiceRow } from "../status/model";
+
+const COLORS = {
+  red: 31,
+  green: 32,
+  yellow: 33,
+  blue: 34,
+  magenta: 35,
+  cyan: 36,
+  gray: 90,
+} as const;
+type Color = keyof typeof COLORS;
+
+export const paint = (on: boolean, color: Color, text: string) =>
+  on ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
+
+const STATE_COLOR: Record<ServiceRow["state"], Color> = {
+  pending: "gray",
+  building: "yellow",
+  deploying: "yellow",
+  ready: "green",
+  "live-updated": "cyan",
+  problem: "red",
+};
+
+/** The source column: `checkout 1a2b3c4d5e6f` (built, by digest) or `published 1.4`. */
+export function sourceText(row: ServiceRow): string {
+  const s = row.source;
+  return s.kind === "built"
+    ? `checkout ${s.digest}`
+    : s.kind === "published"
+      ? `published ${s.tag}`
+      : "";
+}
+
+/** What the STATUS column says: the state, and the problem in words when there is one. */
+export function statusText(row: ServiceRow): string {
+  const a = row.activity;
+  if (row.state === "building" || row.state === "deploying")
+    return `${row.state}${a ? ` (${a.trigger})` : ""}`;
+  if (row.problem)
+    return `problem: ${row.problem.message}${row.problem.hint ? ` — ${row.problem.hint}` : ""}`;
+  if (row.state === "live-updated" && a?.liveUpdate)
+    return `live-updated (${a.liveUpdate.files} file${a.liveUpdate.files === 1 ? "" : "s"} on ${a.liveUpdate.digest})`;
+  if (a?.state === "failed") return `${row.state}; last update failed: ${a.error ?? "see above"}`;
+  return row.state;
+}
+
+/**
+ * The status table, one line per service: name, group, source, ready/desired, restarts, URL,
+ * status. Pure; `width` truncates lines on a terminal (0: never, for pipes and files).
+ */
+export function renderTable(
+  rows: readonly ServiceRow[],
+  opts: { color: boolean; width: number },
+): string[] {
+  const header = ["SERVICE", "GROUP", "SOURCE", "READY", "RESTARTS", "URL", "STATUS"];
+  const cells = rows.map((r) => [
+    r.name,
+    r.group,
+    sourceText(r),
+    `${r.ready}/${r.desired}`,
+    String(r.restarts),
+    r.url ?? "",
+    statusText(r),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const lead = (c: string[]) =>
+    c
+      .slice(0, -1)
+      .map((v, i) => `${v.padEnd(widths[i])}  `)
+      .join("");
+  const cut = (s: string) =>
+    opts.width > 0 && s.length > opts.width ? `${s.slice(0, opts.width - 1)}…` : s;
+  return [
+    paint(opts.color, "gray", cut(lead(header) + header[6])),
+    ...rows.map((r, i) => {
+      const start = lead(cells[i]);
+      const text = cut(start + cells[i][6]);
+      return opts.color
+        ? `${text.slice(0, start.length)}${paint(true, STATE_COLOR[r.state], text.slice(start.length))}`
+        : text;
+    }),
+  ];
+}
+
+/** A line per row whose status changed since `before` (for pipes and CI logs). */
+export function changedLines(
+  before: ReadonlyMap<string, string>,
+  rows: readonly ServiceRow[],
+): { lines: string[]; now: Map<string, string> } {
+  const now = new Map<string, string>();
+  const lines: string[] = [];
+  for (const r of rows) {
+    const text = `${r.name}: ${statusText(r)} ${r.ready}/${r.desired}${r.restarts > 0 ? `, ${r.restarts} restarts` : ""}${r.url && r.state === "ready" ? `, ${r.url}` : ""}`;
+    now.set(r.name, text);
+    if (before.get(r.name) !== text) lines.push(text);
+  }
+  return { lines, now };
+}
+
+/**
+ * Output of `npm run dev`. On a terminal the status table stays at the bottom and is redrawn in
+ * place, log and progress lines scroll above it; on a pipe every line is printed once and the
+ * table becomes one line per status change.
+ */
+export class Screen {
+  private drawn = 0;
+  private rows: readonly ServiceRow[] = [];
+  private last = new Map<string, string>();
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  get tty(): boolean {
+    return Boolean(this.out.isTTY);
+  }
+
+  /** Prints lines above the table. */
+  print(...lines: string[]): void {
+    this.erase();
+    for (const l of lines) this.out.write(`${l}\n`);
+    this.draw();
+  }
+
+  /** Shows new rows: redrawn on a terminal, changed lines on a pipe. */
+  status(rows: readonly ServiceRow[]): void {
+    this.rows = rows;
+    if (this.tty) {
+      this.erase();
+      this.draw();
+      return;
+    }
+    const { lines, now } = changedLines(this.last, rows);
+    this.last = now;
+    for (const l of lines) this.out.write(`${l}\n`);
+  }
+
+  /** Leaves the table where it is (the process is about to exit). */
+  release(): void {
+    this.drawn = 0;
+  }
+
+  private erase() {
+    if (!this.tty || this.drawn === 0) return;
+    this.out.write(`\u001b[${this.drawn}A\u001b[0J`);
+    this.drawn = 0;
+  }
+
+  private draw() {
+    if (!this.tty || this.rows.length === 0) return;
+    const lines = renderTable(this.rows, { color: true, width: this.out.columns ?? 120 });
+    this.out.write(`${lines.join("\n")}\n`);
+    this.drawn = lines.length;
+  }
+}

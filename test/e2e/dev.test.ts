@@ -1,0 +1,305 @@
+/**
+ * The developer loop on a real kind cluster: `npm run dev -- bank --local bank,price` runs in the
+ * background as a user would start it; the tests edit the project's files and watch what is served,
+ * what the status says and what the logs show. Ctrl-C (SIGINT to the process the suite started)
+ * ends it; the stack stays up and converged.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as h from "./harness";
+
+const STACK = "lk-e2e-dev";
+let dir: string;
+let dev: ChildProcess | undefined;
+/** Every line the dev process printed (stdout and stderr), in order. */
+const output: string[] = [];
+const timings: Record<string, number> = {};
+
+/** Starts `npm run dev` (node + ts-node, no shell, no npm in between: the pid is the loop's own). */
+function startDev(args: string[]): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", "cli/dev.ts", ...args],
+    {
+      cwd: dir,
+      env: h.toolEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const log = fs.createWriteStream(path.join(h.ARTIFACTS, "logs", `dev-${Date.now()}.log`));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = "";
+    stream.on("data", (b: Buffer) => {
+      log.write(b);
+      const lines = (partial + b.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      output.push(...lines);
+    });
+  }
+  return child;
+}
+
+/** Resolves with the first line (printed after `from`) that matches, or fails after `timeoutMs`. */
+async function line(re: RegExp, timeoutMs: number, from = 0): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const found = output.slice(from).find((l) => re.test(l));
+    if (found) return found;
+    if (Date.now() > end)
+      throw new Error(
+        `no line matching ${re} within ${timeoutMs / 1000} s; last lines:\n${output.slice(-40).join("\n")}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const edit = (file: string, from: string | RegExp, to: string) => {
+  const f = path.join(dir, file);
+  const text = fs.readFileSync(f, "utf8");
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`${file}: nothing to replace for ${from}`);
+  fs.writeFileSync(f, next);
+};
+
+async function pods(app: string): Promise<{ uid: string; ready: boolean; image: string }[]> {
+  const r = await h.kubectl([
+    "get",
+    "pods",
+    "-n",
+    "localkube",
+    "-l",
+    `app.kubernetes.io/name=${app}`,
+    "-o",
+    "json",
+  ]);
+  return (JSON.parse(r.stdout).items as any[])
+    .filter((p) => !p.metadata.deletionTimestamp)
+    .map((p) => ({
+      uid: p.metadata.uid,
+      ready: (p.status.conditions ?? []).some(
+        (c: any) => c.type === "Ready" && c.status === "True",
+      ),
+      image: p.spec.containers[0].image,
+    }));
+}
+
+const priceVersion = async () => {
+  const r = await h.httpGet("price.localhost");
+  return r.status === 200 ? (JSON.parse(r.body).version as string) : `HTTP ${r.status}`;
+};
+
+async function timed<T>(name: string, step: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await step();
+  } finally {
+    timings[name] = (Date.now() - t0) / 1000;
+  }
+}
+
+beforeAll(async () => {
+  await h.ensureToolchain();
+  await h.seedRegistry();
+  dir = h.projectCopy("dev");
+  await h.initStack(dir, STACK, h.localE2eConfig());
+}, 90 * 60_000);
+
+afterAll(async () => {
+  if (dev && dev.exitCode === null) dev.kill("SIGKILL");
+  fs.writeFileSync(path.join(h.ARTIFACTS, "dev-timings.json"), JSON.stringify(timings, null, 2));
+  console.log(`dev loop timings (s): ${JSON.stringify(timings)}`);
+  await h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+}, 20 * 60_000);
+
+test(
+  "npm run dev -- bank --local bank,price: converges, one progress line per step, then every service ready with its URL",
+  async () => {
+    dev = startDev([
+      "bank",
+      "--local",
+      "bank,price",
+      "--stack",
+      STACK,
+      "--logs",
+      "price",
+      "--no-ui",
+    ]);
+    await timed("cold start to ready", async () => {
+      await line(/^✔ converging \(npm run dev\): done in [\d.]+ s$/, 15 * 60_000);
+      await line(/^bank: ready 1\/1, http:\/\/bank\.localhost$/, 120_000);
+      await line(/^price: ready 1\/1, http:\/\/price\.localhost$/, 120_000);
+      await line(/^postgres: ready 1\/1$/, 120_000);
+    });
+    expect(output).toContainEqual(
+      expect.stringMatching(/^bank +built +sha256:[0-9a-f]{12} +[\d.]+ s$/),
+    );
+    expect(output).toContainEqual(expect.stringMatching(/^price +deployed +[\d.]+ s$/));
+    expect(output).toContain("  bank     http://bank.localhost");
+    // The selection was saved into the stack's config, as `pulumi up -c` would save it.
+    const config = await h.must(
+      "pulumi",
+      ["config", "--json", "--stack", STACK, "--non-interactive"],
+      { cwd: dir },
+    );
+    expect(JSON.parse(config.stdout)["localkube:services"].value).toBe("bank");
+    expect(JSON.parse(config.stdout)["localkube:local"].value).toBe("bank,price");
+    expect(await priceVersion()).toBe("price v1");
+  },
+  20 * 60_000,
+);
+
+test(
+  "(a) a save in price's source: price's new answer is served; bank is neither rebuilt nor restarted",
+  async () => {
+    const bankBefore = await pods("bank");
+    const from = output.length;
+    await timed("save to new answer (rebuild)", async () => {
+      edit("services/price/app.py", 'VERSION = "price v1"', 'VERSION = "price v2"');
+      expect(await h.eventually(priceVersion, (v) => v === "price v2", 120_000, 500)).toBe(
+        "price v2",
+      );
+    });
+    await line(/^✔ updating price \(services\/price\/app\.py\): done in [\d.]+ s$/, 60_000, from);
+    expect(
+      output.slice(from).filter((l) => /^bank +(building|built|deploying|deployed)/.test(l)),
+    ).toEqual([]);
+    expect(await pods("bank")).toEqual(bankBefore);
+  },
+  10 * 60_000,
+);
+
+test(
+  "(b) replicas: 2 in price.yaml: a converge, two ready pods, and the status says 2/2",
+  async () => {
+    const from = output.length;
+    edit("services/price.yaml", "replicas: 1", "replicas: 2");
+    await line(/^▶ converging \(services\/price\.yaml\)$/, 30_000, from);
+    await line(/^price: ready 2\/2, http:\/\/price\.localhost$/, 180_000, from);
+    expect((await pods("price")).filter((p) => p.ready)).toHaveLength(2);
+  },
+  10 * 60_000,
+);
+
+test(
+  "(c) price crashes at start: the status names the crash and its last log line within 30 s; the fix makes it ready again",
+  async () => {
+    const from = output.length;
+    edit(
+      "services/price/app.py",
+      'print(f"{VERSION} listening',
+      'raise SystemExit("price: missing PRICE_FEED_URL")\n    print(f"{VERSION} listening',
+    );
+    const saved = Date.now();
+    await line(/^▶ updating price/, 30_000, from);
+    const problem = await line(/^price: problem: .*price: missing PRICE_FEED_URL/, 180_000, from);
+    timings["crash named after the new pod started"] = (Date.now() - saved) / 1000;
+    expect(problem).toMatch(/exit code 1/);
+    const fixedFrom = output.length;
+    edit("services/price/app.py", 'raise SystemExit("price: missing PRICE_FEED_URL")\n    ', "");
+    edit("services/price/app.py", 'VERSION = "price v2"', 'VERSION = "price v3"');
+    await line(/^price: ready 2\/2, http:\/\/price\.localhost$/, 180_000, fixedFrom);
+    expect(await h.eventually(priceVersion, (v) => v === "price v3", 60_000, 500)).toBe("price v3");
+  },
+  15 * 60_000,
+);
+
+test(
+  "(d) --logs follows price across restarts and rollouts: the new instances' first lines are shown",
+  async () => {
+    await line(/^price \| price v3 listening on :8080$/, 60_000);
+    // Lines of the earlier instances were shown too, each once per instance.
+    expect(output.filter((l) => l === "price | price v1 listening on :8080")).toHaveLength(1);
+  },
+  5 * 60_000,
+);
+
+test(
+  "(e) Ctrl-C: exit 0, no process left behind, the stack stays up and a plain pulumi up has nothing to change",
+  async () => {
+    const exited = new Promise<number | null>((resolve) =>
+      dev!.on("exit", (code) => resolve(code)),
+    );
+    dev!.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(h.lines("pgrep", ["-f", dir])).toEqual([]);
+    expect(await priceVersion()).toBe("price v3");
+    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    expect(noop.code).toBe(0);
+  },
+  10 * 60_000,
+);
+
+test(
+  "(f) --ci: exit 0 on the healthy stack; non-zero, naming the image, when a service's image does not exist",
+  async () => {
+    const ok = await timed("--ci on a healthy stack", () =>
+      h.run(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "cli/dev.ts", "--ci", "--stack", STACK],
+        { cwd: dir },
+      ),
+    );
+    expect(ok.stdout).toContain("all services ready");
+    expect(ok.code).toBe(0);
+
+    const missing = h.mirrored("localkube-e2e/price:1").replace(/price:1$/, "price:does-not-exist");
+    await h.must(
+      "pulumi",
+      [
+        "config",
+        "set",
+        "--stack",
+        STACK,
+        "localkube:images.overrides",
+        JSON.stringify({ price: missing }),
+        "--non-interactive",
+      ],
+      { cwd: dir },
+    );
+    const bad = await timed("--ci with an image that does not exist", () =>
+      h.run(
+        process.execPath,
+        [
+          "-r",
+          "ts-node/register/transpile-only",
+          "cli/dev.ts",
+          "bank",
+          "--local",
+          "bank",
+          "--ci",
+          "--timeout",
+          "5m",
+          "--stack",
+          STACK,
+        ],
+        { cwd: dir },
+      ),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout + bad.stderr).toContain(missing);
+    // Put it back: the stack converges again.
+    await h.must(
+      "pulumi",
+      ["config", "rm", "--stack", STACK, "localkube:images.overrides", "--non-interactive"],
+      { cwd: dir },
+    );
+    const back = await h.run(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "cli/dev.ts",
+        "bank",
+        "--local",
+        "bank,price",
+        "--ci",
+        "--stack",
+        STACK,
+      ],
+      { cwd: dir },
+    );
+    expect(back.code).toBe(0);
+  },
+  20 * 60_000,
+);
