@@ -80,6 +80,7 @@ function mockEnvironment(): Environment {
     stack: "bench",
     namespace: "bench",
     provider,
+    readiness: { access: {}, timeoutSeconds: 120 },
     ingress: {
       domain: "localhost",
       className: "nginx",

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApplianceName } from "../catalog/types";
 import { Connection } from "../kube/connection";
+import { ReadinessSettings } from "../providers/workloadReady";
+import type { ImageOrigin } from "../status/diagnose";
 import { Kafka } from "./kafka";
 import { Postgres } from "./postgres";
 import { SchemaRegistry } from "./schemaRegistry";
@@ -30,6 +32,14 @@ export interface AppliancesArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** A Kafka running elsewhere, for a schema registry deployed without its own Kafka. @default none */
   readonly externalKafka?: Connection;
+  /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
+  readonly readiness: ReadinessSettings;
+  /** Which config chose each image, named when it cannot be pulled. @default not named */
+  readonly imageOrigins?: {
+    readonly postgres?: ImageOrigin;
+    readonly kafka?: ImageOrigin;
+    readonly schemaRegistry?: ImageOrigin;
+  };
 }
 
 /** The shared infrastructure bundle: PostgreSQL, Kafka and Schema Registry, as selected. */
@@ -48,12 +58,17 @@ export class Appliances extends pulumi.ComponentResource {
         `Appliances ${name}: schema-registry needs kafka; include both, or pass externalKafka`,
       );
     }
-    const common = { namespace: args.namespace, labels: args.labels };
+    const common = { namespace: args.namespace, labels: args.labels, readiness: args.readiness };
     const connections = new Map<ApplianceName, Connection>();
     if (wants.has("postgres")) {
       this.postgres = new Postgres(
         `${name}-postgres`,
-        { ...common, ...args.postgres, image: args.images?.postgres },
+        {
+          ...common,
+          ...args.postgres,
+          image: args.images?.postgres,
+          imageOrigin: args.imageOrigins?.postgres,
+        },
         { parent: this },
       );
       connections.set("postgres", this.postgres.connection);
@@ -61,7 +76,13 @@ export class Appliances extends pulumi.ComponentResource {
     if (wants.has("kafka")) {
       this.kafka = new Kafka(
         `${name}-kafka`,
-        { ...common, ...args.kafka, image: args.images?.kafka, clusterIdSeed: args.seed ?? name },
+        {
+          ...common,
+          ...args.kafka,
+          image: args.images?.kafka,
+          imageOrigin: args.imageOrigins?.kafka,
+          clusterIdSeed: args.seed ?? name,
+        },
         { parent: this },
       );
       connections.set("kafka", this.kafka.connection);
@@ -70,7 +91,12 @@ export class Appliances extends pulumi.ComponentResource {
     if (wants.has("schema-registry") && kafka) {
       this.schemaRegistry = new SchemaRegistry(
         `${name}-schema-registry`,
-        { ...common, kafka, image: args.images?.schemaRegistry },
+        {
+          ...common,
+          kafka,
+          image: args.images?.schemaRegistry,
+          imageOrigin: args.imageOrigins?.schemaRegistry,
+        },
         { parent: this },
       );
       connections.set("schema-registry", this.schemaRegistry.connection);

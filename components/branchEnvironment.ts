@@ -178,6 +178,10 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       stack: args.stack,
       namespace: this.namespace.metadata.name,
       provider,
+      readiness: {
+        access: { kubeconfig: s.cluster.kubeconfig, context: s.cluster.context },
+        timeoutSeconds: s.readyTimeoutSeconds,
+      },
       ingress: {
         domain: `${s.branch.slug}.${s.baseDomain}`,
         className: s.ingress.className,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../kube/connection";
 import { PublishedImages } from "../kube/images";
+import { ReadinessSettings } from "../providers/workloadReady";
 import { RegistryLogin } from "./serviceImage";
 
 /** How services are exposed: `<host>.<domain>` through an Ingress of `className`. */
@@ -43,6 +44,11 @@ export interface Environment {
   readonly namespace: pulumi.Input<string>;
   /** Provider of the target cluster. */
   readonly provider: k8s.Provider;
+  /**
+   * How workloads are awaited: the cluster access the provider was built from (its kubeconfig
+   * stays a secret) and `localkube:readyTimeout`.
+   */
+  readonly readiness: ReadinessSettings;
   readonly ingress: IngressPolicy;
   readonly images: ImagePolicy;
   /** Labels on every workload (e.g. branch, owner). */

@@ -3,8 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { Connection } from "../kube/connection";
 import { DEFAULT_IMAGES } from "../kube/images";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
+import {
+  selectorLabels,
+  workloadLabels,
+  SERVICE_ANNOTATIONS,
+  WORKLOAD_ANNOTATIONS,
+} from "../kube/labels";
 import { volumeStatefulSet } from "../kube/statefulSet";
+import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
+import type { ImageOrigin } from "../status/diagnose";
 
 export interface KafkaArgs {
   /** Namespace to deploy into. */
@@ -21,6 +28,10 @@ export interface KafkaArgs {
   readonly storageClassName?: string;
   /** Labels added to every object. @default none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
+  readonly readiness: ReadinessSettings;
+  /** Which config chose the image, named when it cannot be pulled. @default not named */
+  readonly imageOrigin?: ImageOrigin;
 }
 
 export const KAFKA_NAME = "kafka";
@@ -46,6 +57,8 @@ export const BROKER_API_PROBE = [
 /** Single-broker Kafka in KRaft mode (combined broker + controller, no ZooKeeper). */
 export class Kafka extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** Completes when the broker answers its API (its StatefulSet is rolled out). */
+  readonly ready: WorkloadReady;
   readonly service: k8s.core.v1.Service;
   readonly connection: Connection;
 
@@ -85,48 +98,65 @@ export class Kafka extends pulumi.ComponentResource {
       KAFKA_HEAP_OPTS: args.heapOptions ?? "-Xms256m -Xmx512m",
     };
 
+    const statefulSet = volumeStatefulSet({
+      name: KAFKA_NAME,
+      namespace: args.namespace,
+      labels,
+      fsGroup: 1000,
+      mountPath: "/var/lib/kafka/data",
+      storage: args.storage ?? "2Gi",
+      storageClassName: args.storageClassName,
+      container: {
+        name: "kafka",
+        image: args.image ?? DEFAULT_IMAGES.kafka,
+        ports: [
+          { name: "kafka", containerPort: PORT },
+          { name: "controller", containerPort: CONTROLLER_PORT },
+        ],
+        env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
+        readinessProbe: {
+          exec: { command: BROKER_API_PROBE },
+          periodSeconds: 3,
+          timeoutSeconds: 5,
+          failureThreshold: 3,
+        },
+        livenessProbe: {
+          tcpSocket: { port: "kafka" },
+          initialDelaySeconds: 60,
+          periodSeconds: 20,
+          failureThreshold: 6,
+        },
+        resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+      },
+    });
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
-      volumeStatefulSet({
-        name: KAFKA_NAME,
-        namespace: args.namespace,
-        labels,
-        fsGroup: 1000,
-        mountPath: "/var/lib/kafka/data",
-        storage: args.storage ?? "2Gi",
-        storageClassName: args.storageClassName,
-        container: {
-          name: "kafka",
-          image: args.image ?? DEFAULT_IMAGES.kafka,
-          ports: [
-            { name: "kafka", containerPort: PORT },
-            { name: "controller", containerPort: CONTROLLER_PORT },
-          ],
-          env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
-          readinessProbe: {
-            exec: { command: BROKER_API_PROBE },
-            periodSeconds: 3,
-            timeoutSeconds: 5,
-            failureThreshold: 3,
-          },
-          livenessProbe: {
-            tcpSocket: { port: "kafka" },
-            initialDelaySeconds: 60,
-            periodSeconds: 20,
-            failureThreshold: 6,
-          },
-          resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-        },
-      }),
+      { ...statefulSet, metadata: { ...statefulSet.metadata, annotations: WORKLOAD_ANNOTATIONS } },
       { parent: this, deleteBeforeReplace: true, dependsOn: [this.service] },
+    );
+    this.ready = new WorkloadReady(
+      `${name}-ready`,
+      {
+        ...args.readiness,
+        kind: "StatefulSet",
+        workload: this.statefulSet,
+        service: KAFKA_NAME,
+        definedIn: "localkube's Kafka appliance",
+        imageOrigins: args.imageOrigin ? { kafka: args.imageOrigin } : undefined,
+      },
+      { parent: this },
     );
 
     this.connection = {
       name: KAFKA_NAME,
       kind: "appliance",
       env: { KAFKA_BOOTSTRAP_SERVERS: { value: `${KAFKA_NAME}:${PORT}` } },
-      ready: [this.statefulSet, this.service],
+      ready: [this.ready, this.service],
     };
-    this.registerOutputs({ statefulSet: this.statefulSet, service: this.service });
+    this.registerOutputs({
+      statefulSet: this.statefulSet,
+      ready: this.ready,
+      service: this.service,
+    });
   }
 }

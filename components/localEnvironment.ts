@@ -91,6 +91,10 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       stack: args.stack,
       namespace: namespace.metadata.name,
       provider: this.cluster.provider,
+      readiness: {
+        access: { kubeconfig: this.cluster.kubeconfig },
+        timeoutSeconds: s.readyTimeoutSeconds,
+      },
       ingress: {
         domain: s.ingress.domain,
         className: s.ingress.className,

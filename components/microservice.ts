@@ -3,7 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { envPrefix } from "../catalog/appliances";
 import { ProbeSpec, ServiceSpec } from "../catalog/types";
 import { Connection, ConnectionValue, toEnvVar } from "../kube/connection";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
+import {
+  selectorLabels,
+  workloadLabels,
+  SERVICE_ANNOTATIONS,
+  WORKLOAD_ANNOTATIONS,
+} from "../kube/labels";
+import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
+import type { ImageOrigin } from "../status/diagnose";
 
 /** How a service is exposed through the ingress controller. */
 export interface MicroserviceIngress {
@@ -43,6 +50,10 @@ export interface MicroserviceArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** Secrets used to pull the image. @default none */
   readonly imagePullSecrets?: readonly pulumi.Input<string>[];
+  /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
+  readonly readiness: ReadinessSettings;
+  /** Which config chose the image, named when it cannot be pulled. @default not named */
+  readonly imageOrigin?: ImageOrigin;
 }
 
 /** Environment variables for a service, sorted by name: dependencies first, the spec's own win. */
@@ -91,13 +102,16 @@ export function toProbe(probe: ProbeSpec): k8s.types.input.core.v1.Probe {
 }
 
 /**
- * One catalog service: a Deployment, a Service for its ports and, when the catalog asks for
- * one, an Ingress. Created only after its dependencies are ready (Pulumi `dependsOn` on their
- * workloads, which @pulumi/kubernetes awaits until ready).
+ * One catalog service: a Deployment, its readiness gate, a Service for its ports and, when the
+ * catalog asks for one, an Ingress. Created only after its dependencies are ready (Pulumi
+ * `dependsOn` on their gates); its own dependents wait for its gate, which fails `pulumi up` with
+ * the diagnosis as soon as the Deployment cannot become ready.
  */
 export class Microservice extends pulumi.ComponentResource {
   /** The Deployment running the service. */
   readonly deployment: k8s.apps.v1.Deployment;
+  /** Completes when the Deployment's rollout is complete. */
+  readonly ready: WorkloadReady;
   /** The ClusterIP Service, when the service declares ports. */
   readonly service?: k8s.core.v1.Service;
   readonly ingress?: k8s.networking.v1.Ingress;
@@ -122,7 +136,7 @@ export class Microservice extends pulumi.ComponentResource {
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata,
+        metadata: { ...metadata, annotations: WORKLOAD_ANNOTATIONS },
         spec: {
           replicas: spec.replicas,
           selector: { matchLabels: selectorLabels(spec.name) },
@@ -157,6 +171,18 @@ export class Microservice extends pulumi.ComponentResource {
       },
       { ...childOpts, dependsOn: dependencies.flatMap((d) => d.ready) },
     );
+    this.ready = new WorkloadReady(
+      `${name}-ready`,
+      {
+        ...args.readiness,
+        kind: "Deployment",
+        workload: this.deployment,
+        service: spec.name,
+        definedIn: spec.file,
+        imageOrigins: args.imageOrigin ? { [spec.name]: args.imageOrigin } : undefined,
+      },
+      { parent: this },
+    );
 
     if (spec.ports.length > 0) {
       this.service = new k8s.core.v1.Service(
@@ -180,7 +206,10 @@ export class Microservice extends pulumi.ComponentResource {
     if (spec.ingress && args.ingress && this.service) {
       const ing = args.ingress;
       const annotations: Record<string, string> = { ...(ing.annotations ?? {}) };
+      // The provider's own await, bounded like the workloads': the controller publishes an
+      // address once the (ready) backends have endpoints.
       if (ing.await === false) annotations["pulumi.com/skipAwait"] = "true";
+      else annotations["pulumi.com/timeoutSeconds"] = String(args.readiness.timeoutSeconds);
       this.ingress = new k8s.networking.v1.Ingress(
         `${name}-ingress`,
         {
@@ -206,7 +235,7 @@ export class Microservice extends pulumi.ComponentResource {
             ],
           },
         },
-        { ...childOpts, dependsOn: [this.service, ...(ing.dependsOn ?? [])] },
+        { ...childOpts, dependsOn: [this.service, this.ready, ...(ing.dependsOn ?? [])] },
       );
       this.url = `${ing.tlsSecretName ? "https" : "http"}://${ing.host}${spec.ingress.path === "/" ? "" : spec.ingress.path}`;
     }
@@ -222,10 +251,11 @@ export class Microservice extends pulumi.ComponentResource {
             PORT: { value: String(port.servicePort) },
           }
         : {},
-      ready: [this.deployment, ...(this.service ? [this.service] : [])],
+      ready: [this.ready, ...(this.service ? [this.service] : [])],
     };
     this.registerOutputs({
       deployment: this.deployment,
+      ready: this.ready,
       service: this.service,
       ingress: this.ingress,
       url: this.url,

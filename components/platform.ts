@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isAppliance } from "../catalog/appliances";
 import { DeploymentPlan } from "../catalog/plan";
+import { ServiceSpec } from "../catalog/types";
 import { expandDependencies } from "../catalog/validate";
 import { Appliances, AppliancesArgs } from "./appliances";
 import { Connection } from "../kube/connection";
-import { publishedImage } from "../kube/images";
+import { DEFAULT_IMAGES, publishedImage, PublishedImages } from "../kube/images";
+import type { ImageOrigin } from "../status/diagnose";
 import { Environment, inClusterTransform } from "./environment";
 import { Microservice } from "./microservice";
 import { ServiceImage } from "./serviceImage";
@@ -18,6 +20,57 @@ export interface PlatformArgs {
   readonly groups: ReadonlyMap<string, readonly string[]>;
   /** Appliance images and sizes. @default pinned upstream images, default sizes */
   readonly appliances?: Pick<AppliancesArgs, "images" | "postgres" | "kafka">;
+}
+
+/**
+ * Which config chose a service's image, in the words of a failed pull's fix: an image built from
+ * source (pushed to `pushRegistry`), else the same rules as {@link publishedImage}.
+ */
+export function serviceImageOrigin(
+  spec: ServiceSpec,
+  images: PublishedImages & { readonly pushRegistry: string },
+  built: boolean,
+): ImageOrigin {
+  if (built)
+    return {
+      chosenBy: `a build from source (localkube:local) pushed to ${images.pushRegistry}`,
+      fix: `check that the cluster can pull from ${images.pushRegistry} (a private registry needs localkube:registry.username and registry.password)`,
+    };
+  if (images.overrides[spec.name])
+    return {
+      chosenBy: `\`localkube:images.overrides\` (entry "${spec.name}")`,
+      fix: "correct that entry, or publish the image there",
+    };
+  const tag = spec.image.tag
+    ? `tag "${spec.image.tag}" from \`image.tag\` of ${spec.file}`
+    : `tag "${images.publishedTag}" from \`localkube:images.tag\``;
+  return spec.image.repository
+    ? {
+        chosenBy: `\`image.repository\` of ${spec.file} with ${tag}`,
+        fix: "correct them, or publish the image there",
+      }
+    : {
+        chosenBy: `\`localkube:images.registry\` ("${images.publishedRegistry}") with ${tag}`,
+        fix: "correct them, or publish the image there",
+      };
+}
+
+/** Which config chose each appliance's image: its `appliances.*.image` key, else the default. */
+export function applianceImageOrigins(images: AppliancesArgs["images"] = {}) {
+  const origin = (key: keyof typeof DEFAULT_IMAGES & keyof typeof images): ImageOrigin => {
+    const config = `\`localkube:appliances.${key}.image\``;
+    return images[key]
+      ? { chosenBy: config, fix: "correct it, or mirror the image there" }
+      : {
+          chosenBy: `localkube's default (${DEFAULT_IMAGES[key]})`,
+          fix: `set ${config} to a mirror the cluster can pull`,
+        };
+  };
+  return {
+    postgres: origin("postgres"),
+    kafka: origin("kafka"),
+    schemaRegistry: origin("schemaRegistry"),
+  };
 }
 
 /**
@@ -53,6 +106,8 @@ export class Platform extends pulumi.ComponentResource {
           labels: env.labels,
           seed: env.stack,
           externalKafka: shared.get("kafka"),
+          readiness: env.readiness,
+          imageOrigins: applianceImageOrigins(args.appliances?.images),
         },
         inCluster,
       );
@@ -97,6 +152,8 @@ export class Platform extends pulumi.ComponentResource {
           dependencies: deps,
           labels: env.labels,
           imagePullSecrets: env.imagePullSecrets,
+          readiness: env.readiness,
+          imageOrigin: serviceImageOrigin(spec, env.images, images.has(spec.name)),
           ingress: spec.ingress && {
             host: `${spec.ingress.host}.${env.ingress.domain}`,
             className: env.ingress.className,

@@ -3,9 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_IDENTIFIER } from "../catalog/patterns";
 import { Connection } from "../kube/connection";
 import { DEFAULT_IMAGES } from "../kube/images";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
+import {
+  selectorLabels,
+  workloadLabels,
+  SERVICE_ANNOTATIONS,
+  WORKLOAD_ANNOTATIONS,
+} from "../kube/labels";
 import { volumeStatefulSet } from "../kube/statefulSet";
 import { GeneratedPassword } from "../providers/generatedPassword";
+import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
+import type { ImageOrigin } from "../status/diagnose";
 
 export interface PostgresArgs {
   /** Namespace to deploy into. */
@@ -24,6 +31,10 @@ export interface PostgresArgs {
   readonly storageClassName?: string;
   /** Labels added to every object. @default none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
+  readonly readiness: ReadinessSettings;
+  /** Which config chose the image, named when it cannot be pulled. @default not named */
+  readonly imageOrigin?: ImageOrigin;
 }
 
 /** Object name of the database (Service, StatefulSet) and its DNS name inside the namespace. */
@@ -33,6 +44,8 @@ const PORT = 5432;
 /** PostgreSQL: StatefulSet with a volume, a Service, and a Secret with the connection info. */
 export class Postgres extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** Completes when the database answers (its StatefulSet is rolled out). */
+  readonly ready: WorkloadReady;
   readonly service: k8s.core.v1.Service;
   /** Secret holding `DATABASE_URL`, `PGPASSWORD` and the other `PG*` keys. */
   readonly secret: k8s.core.v1.Secret;
@@ -96,47 +109,60 @@ export class Postgres extends pulumi.ComponentResource {
       "-d",
       database,
     ];
+    const statefulSet = volumeStatefulSet({
+      name: POSTGRES_NAME,
+      namespace: args.namespace,
+      labels,
+      fsGroup: 999,
+      mountPath: "/var/lib/postgresql/data",
+      storage,
+      storageClassName: args.storageClassName,
+      container: {
+        name: "postgres",
+        image: args.image ?? DEFAULT_IMAGES.postgres,
+        ports: [{ name: "postgres", containerPort: PORT }],
+        env: [
+          { name: "POSTGRES_USER", value: user },
+          { name: "POSTGRES_DB", value: database },
+          {
+            name: "POSTGRES_PASSWORD",
+            valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } },
+          },
+          // A subdirectory: a fresh volume may hold lost+found, which initdb refuses.
+          { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+        ],
+        readinessProbe: {
+          exec: { command: isReady },
+          periodSeconds: 3,
+          timeoutSeconds: 3,
+          failureThreshold: 3,
+        },
+        livenessProbe: {
+          exec: { command: isReady },
+          initialDelaySeconds: 30,
+          periodSeconds: 20,
+          timeoutSeconds: 5,
+          failureThreshold: 6,
+        },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
+      },
+    });
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
-      volumeStatefulSet({
-        name: POSTGRES_NAME,
-        namespace: args.namespace,
-        labels,
-        fsGroup: 999,
-        mountPath: "/var/lib/postgresql/data",
-        storage,
-        storageClassName: args.storageClassName,
-        container: {
-          name: "postgres",
-          image: args.image ?? DEFAULT_IMAGES.postgres,
-          ports: [{ name: "postgres", containerPort: PORT }],
-          env: [
-            { name: "POSTGRES_USER", value: user },
-            { name: "POSTGRES_DB", value: database },
-            {
-              name: "POSTGRES_PASSWORD",
-              valueFrom: { secretKeyRef: { name: secretName, key: "PGPASSWORD" } },
-            },
-            // A subdirectory: a fresh volume may hold lost+found, which initdb refuses.
-            { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
-          ],
-          readinessProbe: {
-            exec: { command: isReady },
-            periodSeconds: 3,
-            timeoutSeconds: 3,
-            failureThreshold: 3,
-          },
-          livenessProbe: {
-            exec: { command: isReady },
-            initialDelaySeconds: 30,
-            periodSeconds: 20,
-            timeoutSeconds: 5,
-            failureThreshold: 6,
-          },
-          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
-        },
-      }),
+      { ...statefulSet, metadata: { ...statefulSet.metadata, annotations: WORKLOAD_ANNOTATIONS } },
       { parent: this, deleteBeforeReplace: true, dependsOn: [this.secret, this.service] },
+    );
+    this.ready = new WorkloadReady(
+      `${name}-ready`,
+      {
+        ...args.readiness,
+        kind: "StatefulSet",
+        workload: this.statefulSet,
+        service: POSTGRES_NAME,
+        definedIn: "localkube's PostgreSQL appliance",
+        imageOrigins: args.imageOrigin ? { postgres: args.imageOrigin } : undefined,
+      },
+      { parent: this },
     );
 
     this.connection = {
@@ -150,10 +176,11 @@ export class Postgres extends pulumi.ComponentResource {
         PGUSER: { value: user },
         PGPASSWORD: { secretName, key: "PGPASSWORD" },
       },
-      ready: [this.statefulSet, this.service, this.secret],
+      ready: [this.ready, this.service, this.secret],
     };
     this.registerOutputs({
       statefulSet: this.statefulSet,
+      ready: this.ready,
       service: this.service,
       secret: this.secret,
     });

@@ -2,7 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../kube/connection";
 import { DEFAULT_IMAGES } from "../kube/images";
-import { selectorLabels, workloadLabels, SERVICE_ANNOTATIONS } from "../kube/labels";
+import {
+  selectorLabels,
+  workloadLabels,
+  SERVICE_ANNOTATIONS,
+  WORKLOAD_ANNOTATIONS,
+} from "../kube/labels";
+import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
+import type { ImageOrigin } from "../status/diagnose";
 
 export interface SchemaRegistryArgs {
   /** Namespace to deploy into. */
@@ -17,6 +24,10 @@ export interface SchemaRegistryArgs {
   readonly image?: string;
   /** Labels added to every object. @default none */
   readonly labels?: Readonly<Record<string, string>>;
+  /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
+  readonly readiness: ReadinessSettings;
+  /** Which config chose the image, named when it cannot be pulled. @default not named */
+  readonly imageOrigin?: ImageOrigin;
 }
 
 export const SCHEMA_REGISTRY_NAME = "schema-registry";
@@ -39,6 +50,8 @@ export function schemaRegistryEnv(bootstrap: string): Record<string, string> {
 /** A Confluent-compatible Schema Registry (Apicurio Registry, ccompat API) backed by the stack's Kafka. */
 export class SchemaRegistry extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
+  /** Completes when the Confluent-compatible API answers (its Deployment is rolled out). */
+  readonly ready: WorkloadReady;
   readonly service: k8s.core.v1.Service;
   readonly connection: Connection;
 
@@ -56,7 +69,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata,
+        metadata: { ...metadata, annotations: WORKLOAD_ANNOTATIONS },
         spec: {
           replicas: 1,
           selector: { matchLabels: selectorLabels(SCHEMA_REGISTRY_NAME) },
@@ -101,6 +114,18 @@ export class SchemaRegistry extends pulumi.ComponentResource {
       },
       { parent: this, deleteBeforeReplace: true, dependsOn: [...args.kafka.ready] },
     );
+    this.ready = new WorkloadReady(
+      `${name}-ready`,
+      {
+        ...args.readiness,
+        kind: "Deployment",
+        workload: this.deployment,
+        service: SCHEMA_REGISTRY_NAME,
+        definedIn: "localkube's Schema Registry appliance",
+        imageOrigins: args.imageOrigin ? { [SCHEMA_REGISTRY_NAME]: args.imageOrigin } : undefined,
+      },
+      { parent: this },
+    );
 
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
@@ -120,8 +145,12 @@ export class SchemaRegistry extends pulumi.ComponentResource {
       env: {
         SCHEMA_REGISTRY_URL: { value: `http://${SCHEMA_REGISTRY_NAME}:${PORT}${CCOMPAT_PATH}` },
       },
-      ready: [this.deployment, this.service],
+      ready: [this.ready, this.service],
     };
-    this.registerOutputs({ deployment: this.deployment, service: this.service });
+    this.registerOutputs({
+      deployment: this.deployment,
+      ready: this.ready,
+      service: this.service,
+    });
   }
 }

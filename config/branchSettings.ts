@@ -77,7 +77,8 @@ const OWNER = {
 
 /** Reads a branch stack's settings; the branch is `localkube:branch`, else the stack name after `branch-`. */
 export function readBranchSettings(r: ConfigReader, stack: string): BranchSettings {
-  const common = readCommonSettings(r);
+  // A shared cluster may have to add a node (autoscaler) and pull from a remote registry.
+  const common = readCommonSettings(r, { readyTimeout: "600s" });
   const explicit = r.optionalString("branch");
   const branch = readBranchIdentity(
     r,

@@ -5,6 +5,7 @@ import {
   REGISTRY_PREFIX,
   SIZE,
 } from "../catalog/patterns";
+import { parseTtl } from "../branch/ttl";
 import { ConfigReader, ConfigRule } from "./reader";
 
 /** Settings both stack kinds share. */
@@ -17,6 +18,11 @@ export interface CommonSettings {
   readonly local: readonly string[];
   /** Build every deployed service that has a build section. */
   readonly buildAll: boolean;
+  /**
+   * Seconds a workload may take to become ready before `pulumi up` fails with what it still waits
+   * for (`localkube:readyTimeout`); a terminal problem fails it at once.
+   */
+  readonly readyTimeoutSeconds: number;
   readonly images: {
     /** Prefix of published images for services without `image.repository`. */
     readonly registry?: string;
@@ -47,13 +53,37 @@ export const IMAGE_REF_RULE: ConfigRule = {
 export const SIZE_RULE: ConfigRule = { ...SIZE, example: "2Gi" };
 const PG_NAME: ConfigRule = { ...POSTGRES_IDENTIFIER, example: "app" };
 
-/** Reads the keys both stack kinds share. */
-export function readCommonSettings(r: ConfigReader): CommonSettings {
+/** Bounds of `localkube:readyTimeout`, in seconds. */
+export const READY_TIMEOUT_RANGE = { min: 10, max: 6 * 3600 } as const;
+
+/** Defaults that differ by stack kind. */
+export interface CommonDefaults {
+  /** `localkube:readyTimeout` when unset, e.g. `120s`. */
+  readonly readyTimeout: string;
+}
+
+/** `localkube:readyTimeout` in seconds: a duration such as `120s` or `10m`, from 10 s to 6 h. */
+function readReadyTimeout(r: ConfigReader, fallback: string): number {
+  const text = r.string("readyTimeout", fallback);
+  const ms = parseTtl(text);
+  const { min, max } = READY_TIMEOUT_RANGE;
+  if (ms !== undefined && ms >= min * 1000 && ms <= max * 1000) return ms / 1000;
+  r.report(
+    "readyTimeout",
+    `${JSON.stringify(text)} is not a duration from ${min}s to ${max / 3600}h: use a whole number with s, m or h, e.g. 120s or 10m`,
+    fallback,
+  );
+  return (parseTtl(fallback) ?? 120_000) / 1000;
+}
+
+/** Reads the keys both stack kinds share; `defaults` holds those that differ by stack kind. */
+export function readCommonSettings(r: ConfigReader, defaults: CommonDefaults): CommonSettings {
   return {
     catalogDir: r.string("catalogDir", "services"),
     services: r.names("services"),
     local: r.names("local") ?? [],
     buildAll: r.bool("buildAll", false),
+    readyTimeoutSeconds: readReadyTimeout(r, defaults.readyTimeout),
     images: {
       registry: r.optionalString("images.registry", {
         ...REGISTRY_PREFIX,

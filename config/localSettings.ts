@@ -34,7 +34,8 @@ const LABEL = { ...DNS_LABEL_RULE, example: "localkube" };
 
 /** Reads the local stack's settings (`Pulumi.local.yaml`). */
 export function readLocalSettings(r: ConfigReader): LocalSettings {
-  const common = readCommonSettings(r);
+  // Images come from a registry on the same machine: two minutes is plenty.
+  const common = readCommonSettings(r, { readyTimeout: "120s" });
   const version = r.string("kubernetesVersion", DEFAULT_KUBERNETES_VERSION, {
     pattern: /^\d+\.\d+(\.\d+)?$/,
     help: `a version such as ${DEFAULT_KUBERNETES_VERSION} or ${DEFAULT_KUBERNETES_VERSION}.0`,

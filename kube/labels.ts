@@ -37,6 +37,15 @@ export const SERVICE_ANNOTATIONS: Readonly<Record<string, string>> = {
   "pulumi.com/skipAwait": "true",
 };
 
+/**
+ * Annotations of every Deployment and StatefulSet: no await by the Kubernetes provider. Its await
+ * only ends at its timeout (10 minutes) whatever goes wrong; each workload's readiness gate waits
+ * instead, and fails as soon as Kubernetes reports a problem that will not pass.
+ */
+export const WORKLOAD_ANNOTATIONS: Readonly<Record<string, string>> = {
+  "pulumi.com/skipAwait": "true",
+};
+
 /** A Kubernetes label value from free text (owner emails, …): invalid characters become '_'. */
 export function labelValue(text: string): string {
   return text

@@ -30,6 +30,7 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
     catalogDir: "services",
     local: [],
     buildAll: false,
+    readyTimeoutSeconds: 600,
     images: { tag: "latest", overrides: {} },
     appliances: {
       images: {},
@@ -224,23 +225,34 @@ describe("BranchEnvironment: isolation objects", () => {
 
 describe("BranchEnvironment: cluster access", () => {
   test("a named context of the user's kubeconfig; deleteUnreachable so destroy finishes without the cluster", async () => {
-    await create({ cluster: { context: "sandboxes" } });
+    const env = await create({ cluster: { context: "sandboxes" } });
     expect(one("pulumi:providers:kubernetes").inputs).toEqual({
       context: "sandboxes",
       deleteUnreachable: "true",
     });
+    // Readiness gates reach the cluster the same way, and wait readyTimeout.
+    expect(env.environment.readiness).toEqual({
+      access: { kubeconfig: undefined, context: "sandboxes" },
+      timeoutSeconds: 600,
+    });
   });
 
   test("a kubeconfig from a config secret stays a secret", async () => {
-    await create({ cluster: { kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") } });
+    const kubeconfig = pulumi.secret("apiVersion: v1\nkind: Config\n");
+    const env = await create({ cluster: { kubeconfig }, readyTimeoutSeconds: 90 });
     const inputs = one("pulumi:providers:kubernetes").inputs;
     expect(inputs.deleteUnreachable).toBe("true");
     expect(JSON.stringify(inputs.kubeconfig)).toContain(SECRET_SIG);
+    expect(env.environment.readiness).toEqual({
+      access: { kubeconfig, context: undefined },
+      timeoutSeconds: 90,
+    });
   });
 
   test("neither: the current context of the user's kubeconfig", async () => {
-    await create();
+    const env = await create();
     expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
+    expect(env.environment.readiness.access).toEqual({ kubeconfig: undefined, context: undefined });
   });
 });
 

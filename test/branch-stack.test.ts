@@ -279,12 +279,12 @@ describe("branch stack: hostnames", () => {
       ]),
     ).toEqual([
       [
-        { "cert-manager.io/cluster-issuer": "letsencrypt" },
+        { "cert-manager.io/cluster-issuer": "letsencrypt", "pulumi.com/timeoutSeconds": "600" },
         "public",
         [{ hosts: [`price.${slug}.sandbox.acme.dev`], secretName: "price-tls" }],
       ],
       [
-        { "cert-manager.io/cluster-issuer": "letsencrypt" },
+        { "cert-manager.io/cluster-issuer": "letsencrypt", "pulumi.com/timeoutSeconds": "600" },
         "public",
         [{ hosts: [`bank.${slug}.sandbox.acme.dev`], secretName: "bank-tls" }],
       ],

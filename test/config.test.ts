@@ -1,5 +1,6 @@
 import { parseTtl, epochSeconds } from "../branch/ttl";
 import { ConfigError } from "../config/errors";
+import { readBranchSettings } from "../config/branchSettings";
 import { readLocalSettings } from "../config/localSettings";
 import { parseNameList } from "../config/nameList";
 import { ConfigReader } from "../config/reader";
@@ -106,6 +107,35 @@ describe("readLocalSettings: every problem at once", () => {
     expect(s.registry).toEqual({ name: "localkube-registry", port: 5001, image: undefined });
     expect(s.ingress.controller).toBe("ingress-nginx");
     expect(s.ingress.domain).toBe("localhost");
+  });
+});
+
+describe("localkube:readyTimeout", () => {
+  const read = (values: Record<string, string>) => {
+    const r = new ConfigReader(source(values));
+    const s = readLocalSettings(r);
+    r.done();
+    return s.readyTimeoutSeconds;
+  };
+
+  test("defaults: 120 s on the local stack, 600 s on branch stacks (nodes may have to be added)", () => {
+    expect(read({})).toBe(120);
+    const r = new ConfigReader(source({}));
+    expect(readBranchSettings(r, "branch-foo").readyTimeoutSeconds).toBe(600);
+  });
+
+  test.each([
+    ["45s", 45],
+    ["10m", 600],
+    ["2h", 7200],
+  ])("%j is %d seconds", (text, seconds) => {
+    expect(read({ readyTimeout: text })).toBe(seconds);
+  });
+
+  test.each([["2 minutes"], ["5s"], ["1d"], ["90"]])("%j is refused with the fix", (text) => {
+    expect(localProblems({ readyTimeout: text })).toBe(
+      `invalid configuration: Pulumi.local.yaml: \`localkube:readyTimeout\`: ${JSON.stringify(text)} is not a duration from 10s to 6h: use a whole number with s, m or h, e.g. 120s or 10m; fix: pulumi config set localkube:readyTimeout 120s`,
+    );
   });
 });
 

@@ -20,6 +20,8 @@ beforeAll(async () => {
 beforeEach(() => registered.splice(0));
 
 const REPO = path.resolve(__dirname, "..");
+/** Pulumi's marker of a secret value in serialized inputs (what the state encrypts). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** In-memory stack config, as `pulumi config set localkube:<key>` would hold it. */
 function source(values: Record<string, string>): ConfigSource {
@@ -208,6 +210,72 @@ describe("local stack resource graph", () => {
     ).toBe("");
   });
 
+  test("every workload is applied without the provider's await and has its own readiness gate; dependents wait for the gates", async () => {
+    await runLocal({ services: "bank", local: "bank", readyTimeout: "90s" });
+    const workloads = registered.filter(
+      (r) =>
+        r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet",
+    );
+    const skip = { "pulumi.com/skipAwait": "true" };
+    expect(
+      Object.fromEntries(
+        workloads
+          .filter((w) => w.name.startsWith("platform-"))
+          .map((w) => [w.name, w.inputs.metadata.annotations]),
+      ),
+    ).toEqual({
+      "platform-appliances-postgres-statefulset": skip,
+      "platform-price-deployment": skip,
+      "platform-bank-deployment": skip,
+    });
+    const gates = ofType(registered, "pulumi-nodejs:dynamic/localkube:WorkloadReady");
+    const gate = (name: string) => gates.find((g) => g.name === name)!;
+    const strip = ({ __provider, kubeconfig: _kubeconfig, ...rest }: Record<string, any>) => rest;
+    expect(gates.map((g) => g.name).sort()).toEqual([
+      "platform-appliances-postgres-ready",
+      "platform-bank-ready",
+      "platform-price-ready",
+    ]);
+    expect(strip(gate("platform-appliances-postgres-ready").inputs)).toEqual({
+      kind: "StatefulSet",
+      namespace: "localkube",
+      name: "postgres",
+      service: "postgres",
+      timeoutSeconds: 90,
+      definedIn: "localkube's PostgreSQL appliance",
+      imageOrigins: {
+        postgres: {
+          chosenBy: "localkube's default (postgres:15)",
+          fix: "set `localkube:appliances.postgres.image` to a mirror the cluster can pull",
+        },
+      },
+    });
+    expect(strip(gate("platform-price-ready").inputs).imageOrigins).toEqual({
+      price: {
+        chosenBy:
+          '`image.repository` of services/price.yaml with tag "latest" from `localkube:images.tag`',
+        fix: "correct them, or publish the image there",
+      },
+    });
+    expect(strip(gate("platform-bank-ready").inputs).imageOrigins).toEqual({
+      bank: {
+        chosenBy: "a build from source (localkube:local) pushed to localhost:5001",
+        fix: "check that the cluster can pull from localhost:5001 (a private registry needs localkube:registry.username and registry.password)",
+      },
+    });
+    // bank starts after the gates of postgres and price, not merely after their objects exist.
+    const bank = workloads.find((w) => w.name === "platform-bank-deployment")!;
+    expect(bank.dependsOn).toEqual(
+      expect.arrayContaining([
+        gate("platform-appliances-postgres-ready").urn,
+        gate("platform-price-ready").urn,
+      ]),
+    );
+    const urnOf = (name: string) => registered.find((r) => r.name === name)!.urn;
+    expect(bank.dependsOn).not.toContain(urnOf("platform-price-deployment"));
+    expect(bank.dependsOn).not.toContain(urnOf("platform-appliances-postgres-statefulset"));
+  });
+
   test("no appliance the selection does not need; a published service runs its published image", async () => {
     await runLocal({ services: "price" });
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([]);
@@ -242,9 +310,22 @@ describe("local stack resource graph", () => {
       .filter((r) => JSON.stringify(r.inputs).includes(MOCK_PASSWORD))
       .map((r) => `${r.type} ${r.name}`);
     expect(holders).toEqual(["kubernetes:core/v1:Secret platform-appliances-postgres-secret"]);
-    expect(
-      registered.filter((r) => JSON.stringify(r.inputs).includes("MOCKKEY")).map((r) => r.type),
-    ).toEqual(["pulumi:providers:kubernetes"]);
+    // The cluster's kubeconfig reaches the provider and each readiness gate, always as a secret.
+    const withKey = registered.filter((r) => JSON.stringify(r.inputs).includes("MOCKKEY"));
+    expect(withKey.map((r) => r.name).sort()).toEqual([
+      "local-kind-provider",
+      "platform-appliances-kafka-ready",
+      "platform-appliances-postgres-ready",
+      "platform-appliances-schema-registry-ready",
+      "platform-bank-ready",
+      "platform-ledger-ready",
+      "platform-price-ready",
+    ]);
+    for (const r of withKey)
+      expect([r.name, JSON.stringify(r.inputs.kubeconfig)]).toEqual([
+        r.name,
+        expect.stringContaining(SECRET_SIG),
+      ]);
     const resolved: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(out)) resolved[k] = await promiseOf(v as any);
     expect(JSON.stringify(resolved)).not.toContain(MOCK_PASSWORD);

@@ -43,8 +43,11 @@ const price = {
   ready: [],
 };
 
+const readiness = { access: { context: "kind-localkube" }, timeoutSeconds: 120 };
+const GATE = "pulumi-nodejs:dynamic/localkube:WorkloadReady";
+
 describe("Microservice", () => {
-  test("creates exactly a Deployment, a Service and an Ingress named after the service", async () => {
+  test("creates exactly a Deployment, its readiness gate, a Service and an Ingress named after the service", async () => {
     const svc = new mod.Microservice("platform-bank", {
       spec: bank,
       image: "localhost:5001/bank@sha256:abc",
@@ -52,19 +55,26 @@ describe("Microservice", () => {
       dependencies: [postgres, price],
       labels: { "localkube.dev/stack": "local" },
       ingress: { host: "bank.localhost", className: "nginx" },
+      readiness,
     });
     await settle();
-    expect(registered.map((r) => [r.type, r.name])).toEqual([
+    // The gate registers once its provider is serialized: compare in name order.
+    expect(
+      registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1])),
+    ).toEqual([
       ["localkube:index:Microservice", "platform-bank"],
       ["kubernetes:apps/v1:Deployment", "platform-bank-deployment"],
-      ["kubernetes:core/v1:Service", "platform-bank-service"],
       ["kubernetes:networking.k8s.io/v1:Ingress", "platform-bank-ingress"],
+      [GATE, "platform-bank-ready"],
+      ["kubernetes:core/v1:Service", "platform-bank-service"],
     ]);
     expect(svc.url).toBe("http://bank.localhost");
     const [deployment] = ofType(registered, "kubernetes:apps/v1:Deployment");
     expect(deployment.inputs.metadata).toEqual({
       name: "bank",
       namespace: "localkube",
+      // Awaited by its gate, not by the provider (whose await only ends at its timeout).
+      annotations: { "pulumi.com/skipAwait": "true" },
       labels: {
         "localkube.dev/stack": "local",
         "app.kubernetes.io/name": "bank",
@@ -99,6 +109,7 @@ describe("Microservice", () => {
       limits: { memory: "192Mi" },
     });
     const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.inputs.metadata.annotations).toEqual({ "pulumi.com/timeoutSeconds": "120" });
     expect(ingress.inputs.spec).toEqual({
       ingressClassName: "nginx",
       rules: [
@@ -125,6 +136,54 @@ describe("Microservice", () => {
     ).toBe("http://bank:80");
   });
 
+  test("the gate waits for the Deployment's rollout; the Ingress and dependents wait for the gate", async () => {
+    const origin = { chosenBy: '`localkube:images.overrides` (entry "bank")', fix: "correct it" };
+    const svc = new mod.Microservice("platform-bank", {
+      spec: bank,
+      image: "ghcr.io/acme/bank:1",
+      namespace: "localkube",
+      dependencies: [postgres, price],
+      ingress: { host: "bank.localhost", className: "nginx" },
+      readiness,
+      imageOrigin: origin,
+    });
+    await settle();
+    const [deployment] = ofType(registered, "kubernetes:apps/v1:Deployment");
+    const [gate] = ofType(registered, GATE);
+    const { __provider, ...inputs } = gate.inputs;
+    expect(__provider).toEqual(expect.any(String));
+    expect(inputs).toEqual({
+      context: "kind-localkube",
+      kind: "Deployment",
+      namespace: "localkube",
+      name: "bank",
+      service: "bank",
+      timeoutSeconds: 120,
+      definedIn: "services/bank.yaml",
+      imageOrigins: { bank: origin },
+    });
+    expect(gate.dependsOn).toEqual([deployment.urn]);
+    expect(gate.parent).toBe(registered[0].urn);
+    const [service] = ofType(registered, "kubernetes:core/v1:Service");
+    const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.dependsOn).toEqual([service.urn, gate.urn]);
+    expect(svc.connection.ready).toEqual([svc.ready, svc.service]);
+  });
+
+  test("without an ingress controller the Ingress is not awaited at all", async () => {
+    new mod.Microservice("platform-bank", {
+      spec: bank,
+      image: "i",
+      namespace: "localkube",
+      dependencies: [postgres, price],
+      ingress: { host: "bank.localhost", className: "nginx", await: false },
+      readiness,
+    });
+    await settle();
+    const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
   test("rejects an ingress section without ingress settings", () => {
     expect(
       () =>
@@ -133,6 +192,7 @@ describe("Microservice", () => {
           image: "i",
           namespace: "n",
           dependencies: [postgres, price],
+          readiness,
         }),
     ).toThrow(
       "services/bank.yaml: service bank has an ingress section but the environment gave no ingress settings",

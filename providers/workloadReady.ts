@@ -1,0 +1,323 @@
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type * as K from "@kubernetes/client-node";
+import {
+  CONFIG_REASONS,
+  diagnose,
+  formatProblem,
+  IMAGE_PULL_REASONS,
+  ImageOrigin,
+  logKey,
+  logsToFetch,
+  LOG_TAIL_LINES,
+  Problem,
+} from "../status/diagnose";
+import { livePods, rolloutStatus, RolloutStatus, timeOf, WorkloadObjects } from "../status/rollout";
+
+/**
+ * How to reach the cluster: what the environment's Kubernetes provider was built from. Neither
+ * field: the current context of the default kubeconfig (`KUBECONFIG` or `~/.kube/config`).
+ */
+export interface ClusterAccess {
+  /** A kubeconfig (a secret: it holds credentials). @default the default kubeconfig */
+  readonly kubeconfig?: pulumi.Input<string>;
+  /** A context of the default kubeconfig. @default its current context */
+  readonly context?: string;
+}
+
+/** What every readiness gate of an environment shares. */
+export interface ReadinessSettings {
+  readonly access: ClusterAccess;
+  /** How long a workload may take to become ready (`localkube:readyTimeout`), in seconds. */
+  readonly timeoutSeconds: number;
+}
+
+/** Workload kinds a gate can wait for (a Job's "complete" would be one more). */
+export type GatedKind = "Deployment" | "StatefulSet";
+
+/** Inputs (and outputs) of a gate. */
+export interface WorkloadReadyInputs {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly kind: GatedKind;
+  readonly namespace: string;
+  /** Object name of the workload. */
+  readonly name: string;
+  /** The workload's uid and generation: a new object or a new spec is a new rollout to wait for. */
+  readonly uid: string;
+  readonly generation: number;
+  /** Name shown in messages (the catalog service or appliance). */
+  readonly service: string;
+  readonly timeoutSeconds: number;
+  /** Where the service is defined (`services/bank.yaml`), named in fixes. */
+  readonly definedIn?: string;
+  /** How each container's image was chosen, by container name. */
+  readonly imageOrigins?: Readonly<Record<string, ImageOrigin>>;
+}
+
+/** Pause between two looks at the workload. */
+const POLL_MS = 1000;
+/** Pods younger than this at the gate's start belong to the rollout it waits for. */
+const OWN_PODS_MS = 5000;
+/** The cluster may be unreachable this long (an API server restart) before the gate gives up. */
+const UNREACHABLE_MS = 30_000;
+
+/** `120s`, `10m`, `1h30m`: a duration as config would write it. */
+export function formatSeconds(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const parts = [h ? `${h}h` : "", m ? `${m}m` : "", s || (!h && !m) ? `${s}s` : ""];
+  return parts.join("");
+}
+
+/**
+ * Pods to delete before waiting: those an earlier attempt left in a back-off (image pull, crash
+ * loop, config error), created before `before` (ms; this rollout's own pods are younger). Their
+ * controller recreates them at once, so a fix made since (an image pushed, a Secret created, a
+ * StatefulSet's template corrected: its controller never replaces a broken pod by itself) is
+ * tried now, not after minutes of back-off.
+ */
+export function podsToRestart(o: WorkloadObjects, before: number): string[] {
+  const stuck = [...IMAGE_PULL_REASONS, ...CONFIG_REASONS, "CrashLoopBackOff"];
+  return livePods(o)
+    .filter((p) => timeOf(p.metadata?.creationTimestamp) < before)
+    .filter((p) =>
+      [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].some(
+        (cs) => stuck.includes(cs.state?.waiting?.reason ?? ""),
+      ),
+    )
+    .map((p) => p.metadata?.name ?? "")
+    .filter((n) => n !== "");
+}
+
+/** What the gate does after one look: done, keep waiting, or fail with this text. */
+export type GateStep =
+  | { readonly outcome: "ready" }
+  | { readonly outcome: "wait" }
+  | { readonly outcome: "fail"; readonly message: string };
+
+/**
+ * The gate's decision: ready when the rollout is complete; failed at once on a terminal problem;
+ * failed after the timeout with the last problem seen (a failing probe's message), or with what
+ * the rollout still waits for.
+ */
+export function gateStep(input: {
+  readonly service: string;
+  readonly namespace: string;
+  readonly status: RolloutStatus;
+  readonly problem?: Problem;
+  readonly elapsedMs: number;
+  readonly timeoutSeconds: number;
+}): GateStep {
+  const { status, problem } = input;
+  if (status.ready) return { outcome: "ready" };
+  if (problem?.terminal) return { outcome: "fail", message: formatProblem(problem) };
+  if (input.elapsedMs < input.timeoutSeconds * 1000) return { outcome: "wait" };
+  const limit = `${formatSeconds(input.timeoutSeconds)} (localkube:readyTimeout)`;
+  const head = `${input.service} in namespace ${input.namespace} did not become ready within ${limit}; waiting for ${status.waitingFor}`;
+  const tail = problem
+    ? formatProblem(problem)
+    : `fix: \`kubectl -n ${input.namespace} get pods -l app.kubernetes.io/name=${input.service}\` shows its pods; if it only needs longer, raise localkube:readyTimeout (e.g. pulumi config set localkube:readyTimeout 10m)`;
+  return { outcome: "fail", message: `${head}\n${tail}` };
+}
+
+/** A new rollout to wait for: another object, or a new spec of the same one. */
+export function rolloutChanged(olds: WorkloadReadyInputs, news: WorkloadReadyInputs): boolean {
+  return (["kind", "namespace", "name", "uid", "generation"] as const).some(
+    (k) => olds[k] !== news[k],
+  );
+}
+
+/** Text of an error thrown by the Kubernetes client (its status message when it has one). */
+function apiError(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  let body: { message?: string } | undefined;
+  try {
+    body = typeof e.body === "string" ? JSON.parse(e.body) : (e.body as { message?: string });
+  } catch {
+    body = undefined;
+  }
+  return body?.message ?? e.message ?? String(err);
+}
+
+/** The workload, its ReplicaSets, pods and the namespace's events, as the API server has them now. */
+async function observe(
+  api: { core: K.CoreV1Api; apps: K.AppsV1Api },
+  inputs: WorkloadReadyInputs,
+): Promise<WorkloadObjects> {
+  const { namespace, name } = inputs;
+  const workload =
+    inputs.kind === "Deployment"
+      ? await api.apps.readNamespacedDeployment({ name, namespace })
+      : await api.apps.readNamespacedStatefulSet({ name, namespace });
+  const labels = workload.spec?.selector?.matchLabels ?? {};
+  const labelSelector = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  const [pods, replicaSets, events] = await Promise.all([
+    api.core.listNamespacedPod({ namespace, labelSelector }),
+    inputs.kind === "Deployment"
+      ? api.apps.listNamespacedReplicaSet({ namespace, labelSelector })
+      : Promise.resolve({ items: [] as K.V1ReplicaSet[] }),
+    api.core.listNamespacedEvent({ namespace }),
+  ]);
+  return {
+    service: inputs.service,
+    namespace,
+    workload: { ...workload, kind: inputs.kind },
+    replicaSets: replicaSets.items,
+    pods: pods.items,
+    events: events.items,
+  };
+}
+
+/**
+ * Waits until the workload's rollout is complete (see {@link gateStep}). Pods stuck in a back-off
+ * from an earlier attempt are restarted first (see {@link podsToRestart}).
+ */
+async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
+  // An ES module: loaded here, in the provider's own process, never by the program or by Jest.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const client = require("@kubernetes/client-node") as typeof K;
+  const config = new client.KubeConfig();
+  if (inputs.kubeconfig) config.loadFromString(inputs.kubeconfig);
+  else config.loadFromDefault();
+  if (inputs.context) config.setCurrentContext(inputs.context);
+  const api = {
+    core: config.makeApiClient(client.CoreV1Api),
+    apps: config.makeApiClient(client.AppsV1Api),
+  };
+  const started = Date.now();
+  // Event times have whole seconds: anything from the second before the start is this attempt's.
+  const since = new Date(Math.floor(started / 1000) * 1000 - 1000);
+  let restarted = false;
+  let unreachableSince: number | undefined;
+  for (;;) {
+    let objects: WorkloadObjects;
+    try {
+      objects = await observe(api, inputs);
+      unreachableSince = undefined;
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      const where = `${inputs.kind} ${inputs.namespace}/${inputs.name}`;
+      if (code === 404)
+        throw new Error(`${inputs.service}: ${where} no longer exists; run \`pulumi up\` again`);
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > UNREACHABLE_MS)
+        throw new Error(
+          `${inputs.service}: cannot read ${where} from the cluster: ${apiError(err)}`,
+        );
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      continue;
+    }
+    if (!restarted) {
+      restarted = true;
+      const stuck = podsToRestart(objects, started - OWN_PODS_MS);
+      for (const pod of stuck)
+        await api.core
+          .deleteNamespacedPod({ name: pod, namespace: inputs.namespace })
+          .catch(() => undefined);
+      if (stuck.length > 0) continue;
+    }
+    const status = rolloutStatus(objects);
+    const input = {
+      ...objects,
+      since,
+      definedIn: inputs.definedIn,
+      imageOrigins: inputs.imageOrigins,
+    };
+    let problem = status.ready ? undefined : diagnose(input);
+    if (problem?.kind === "crash-loop") {
+      const previousLogs: Record<string, string[]> = {};
+      for (const req of logsToFetch(objects)) {
+        const text = await api.core
+          .readNamespacedPodLog({
+            name: req.pod,
+            namespace: inputs.namespace,
+            container: req.container,
+            previous: req.previous,
+            tailLines: LOG_TAIL_LINES,
+          })
+          .catch(() => "");
+        previousLogs[logKey(req.pod, req.container)] = String(text).split("\n");
+      }
+      problem = diagnose({ ...input, previousLogs });
+    }
+    const step = gateStep({
+      service: inputs.service,
+      namespace: inputs.namespace,
+      status,
+      problem,
+      elapsedMs: Date.now() - started,
+      timeoutSeconds: inputs.timeoutSeconds,
+    });
+    if (step.outcome === "ready") return;
+    if (step.outcome === "fail") throw new Error(step.message);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/**
+ * A readiness gate: created (or updated) after its workload was applied, it returns once the
+ * rollout is complete and fails as soon as Kubernetes reports a problem that will not pass by
+ * itself — or after the timeout — with the diagnosis in words. Dependents wait for the gate, so a
+ * failed service's dependents are not created. It re-waits when the workload's uid or generation
+ * changes (a new spec), and is a no-op otherwise; deleting it deletes nothing.
+ */
+export const workloadReadyProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: WorkloadReadyInputs) {
+    await awaitReady(inputs);
+    return { id: `${inputs.kind}/${inputs.namespace}/${inputs.name}`, outs: inputs };
+  },
+  async diff(_id: string, olds: WorkloadReadyInputs, news: WorkloadReadyInputs) {
+    return { changes: rolloutChanged(olds, news), replaces: [], deleteBeforeReplace: false };
+  },
+  async update(_id: string, _olds: WorkloadReadyInputs, news: WorkloadReadyInputs) {
+    await awaitReady(news);
+    return { outs: news };
+  },
+};
+
+export interface WorkloadReadyArgs extends ReadinessSettings {
+  readonly kind: GatedKind;
+  /** The workload to wait for (applied with `pulumi.com/skipAwait`). */
+  readonly workload: k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet;
+  /** Name shown in messages. */
+  readonly service: string;
+  /** Where the service is defined, named in fixes. @default "the workload's spec" */
+  readonly definedIn?: string;
+  /** How each container's image was chosen, for the fix of a failed pull. @default none */
+  readonly imageOrigins?: Readonly<Record<string, ImageOrigin>>;
+}
+
+/** The gate as a Pulumi resource (see {@link workloadReadyProvider}). */
+export class WorkloadReady extends pulumi.dynamic.Resource {
+  constructor(name: string, args: WorkloadReadyArgs, opts?: pulumi.CustomResourceOptions) {
+    const meta = args.workload.metadata;
+    super(
+      workloadReadyProvider,
+      name,
+      {
+        kubeconfig: args.access.kubeconfig,
+        context: args.access.context,
+        kind: args.kind,
+        namespace: meta.namespace,
+        name: meta.name,
+        uid: meta.uid,
+        generation: meta.generation,
+        service: args.service,
+        timeoutSeconds: args.timeoutSeconds,
+        definedIn: args.definedIn,
+        imageOrigins: args.imageOrigins,
+      },
+      // The kubeconfig holds credentials: encrypted in state, never printed.
+      pulumi.mergeOptions(opts, {
+        dependsOn: [args.workload],
+        additionalSecretOutputs: ["kubeconfig"],
+      }),
+      "localkube",
+      "WorkloadReady",
+    );
+  }
+}

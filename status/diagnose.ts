@@ -1,0 +1,413 @@
+/**
+ * Pure: what keeps one service from becoming ready, in words, from the Kubernetes objects of that
+ * service (pods, events, ReplicaSet/Deployment conditions) and the previous containers' log lines
+ * fetched by the caller. `pulumi up`'s readiness gate ends the update with it; the developer
+ * loop's status view shows it as "the current problem". No client calls, no Pulumi.
+ */
+import type { CoreV1Event, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
+import {
+  currentPods,
+  currentReplicaSet,
+  deploymentOf,
+  livePods,
+  statefulSetOf,
+  timeOf,
+  WorkloadObjects,
+} from "./rollout";
+
+export type ProblemKind =
+  | "create-failed"
+  | "image-pull"
+  | "container-config"
+  | "crash-loop"
+  | "unschedulable"
+  | "rollout-stalled"
+  | "not-ready";
+
+/** Most specific first: when a service has several problems, the first one is reported. */
+const KIND_ORDER: readonly ProblemKind[] = [
+  "create-failed",
+  "image-pull",
+  "container-config",
+  "crash-loop",
+  "unschedulable",
+  "rollout-stalled",
+  "not-ready",
+];
+
+export interface Problem {
+  readonly kind: ProblemKind;
+  /** Kubernetes will not get past it by itself: waiting longer does not help. */
+  readonly terminal: boolean;
+  /** What is wrong, in one line naming the service and its namespace. */
+  readonly message: string;
+  /** More lines: the registry's full answer, the tail of the log. @default none */
+  readonly detail?: string;
+  /** How to fix it. */
+  readonly hint: string;
+  /** The pod and container concerned, when there is one. */
+  readonly pod?: string;
+  readonly container?: string;
+}
+
+/** How the configuration chose a container's image: named in the fix of a failed pull. */
+export interface ImageOrigin {
+  /** e.g. ``localkube:images.overrides` (entry "price")`. */
+  readonly chosenBy: string;
+  /** e.g. `correct that entry, or publish the image`. */
+  readonly fix: string;
+}
+
+export interface DiagnoseInput extends WorkloadObjects {
+  /** Log lines of containers (see {@link logsToFetch}), by {@link logKey}. @default none */
+  readonly previousLogs?: Readonly<Record<string, readonly string[]>>;
+  /** How each container's image was chosen, by container name. @default none */
+  readonly imageOrigins?: Readonly<Record<string, ImageOrigin>>;
+  /** Where the service is defined, named in fixes. @default "the workload's spec" */
+  readonly definedIn?: string;
+  /**
+   * Events about the workload itself (not one of its pods) from before this time belong to an
+   * earlier attempt and are ignored. @default every event counts
+   */
+  readonly since?: Date | string;
+}
+
+/** A container whose log explains a crash: `previous` = the container before the last restart. */
+export interface LogRequest {
+  readonly pod: string;
+  readonly container: string;
+  readonly previous: boolean;
+}
+
+/** How many log lines a crash report shows. */
+export const LOG_TAIL_LINES = 20;
+
+/** Waiting reasons of a container (arrays, not Sets: this module is serialized into a dynamic provider). */
+export const IMAGE_PULL_REASONS: readonly string[] = [
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+];
+export const CONFIG_REASONS: readonly string[] = [
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+];
+/** Scheduler messages of a state that passes by itself (a node still booting, a volume being provisioned). */
+const TRANSIENT_SCHEDULING =
+  /node\.kubernetes\.io\/(not-ready|unreachable|network-unavailable)|unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|waiting for .*volume/;
+/** Pod creation refusals the controller gets past by retrying (a quota not computed yet, a conflict). */
+const TRANSIENT_CREATE =
+  /status unknown for quota|Operation cannot be fulfilled|object is being deleted/;
+
+/** Key of a container's log lines in {@link DiagnoseInput.previousLogs}. */
+export function logKey(pod: string, container: string): string {
+  return `${pod}/${container}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const again = "then run `pulumi up` again";
+
+function eventTime(e: CoreV1Event): number {
+  return Math.max(
+    timeOf(e.lastTimestamp),
+    timeOf(e.eventTime),
+    timeOf(e.series?.lastObservedTime),
+    timeOf(e.firstTimestamp),
+    timeOf(e.metadata?.creationTimestamp),
+  );
+}
+
+/** Events about one object (by uid, else kind and name), newest first. */
+function eventsAbout(
+  o: DiagnoseInput,
+  target: { uid?: string; kind: string; name?: string },
+  since = 0,
+): CoreV1Event[] {
+  return (o.events ?? [])
+    .filter((e) => {
+      const io = e.involvedObject;
+      const same = target.uid
+        ? io.uid === target.uid
+        : io.kind === target.kind && io.name === target.name;
+      return same && eventTime(e) >= since;
+    })
+    .sort((a, b) => eventTime(b) - eventTime(a));
+}
+
+const podEvents = (o: DiagnoseInput, pod: V1Pod) =>
+  eventsAbout(o, { uid: pod.metadata?.uid, kind: "Pod", name: pod.metadata?.name });
+
+function statuses(pod: V1Pod): V1ContainerStatus[] {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+}
+
+function containerSpec(pod: V1Pod, name: string) {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find(
+    (c) => c.name === name,
+  );
+}
+
+/** The registry's own words: the last `: `-separated part of containerd's error. */
+export function registryAnswer(error: string): string {
+  const parts = error.split(": ").filter((p) => p.trim() !== "");
+  return (parts[parts.length - 1] ?? error).trim();
+}
+
+/** containerd's error for a failed pull: the waiting message, else the pod's latest pull event. */
+function pullError(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): string {
+  const strip = (text: string) =>
+    text
+      .replace(/^Back-off pulling image "[^"]*":?\s*/, "")
+      .replace(/^ErrImagePull:\s*/, "")
+      .replace(/^Failed to pull image "[^"]*":\s*/, "")
+      .replace(/^rpc error: code = \w+ desc = /, "")
+      .trim();
+  const own = strip(cs.state?.waiting?.message ?? "");
+  if (own) return own;
+  const event = podEvents(o, pod).find(
+    (e) => e.reason === "Failed" && (e.message ?? "").startsWith("Failed to pull image"),
+  );
+  return event ? strip(event.message ?? "") : "";
+}
+
+function imagePull(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem {
+  const reason = cs.state?.waiting?.reason ?? "ErrImagePull";
+  const image = containerSpec(pod, cs.name)?.image ?? cs.image;
+  const error = pullError(o, pod, cs);
+  const answer = error ? registryAnswer(error) : "";
+  const who = `${o.service} in namespace ${o.namespace}`;
+  const message =
+    reason === "InvalidImageName"
+      ? `${who}: image "${image}" is not a valid image reference (InvalidImageName)${answer ? `: ${answer}` : ""}`
+      : `${who}: image "${image}" cannot be pulled (${reason})${answer ? `: the registry answered "${answer}"` : ""}`;
+  const origin = o.imageOrigins?.[cs.name];
+  return {
+    kind: "image-pull",
+    terminal: true,
+    message,
+    detail: error && error !== answer ? error : undefined,
+    hint: origin
+      ? `the image was chosen by ${origin.chosenBy}: ${origin.fix}, ${again}`
+      : `correct the image reference or publish the image, ${again}`,
+    pod: pod.metadata?.name,
+    container: cs.name,
+  };
+}
+
+function containerConfig(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem {
+  const w = cs.state?.waiting ?? {};
+  const where = o.definedIn ?? "the workload's spec";
+  return {
+    kind: "container-config",
+    terminal: true,
+    message: `${o.service} in namespace ${o.namespace}: container ${cs.name} cannot be created (${w.reason})${w.message ? `: ${w.message}` : ""}`,
+    hint: /secret|configmap/i.test(w.message ?? "")
+      ? `it refers to a Secret or ConfigMap key that does not exist: create it, or correct the reference in ${where}, ${again}`
+      : `correct the container's settings in ${where}, ${again}`,
+    pod: pod.metadata?.name,
+    container: cs.name,
+  };
+}
+
+/** The termination a crash report is about: the last one, or the current one before the restart. */
+function crashedRun(cs: V1ContainerStatus) {
+  if (cs.state?.waiting?.reason === "CrashLoopBackOff")
+    return { run: cs.lastState?.terminated, previous: true };
+  const t = cs.state?.terminated;
+  return {
+    run: t && (t.exitCode !== 0 || t.reason !== "Completed") ? t : undefined,
+    previous: false,
+  };
+}
+
+function crashLoop(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem | undefined {
+  const { run } = crashedRun(cs);
+  if (!run && cs.state?.waiting?.reason !== "CrashLoopBackOff") return undefined;
+  const podName = pod.metadata?.name ?? "";
+  const where = o.definedIn ?? "the workload's spec";
+  const exit = run?.exitCode ?? "unknown";
+  const reason = run?.reason ?? "Error";
+  const restarts = `restarted ${plural(cs.restartCount, "time")}`;
+  const lines = (o.previousLogs?.[logKey(podName, cs.name)] ?? [])
+    .map((l) => l.replace(/\s+$/, ""))
+    .filter((l) => l !== "")
+    .slice(-LOG_TAIL_LINES);
+  const last = lines[lines.length - 1];
+  const oom = reason === "OOMKilled";
+  const limit = containerSpec(pod, cs.name)?.resources?.limits?.memory;
+  const what = oom
+    ? `was killed for using more memory than its limit${limit ? ` of ${limit}` : ""} (OOMKilled, exit code ${exit})`
+    : `exited with code ${exit} (${reason})`;
+  const log = last ? `its last log line: "${last}"` : "it wrote no log";
+  return {
+    kind: "crash-loop",
+    terminal: cs.state?.waiting?.reason === "CrashLoopBackOff",
+    message: `${o.service} in namespace ${o.namespace} keeps crashing: container ${cs.name} ${what} and was ${restarts}; ${log}`,
+    detail:
+      lines.length > 0
+        ? [
+            `last ${plural(lines.length, "line")} of its log:`,
+            ...lines.map((l) => `  | ${l}`),
+          ].join("\n")
+        : undefined,
+    hint: oom
+      ? `raise resources.limits.memory in ${where}, ${again}`
+      : `fix what its log shows (the service's code, or its env and dependencies in ${where}), ${again}`,
+    pod: podName,
+    container: cs.name,
+  };
+}
+
+function schedulingHint(message: string, where: string): string {
+  const short = /Insufficient (cpu|memory|pods|ephemeral-storage)/.exec(message);
+  if (short)
+    return `no node has enough free ${short[1]} for its requests: lower resources.requests in ${where}, or add capacity to the cluster (locally: localkube:cluster.workers), ${again}`;
+  if (/node affinity|node selector|didn't match/.test(message))
+    return `no node has the labels it asks for: correct its node selector or affinity, or label a node, ${again}`;
+  if (/untolerated taint/.test(message))
+    return `every node has a taint it does not tolerate: add a toleration or an untainted node, ${again}`;
+  return `make room in the cluster, or lower resources.requests in ${where}, ${again}`;
+}
+
+function unschedulable(o: DiagnoseInput, pod: V1Pod): Problem | undefined {
+  const cond = (pod.status?.conditions ?? []).find(
+    (c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable",
+  );
+  if (!cond) return undefined;
+  const text = cond.message ?? "no node fits";
+  const scaling = podEvents(o, pod).some((e) => e.reason === "TriggeredScaleUp");
+  return {
+    kind: "unschedulable",
+    terminal: !scaling && !TRANSIENT_SCHEDULING.test(text),
+    message: `${o.service} in namespace ${o.namespace} cannot be scheduled: ${text}${scaling ? " (the cluster autoscaler is adding a node)" : ""}`,
+    hint: schedulingHint(text, o.definedIn ?? "the workload's spec"),
+    pod: pod.metadata?.name,
+  };
+}
+
+const QUOTA_KEYS: Readonly<Record<string, string>> = {
+  cpu: "localkube:quota.cpu",
+  memory: "localkube:quota.memory",
+  pods: "localkube:quota.pods",
+};
+
+function createHint(message: string, where: string): string {
+  const quota = /exceeded quota: ([^,]+), requested: (.*?), used:/.exec(message);
+  if (quota) {
+    const keys = quota[2]
+      .split(",")
+      .map((r) => QUOTA_KEYS[r.split("=")[0].trim().split(".").pop() ?? ""])
+      .filter((k, i, all): k is string => k !== undefined && all.indexOf(k) === i);
+    const raise = keys.length > 0 ? `raise ${keys.join(" and ")}` : "raise the quota";
+    return `the namespace's ResourceQuota "${quota[1]}" has no room for it: ${raise}, or lower resources.requests in ${where}, ${again}`;
+  }
+  if (/(maximum|minimum) .* usage per (Container|Pod)|must be less than or equal to/.test(message))
+    return `the namespace's LimitRange refuses its resources: change resources in ${where} (or localkube:limits.*), ${again}`;
+  return `change the pod spec so that the cluster's admission rules accept it, ${again}`;
+}
+
+/** Pod creation refused: the current ReplicaSet's ReplicaFailure, or a StatefulSet's FailedCreate event. */
+function createFailed(o: DiagnoseInput): Problem | undefined {
+  let text: string | undefined;
+  const d = deploymentOf(o);
+  const s = statefulSetOf(o);
+  if (d) {
+    const rs = currentReplicaSet(o);
+    const failure = [...(rs?.status?.conditions ?? []), ...(d.status?.conditions ?? [])].find(
+      (c) => c.type === "ReplicaFailure" && c.status === "True",
+    );
+    text = failure?.message;
+  } else if (s) {
+    if (livePods(o).length >= (s.spec?.replicas ?? 1)) return undefined;
+    const event = eventsAbout(
+      o,
+      { uid: s.metadata?.uid, kind: "StatefulSet", name: s.metadata?.name },
+      timeOf(o.since),
+    ).find((e) => e.reason === "FailedCreate");
+    text = event?.message?.replace(/^create Pod \S+ in StatefulSet \S+ failed error: /, "");
+  }
+  if (!text) return undefined;
+  return {
+    kind: "create-failed",
+    terminal: !TRANSIENT_CREATE.test(text),
+    message: `${o.service} in namespace ${o.namespace}: Kubernetes refuses to create its pods: ${text}`,
+    hint: createHint(text, o.definedIn ?? "the workload's spec"),
+  };
+}
+
+function rolloutStalled(o: DiagnoseInput): Problem | undefined {
+  const d = deploymentOf(o);
+  const cond = (d?.status?.conditions ?? []).find(
+    (c) =>
+      c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded",
+  );
+  if (!cond) return undefined;
+  return {
+    kind: "rollout-stalled",
+    terminal: true,
+    message: `${o.service} in namespace ${o.namespace}: its rollout made no progress: ${cond.message}`,
+    hint: `\`kubectl -n ${o.namespace} describe deployment ${d?.metadata?.name}\` shows why; fix it, ${again}`,
+  };
+}
+
+/** A running container that fails a probe: the probe's latest failure from the pod's events. */
+function notReady(o: DiagnoseInput, pod: V1Pod): Problem | undefined {
+  const waiting = statuses(pod).find((cs) => cs.state?.running && !cs.ready);
+  if (!waiting) return undefined;
+  const failure = podEvents(o, pod).find(
+    (e) => e.reason === "Unhealthy" && /probe failed/i.test(e.message ?? ""),
+  );
+  if (!failure) return undefined;
+  const where = o.definedIn ?? "the workload's spec";
+  return {
+    kind: "not-ready",
+    terminal: false,
+    message: `${o.service} in namespace ${o.namespace} is not ready: ${(failure.message ?? "").trim()}`,
+    hint: `it fails its probe (probes in ${where}): check its log (\`kubectl -n ${o.namespace} logs ${pod.metadata?.name}\`) and its dependencies; if it only starts slowly, raise localkube:readyTimeout`,
+    pod: pod.metadata?.name,
+    container: waiting.name,
+  };
+}
+
+function podProblems(o: DiagnoseInput, pod: V1Pod): Problem[] {
+  const found: (Problem | undefined)[] = [unschedulable(o, pod), notReady(o, pod)];
+  for (const cs of statuses(pod)) {
+    const reason = cs.state?.waiting?.reason ?? "";
+    if (IMAGE_PULL_REASONS.includes(reason)) found.push(imagePull(o, pod, cs));
+    else if (CONFIG_REASONS.includes(reason)) found.push(containerConfig(o, pod, cs));
+    else found.push(crashLoop(o, pod, cs));
+  }
+  return found.filter((p): p is Problem => p !== undefined);
+}
+
+/**
+ * The service's current problem, or undefined when nothing is wrong (ready, or on its way: being
+ * scheduled, pulling, starting). Terminal problems come first, then the most specific kind.
+ */
+export function diagnose(o: DiagnoseInput): Problem | undefined {
+  const problems = [
+    createFailed(o),
+    ...currentPods(o).flatMap((pod) => podProblems(o, pod)),
+    rolloutStalled(o),
+  ].filter((p): p is Problem => p !== undefined);
+  const rank = (p: Problem) => (p.terminal ? 0 : KIND_ORDER.length) + KIND_ORDER.indexOf(p.kind);
+  return problems.sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/** Containers of the current pods whose log explains a crash: fetch these before {@link diagnose}. */
+export function logsToFetch(o: WorkloadObjects): LogRequest[] {
+  return currentPods(o).flatMap((pod) =>
+    statuses(pod).flatMap((cs) => {
+      const { run, previous } = crashedRun(cs);
+      const crashing = run !== undefined || cs.state?.waiting?.reason === "CrashLoopBackOff";
+      return crashing ? [{ pod: pod.metadata?.name ?? "", container: cs.name, previous }] : [];
+    }),
+  );
+}
+
+/** A problem as text: the message, its detail lines, and the fix. */
+export function formatProblem(p: Problem): string {
+  return [p.message, ...(p.detail ? [p.detail] : []), `fix: ${p.hint}`].join("\n");
+}
