@@ -5,6 +5,7 @@
  * stops watching and exits 0; the stack stays up.
  */
 import * as path from "path";
+import { DashboardServer } from "../dashboard/server";
 import { DevArgsError, parseDevArgs, USAGE } from "../dev/args";
 import { DevSession, startError } from "../dev/session";
 import { paint } from "../dev/terminal";
@@ -27,12 +28,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const session = new DevSession(PROJECT_DIR, args, process.stdout);
+  const dashboard = args.ui ? await DashboardServer.start(session, args.ui) : undefined;
+  if (dashboard) session.screen.print(`dashboard: ${dashboard.url}`);
   let interrupted = false;
   const stop = () => {
     if (interrupted) return;
     interrupted = true;
     session.screen.print(paint(session.screen.tty, "gray", "stopping: the stack stays up"));
-    void session.stop().then(() => process.exit(0));
+    void Promise.all([session.stop(), dashboard?.stop()]).then(() => process.exit(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

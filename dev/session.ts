@@ -1,12 +1,20 @@
 import * as path from "path";
 import dockerignore from "@balena/dockerignore";
 import * as fs from "fs";
-import type { EngineEvent, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import type * as K from "@kubernetes/client-node";
+import type { ConfigMap, EngineEvent, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { loadCatalog } from "../catalog/load";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
 import { APPLIANCES, Catalog } from "../catalog/types";
-import { Activity, ciVerdict, ServiceRow, StackFacts, statusRows } from "../status/model";
+import {
+  Activity,
+  ciVerdict,
+  objectsOf,
+  ServiceRow,
+  StackFacts,
+  statusRows,
+} from "../status/model";
 import { LOG_TAIL_LINES, logKey } from "../status/diagnose";
 import { problemsOf, ProblemInputs } from "../status/problems";
 import { convergeFilesFor, decide, Decision, PROGRAM_DIRS, WatchPlan } from "./affected";
@@ -35,6 +43,18 @@ export interface UpdateRecord {
   readonly seconds: number;
   readonly ok: boolean;
   readonly error?: string;
+}
+
+/** What the dashboard says about the stack: from its outputs, its config and the cluster. */
+export interface StackInfo {
+  readonly stack: string;
+  readonly namespace: string;
+  readonly kubeContext?: string;
+  /** The API server's version (`v1.34.4`). */
+  readonly kubernetesVersion?: string;
+  /** Where built images are pushed (`localhost:5001`). */
+  readonly registry?: string;
+  readonly ingressController?: string;
 }
 
 const LOG_COLORS = ["cyan", "magenta", "blue", "yellow", "green"] as const;
@@ -331,15 +351,18 @@ export class DevSession {
     this.cluster = await ClusterWatch.start(this.access, this.facts.namespace, () =>
       this.recompute(),
     );
-    if (this.args.logs !== false) {
-      const wanted = this.args.logs === true ? "all" : new Set(this.args.logs);
+    // The dashboard shows every service's logs; the terminal prints those --logs asked for.
+    if (this.args.logs !== false || this.args.ui) {
+      const printed = this.args.logs === true ? "all" : new Set(this.args.logs || []);
       const colors = new Map<string, (typeof LOG_COLORS)[number]>();
-      this.follower = new LogFollower(this.cluster, wanted, (line) => {
-        if (!colors.has(line.service))
-          colors.set(line.service, LOG_COLORS[colors.size % LOG_COLORS.length]);
-        this.screen.print(
-          `${paint(this.screen.tty, colors.get(line.service)!, line.service)} | ${line.text}`,
-        );
+      this.follower = new LogFollower(this.cluster, this.args.ui ? "all" : printed, (line) => {
+        if (printed === "all" || printed.has(line.service)) {
+          if (!colors.has(line.service))
+            colors.set(line.service, LOG_COLORS[colors.size % LOG_COLORS.length]);
+          this.screen.print(
+            `${paint(this.screen.tty, colors.get(line.service)!, line.service)} | ${line.text}`,
+          );
+        }
         this.listeners.forEach((l) => l.log?.(line));
       });
     }
@@ -417,6 +440,40 @@ export class DevSession {
       contexts,
       convergeFiles: convergeFilesFor(this.args.stack),
       programDirs: [...PROGRAM_DIRS],
+    };
+  }
+
+  /** The dashboard: a service's events as the cluster's watch holds them (Kubernetes keeps about an hour). */
+  events(service: string): readonly K.CoreV1Event[] {
+    const objects = this.cluster?.snapshot();
+    return (objects && objectsOf(service, this.facts.namespace, objects).events) || [];
+  }
+
+  /** The dashboard: the stack's outputs and config, and the API server's version once connected. */
+  async stackInfo(): Promise<StackInfo> {
+    const [outputs, config] = await Promise.all([
+      this.stack?.outputs().catch(() => ({}) as OutputMap),
+      this.stack?.getAllConfig().catch(() => ({}) as ConfigMap),
+    ]);
+    const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+    let kubernetesVersion: string | undefined;
+    if (this.cluster) {
+      const version = this.cluster.kc.makeApiClient(kubeClient().VersionApi);
+      kubernetesVersion = await version.getCode().then(
+        (v) => v.gitVersion,
+        () => undefined,
+      );
+    }
+    return {
+      stack: this.args.stack,
+      namespace: this.facts.namespace,
+      kubeContext: text(outputs?.kubeContext?.value) ?? this.access.context,
+      kubernetesVersion,
+      registry:
+        text(outputs?.registry?.value) ?? text(config?.["localkube:registry.address"]?.value),
+      ingressController:
+        text(config?.["localkube:ingress.controller"]?.value) ??
+        (text(outputs?.kubeContext?.value)?.startsWith("kind-") ? "ingress-nginx" : undefined),
     };
   }
 

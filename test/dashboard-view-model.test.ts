@@ -1,0 +1,338 @@
+import type * as K from "@kubernetes/client-node";
+import { age, clusterText, dashboardView, summary } from "../dashboard/viewModel";
+import { ServiceRow } from "../status/model";
+
+const NOW = Date.parse("2026-03-01T12:00:00Z");
+const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
+
+const row = (over: Partial<ServiceRow>): ServiceRow => ({
+  name: "price",
+  group: "",
+  kind: "service",
+  source: { kind: "published", image: "ghcr.io/acme/price:1.4", tag: "1.4" },
+  ready: 1,
+  desired: 1,
+  restarts: 0,
+  state: "ready",
+  pods: [],
+  ...over,
+});
+
+const event = (over: Partial<K.CoreV1Event>): K.CoreV1Event => ({
+  metadata: {},
+  involvedObject: { kind: "Pod", name: "price-6d9f7-x2k4p" },
+  type: "Normal",
+  reason: "Pulled",
+  message: "Container image pulled",
+  count: 1,
+  ...over,
+});
+
+const STACK = {
+  stack: "local",
+  namespace: "localkube",
+  kubeContext: "kind-localkube",
+  kubernetesVersion: "v1.37.0",
+  registry: "localhost:5001",
+  ingressController: "traefik",
+};
+
+test("dashboardView: groups in the rows' order (appliances first), each service as the page shows it", () => {
+  const rows: ServiceRow[] = [
+    row({
+      name: "postgres",
+      group: "appliances",
+      kind: "appliance",
+      source: { kind: "published", image: "postgres:15", tag: "15" },
+      pods: [
+        { name: "postgres-0", phase: "Running", ready: true, restarts: 0, created: ago(7200) },
+      ],
+    }),
+    row({
+      name: "bank",
+      group: "payments",
+      source: { kind: "built", digest: "0123456789ab" },
+      url: "http://bank.localhost",
+      activity: {
+        state: "done",
+        trigger: "services/bank/app.py",
+        startedAt: NOW - 90_000,
+        seconds: 8.25,
+      },
+      pods: [
+        { name: "bank-7c5-abcde", phase: "Running", ready: true, restarts: 0, created: ago(80) },
+      ],
+    }),
+    row({
+      name: "price",
+      group: "payments",
+      url: "http://price.localhost",
+      state: "problem",
+      ready: 0,
+      restarts: 3,
+      problem: {
+        message: "price-6d9f7-x2k4p crashes at start: exit code 1; last line: boom",
+        hint: "fix the program",
+        terminal: true,
+      },
+      pods: [
+        {
+          name: "price-6d9f7-x2k4p",
+          phase: "Running",
+          ready: false,
+          restarts: 3,
+          created: ago(45),
+        },
+      ],
+    }),
+    row({
+      name: "web",
+      group: "",
+      source: { kind: "unknown" },
+      state: "building",
+      ready: 0,
+      desired: 0,
+      activity: { state: "building", trigger: "(rebuild requested)", startedAt: NOW - 4000 },
+    }),
+  ];
+  const events = new Map([
+    [
+      "price",
+      [
+        event({ lastTimestamp: new Date(ago(300)), reason: "Pulled" }),
+        event({
+          lastTimestamp: new Date(ago(20)),
+          type: "Warning",
+          reason: "BackOff",
+          message: "Back-off restarting failed container price in pod price-6d9f7-x2k4p\n",
+          count: 4,
+        }),
+      ],
+    ],
+  ]);
+  expect(
+    dashboardView(
+      {
+        rows,
+        stack: STACK,
+        lastConverge: { kind: "converge", trigger: "npm run dev", seconds: 42.04, ok: true },
+        lastUpdate: {
+          kind: "services",
+          trigger: "services/price/app.py",
+          seconds: 3.1,
+          ok: false,
+          error: "price: not ready",
+        },
+        events,
+      },
+      NOW,
+    ),
+  ).toEqual({
+    stack: {
+      name: "local",
+      namespace: "localkube",
+      cluster: "kind localkube",
+      kubernetesVersion: "v1.37.0",
+      registry: "localhost:5001",
+      ingress: "traefik",
+      lastConverge: { text: "converge (npm run dev) succeeded in 42.0 s", ok: true },
+      lastUpdate: {
+        text: "update (services/price/app.py) failed after 3.1 s",
+        ok: false,
+        error: "price: not ready",
+      },
+    },
+    summary: "2/4 ready, 1 updating, 1 problem",
+    groups: [
+      {
+        name: "appliances",
+        title: "appliances",
+        services: [
+          {
+            name: "postgres",
+            kind: "appliance",
+            state: "ready",
+            source: "published 15",
+            ready: "1/1",
+            restarts: 0,
+            pods: [{ name: "postgres-0", phase: "Running", ready: true, restarts: 0, age: "2h" }],
+            events: [],
+          },
+        ],
+      },
+      {
+        name: "payments",
+        title: "payments",
+        services: [
+          {
+            name: "bank",
+            kind: "service",
+            state: "ready",
+            source: "checkout 0123456789ab",
+            ready: "1/1",
+            restarts: 0,
+            url: "http://bank.localhost",
+            lastUpdate: "updated in 8.3 s (services/bank/app.py)",
+            lastUpdateAge: "90s ago",
+            pods: [
+              { name: "bank-7c5-abcde", phase: "Running", ready: true, restarts: 0, age: "80s" },
+            ],
+            events: [],
+          },
+          {
+            name: "price",
+            kind: "service",
+            state: "problem",
+            source: "published 1.4",
+            ready: "0/1",
+            restarts: 3,
+            url: "http://price.localhost",
+            problem: {
+              message: "price-6d9f7-x2k4p crashes at start: exit code 1; last line: boom",
+              hint: "fix the program",
+            },
+            pods: [
+              {
+                name: "price-6d9f7-x2k4p",
+                phase: "Running",
+                ready: false,
+                restarts: 3,
+                age: "45s",
+              },
+            ],
+            events: [
+              {
+                type: "Warning",
+                reason: "BackOff",
+                object: "Pod/price-6d9f7-x2k4p",
+                message: "Back-off restarting failed container price in pod price-6d9f7-x2k4p",
+                count: 4,
+                age: "20s",
+              },
+              {
+                type: "Normal",
+                reason: "Pulled",
+                object: "Pod/price-6d9f7-x2k4p",
+                message: "Container image pulled",
+                count: 1,
+                age: "5m",
+              },
+            ],
+          },
+        ],
+      },
+      {
+        name: "",
+        title: "services",
+        services: [
+          {
+            name: "web",
+            kind: "service",
+            state: "building",
+            source: "",
+            ready: "0/0",
+            restarts: 0,
+            lastUpdate: "building (rebuild requested)",
+            lastUpdateAge: "4s ago",
+            pods: [],
+            events: [],
+          },
+        ],
+      },
+    ],
+  });
+});
+
+test("dashboardView: before the first converge, no groups and the stack's name only", () => {
+  expect(
+    dashboardView({ rows: [], stack: { stack: "local", namespace: "" }, events: new Map() }, NOW),
+  ).toEqual({
+    stack: {
+      name: "local",
+      namespace: "",
+      cluster: "",
+      kubernetesVersion: "",
+      registry: "",
+      ingress: "",
+    },
+    summary: "no services yet",
+    groups: [],
+  });
+});
+
+test("dashboardView: a live update, a failed update and at most ten events, newest first", () => {
+  const live = row({
+    state: "live-updated",
+    activity: {
+      state: "done",
+      trigger: "services/price/app.py",
+      startedAt: NOW - 3000,
+      seconds: 1.5,
+      liveUpdate: { files: 1, digest: "0123456789ab" },
+    },
+  });
+  const failed = row({
+    name: "bank",
+    activity: {
+      state: "failed",
+      trigger: "services/bank/Dockerfile",
+      startedAt: NOW - 10_000,
+      seconds: 6,
+      error: "build failed: exit code 2",
+    },
+  });
+  const many = Array.from({ length: 12 }, (_, i) =>
+    event({ reason: `E${i}`, eventTime: new Date(ago(100 - i)) as any }),
+  );
+  const view = dashboardView(
+    { rows: [live, failed], stack: STACK, events: new Map([["price", many]]) },
+    NOW,
+  );
+  const [price, bank] = view.groups[0].services;
+  expect(price.lastUpdate).toBe(
+    "live-updated 1 file on 0123456789ab in 1.5 s (services/price/app.py)",
+  );
+  expect(bank.lastUpdate).toBe(
+    "failed after 6.0 s (services/bank/Dockerfile): build failed: exit code 2",
+  );
+  expect(bank.lastUpdateAge).toBe("10s ago");
+  expect(price.events.map((e) => `${e.reason} ${e.age}`)).toEqual([
+    "E11 89s",
+    "E10 90s",
+    "E9 91s",
+    "E8 92s",
+    "E7 93s",
+    "E6 94s",
+    "E5 95s",
+    "E4 96s",
+    "E3 97s",
+    "E2 98s",
+  ]);
+  expect(view.summary).toBe("2/2 ready");
+});
+
+test("age: kubectl's units; unknown times are empty", () => {
+  expect([0, 59, 119, 120, 7199, 7200, 172_799, 172_800].map((s) => age(ago(s), NOW))).toEqual([
+    "0s",
+    "59s",
+    "119s",
+    "2m",
+    "119m",
+    "2h",
+    "47h",
+    "2d",
+  ]);
+  expect(age(undefined, NOW)).toBe("");
+  expect(age("not a time", NOW)).toBe("");
+  expect(age(new Date(NOW + 5000), NOW)).toBe("0s");
+});
+
+test("clusterText and summary", () => {
+  expect(clusterText("kind-lk-e2e")).toBe("kind lk-e2e");
+  expect(clusterText("sandboxes")).toBe("sandboxes");
+  expect(clusterText(undefined)).toBe("");
+  expect(summary([row({}), row({ state: "problem" })])).toBe("1/2 ready, 1 problem");
+  expect(summary([row({ state: "problem" }), row({ state: "problem" })])).toBe(
+    "0/2 ready, 2 problems",
+  );
+});
