@@ -244,7 +244,10 @@ function crashLoop(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
   return {
     kind: "crash-loop",
     terminal: cs.state?.waiting?.reason === "CrashLoopBackOff",
-    message: `${o.service} in namespace ${o.namespace} keeps crashing: container ${cs.name} ${what} and was ${restarts}; ${log}`,
+    message:
+      cs.restartCount > 0
+        ? `${o.service} in namespace ${o.namespace} keeps crashing: container ${cs.name} ${what} and was ${restarts}; ${log}`
+        : `${o.service} in namespace ${o.namespace} crashed: container ${cs.name} ${what}; ${log}`,
     detail:
       lines.length > 0
         ? [

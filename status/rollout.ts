@@ -126,7 +126,10 @@ function deploymentStatus(d: V1Deployment): RolloutStatus {
     return { ready: false, waitingFor: "the Deployment controller to see the new spec" };
   if (updated < want) return { ready: false, waitingFor: `${updated} of ${want} pods updated` };
   if (total > updated)
-    return { ready: false, waitingFor: `${total - updated} old pods to terminate` };
+    return {
+      ready: false,
+      waitingFor: `${total - updated} old pod${total - updated === 1 ? "" : "s"} to terminate`,
+    };
   if (available < updated)
     return { ready: false, waitingFor: `${available} of ${updated} updated pods ready` };
   return { ready: true, waitingFor: "" };

@@ -1,0 +1,149 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import {
+  formatSeconds,
+  gateStep,
+  podsToRestart,
+  rolloutChanged,
+  workloadReadyProvider,
+  WorkloadReadyInputs,
+} from "../providers/workloadReady";
+import type { Problem } from "../status/diagnose";
+
+const base = { service: "bank", namespace: "localkube", timeoutSeconds: 120 };
+const waiting = { ready: false, waitingFor: "0 of 1 updated pods ready" };
+const probe: Problem = {
+  kind: "not-ready",
+  terminal: false,
+  message:
+    "bank in namespace localkube is not ready: Readiness probe failed: HTTP probe failed with statuscode: 503",
+  hint: "it fails its probe",
+};
+
+describe("gateStep", () => {
+  test("ready as soon as the rollout is complete, whatever was seen before", () => {
+    expect(
+      gateStep({ ...base, status: { ready: true, waitingFor: "" }, problem: probe, elapsedMs: 1 }),
+    ).toEqual({ outcome: "ready" });
+  });
+
+  test("a terminal problem fails at once, with its diagnosis and fix", () => {
+    const pull: Problem = {
+      kind: "image-pull",
+      terminal: true,
+      message: 'bank in namespace localkube: image "x:1" cannot be pulled (ErrImagePull)',
+      detail: "not found",
+      hint: "publish it",
+    };
+    expect(gateStep({ ...base, status: waiting, problem: pull, elapsedMs: 3000 })).toEqual({
+      outcome: "fail",
+      message:
+        'bank in namespace localkube: image "x:1" cannot be pulled (ErrImagePull)\nnot found\nfix: publish it',
+    });
+  });
+
+  test("a failing probe is waited for until readyTimeout, then reported with its last failure", () => {
+    expect(gateStep({ ...base, status: waiting, problem: probe, elapsedMs: 119_999 })).toEqual({
+      outcome: "wait",
+    });
+    expect(gateStep({ ...base, status: waiting, problem: probe, elapsedMs: 120_000 })).toEqual({
+      outcome: "fail",
+      message: [
+        "bank in namespace localkube did not become ready within 2m (localkube:readyTimeout); waiting for 0 of 1 updated pods ready",
+        "bank in namespace localkube is not ready: Readiness probe failed: HTTP probe failed with statuscode: 503",
+        "fix: it fails its probe",
+      ].join("\n"),
+    });
+  });
+
+  test("a timeout without any problem seen says what the rollout waits for and how to look", () => {
+    expect(gateStep({ ...base, timeoutSeconds: 90, status: waiting, elapsedMs: 95_000 })).toEqual({
+      outcome: "fail",
+      message: [
+        "bank in namespace localkube did not become ready within 1m30s (localkube:readyTimeout); waiting for 0 of 1 updated pods ready",
+        "fix: `kubectl -n localkube get pods -l app.kubernetes.io/name=bank` shows its pods; if it only needs longer, raise localkube:readyTimeout (e.g. pulumi config set localkube:readyTimeout 10m)",
+      ].join("\n"),
+    });
+  });
+});
+
+test.each([
+  [120, "2m"],
+  [45, "45s"],
+  [600, "10m"],
+  [5430, "1h30m30s"],
+  [0, "0s"],
+])("formatSeconds(%d) is %s", (seconds, text) => {
+  expect(formatSeconds(seconds)).toBe(text);
+});
+
+describe("podsToRestart", () => {
+  const pod = (name: string, created: string, reason?: string, deleting = false) =>
+    ({
+      metadata: {
+        name,
+        creationTimestamp: created,
+        ...(deleting ? { deletionTimestamp: created } : {}),
+      },
+      status: {
+        phase: "Pending",
+        containerStatuses: [
+          {
+            name: "c",
+            ready: false,
+            restartCount: 0,
+            state: reason ? { waiting: { reason } } : {},
+          },
+        ],
+      },
+    }) as unknown as V1Pod;
+
+  test("pods an earlier attempt left in a back-off; not this rollout's own, not healthy or leaving ones", () => {
+    const before = Date.parse("2026-11-24T12:00:00Z");
+    const objects = {
+      service: "bank",
+      namespace: "localkube",
+      pods: [
+        pod("old-pull", "2026-11-24T11:50:00Z", "ImagePullBackOff"),
+        pod("old-crash", "2026-11-24T11:50:00Z", "CrashLoopBackOff"),
+        pod("old-config", "2026-11-24T11:50:00Z", "CreateContainerConfigError"),
+        pod("old-starting", "2026-11-24T11:50:00Z", "ContainerCreating"),
+        pod("old-leaving", "2026-11-24T11:50:00Z", "ErrImagePull", true),
+        pod("new-pull", "2026-11-24T12:00:01Z", "ErrImagePull"),
+      ],
+    };
+    expect(podsToRestart(objects, before)).toEqual(["old-pull", "old-crash", "old-config"]);
+  });
+});
+
+describe("the gate's diff", () => {
+  const inputs: WorkloadReadyInputs = {
+    kind: "Deployment",
+    namespace: "localkube",
+    name: "bank",
+    uid: "u1",
+    generation: 3,
+    service: "bank",
+    timeoutSeconds: 120,
+    kubeconfig: "apiVersion: v1",
+  };
+
+  test("a new spec (generation) or a new object (uid) is a new rollout to wait for", async () => {
+    expect(rolloutChanged(inputs, { ...inputs, generation: 4 })).toBe(true);
+    expect(rolloutChanged(inputs, { ...inputs, uid: "u2" })).toBe(true);
+    expect(await workloadReadyProvider.diff!("id", inputs, { ...inputs, generation: 4 })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  test("no-op: another timeout, credentials or image origin alone waits for nothing (no diff)", async () => {
+    const same = { ...inputs, timeoutSeconds: 600, kubeconfig: "rotated", definedIn: "x" };
+    expect(rolloutChanged(inputs, same)).toBe(false);
+    expect(await workloadReadyProvider.diff!("id", inputs, same)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+});
