@@ -12,7 +12,16 @@ import {
   LOG_TAIL_LINES,
   Problem,
 } from "../status/diagnose";
-import { livePods, rolloutStatus, RolloutStatus, timeOf, WorkloadObjects } from "../status/rollout";
+import {
+  currentReplicaSet,
+  deploymentOf,
+  livePods,
+  rolloutStatus,
+  RolloutStatus,
+  statefulSetOf,
+  timeOf,
+  WorkloadObjects,
+} from "../status/rollout";
 
 /**
  * How to reach the cluster: what the environment's Kubernetes provider was built from. Neither
@@ -89,6 +98,38 @@ export function podsToRestart(o: WorkloadObjects, before: number): string[] {
     )
     .map((p) => p.metadata?.name ?? "")
     .filter((n) => n !== "");
+}
+
+/** Annotation set and removed again to wake a controller (see {@link controllerToWake}). */
+export const WAKE_ANNOTATION = "localkube.dev/retry";
+
+/**
+ * The controller object to wake before waiting: a ReplicaSet whose pods were refused
+ * (ReplicaFailure) or a StatefulSet refused pods (FailedCreate) with pods missing. Their
+ * controllers retry with a back-off that grows to 16 minutes and nothing they watch changes when
+ * the cause is fixed (a quota raised): an update of the object makes them retry now.
+ */
+export function controllerToWake(
+  o: WorkloadObjects,
+): { readonly kind: "ReplicaSet" | "StatefulSet"; readonly name: string } | undefined {
+  if (deploymentOf(o)) {
+    const rs = currentReplicaSet(o);
+    const failed = (rs?.status?.conditions ?? []).some(
+      (c) => c.type === "ReplicaFailure" && c.status === "True",
+    );
+    return failed && rs?.metadata?.name
+      ? { kind: "ReplicaSet", name: rs.metadata.name }
+      : undefined;
+  }
+  const s = statefulSetOf(o);
+  if (!s?.metadata?.name || livePods(o).length >= (s.spec?.replicas ?? 1)) return undefined;
+  const refused = (o.events ?? []).some(
+    (e) =>
+      e.reason === "FailedCreate" &&
+      e.involvedObject.kind === "StatefulSet" &&
+      e.involvedObject.name === s.metadata?.name,
+  );
+  return refused ? { kind: "StatefulSet", name: s.metadata.name } : undefined;
 }
 
 /** What the gate does after one look: done, keep waiting, or fail with this text. */
@@ -172,9 +213,26 @@ async function observe(
   };
 }
 
+/** Sets, then removes, {@link WAKE_ANNOTATION}: two updates, the object as it was. */
+async function wakeController(
+  client: typeof K,
+  api: { apps: K.AppsV1Api },
+  namespace: string,
+  target: NonNullable<ReturnType<typeof controllerToWake>>,
+): Promise<void> {
+  const options = client.setHeaderOptions("Content-Type", client.PatchStrategy.MergePatch);
+  for (const value of [new Date().toISOString(), null]) {
+    const body = { metadata: { annotations: { [WAKE_ANNOTATION]: value } } };
+    const request = { name: target.name, namespace, body };
+    if (target.kind === "ReplicaSet") await api.apps.patchNamespacedReplicaSet(request, options);
+    else await api.apps.patchNamespacedStatefulSet(request, options);
+  }
+}
+
 /**
  * Waits until the workload's rollout is complete (see {@link gateStep}). Pods stuck in a back-off
- * from an earlier attempt are restarted first (see {@link podsToRestart}).
+ * from an earlier attempt are restarted first (see {@link podsToRestart}), and a controller that
+ * backs off after refused pods is woken (see {@link controllerToWake}).
  */
 async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
   // An ES module: loaded here, in the provider's own process, never by the program or by Jest.
@@ -218,7 +276,9 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
         await api.core
           .deleteNamespacedPod({ name: pod, namespace: inputs.namespace })
           .catch(() => undefined);
-      if (stuck.length > 0) continue;
+      const wake = controllerToWake(objects);
+      if (wake) await wakeController(client, api, inputs.namespace, wake).catch(() => undefined);
+      if (stuck.length > 0 || wake) continue;
     }
     const status = rolloutStatus(objects);
     const input = {

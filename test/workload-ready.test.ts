@@ -1,5 +1,6 @@
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod, V1ReplicaSet, V1StatefulSet } from "@kubernetes/client-node";
 import {
+  controllerToWake,
   formatSeconds,
   gateStep,
   podsToRestart,
@@ -145,5 +146,65 @@ describe("the gate's diff", () => {
       replaces: [],
       deleteBeforeReplace: false,
     });
+  });
+});
+
+describe("controllerToWake", () => {
+  const deployment = {
+    kind: "Deployment",
+    metadata: {
+      name: "price",
+      uid: "d",
+      annotations: { "deployment.kubernetes.io/revision": "2" },
+    },
+  } as unknown as V1Deployment;
+  const rs = (revision: string, failed: boolean) =>
+    ({
+      metadata: {
+        name: `price-${revision}`,
+        annotations: { "deployment.kubernetes.io/revision": revision },
+        ownerReferences: [{ uid: "d" }],
+      },
+      status: {
+        conditions: failed
+          ? [{ type: "ReplicaFailure", status: "True", reason: "FailedCreate", message: "quota" }]
+          : [],
+      },
+    }) as unknown as V1ReplicaSet;
+  const objects = { service: "price", namespace: "branch-x", pods: [] as V1Pod[] };
+
+  test("the current ReplicaSet whose pods were refused; not an older one, not a healthy one", () => {
+    expect(
+      controllerToWake({
+        ...objects,
+        workload: deployment,
+        replicaSets: [rs("1", false), rs("2", true)],
+      }),
+    ).toEqual({ kind: "ReplicaSet", name: "price-2" });
+    expect(
+      controllerToWake({
+        ...objects,
+        workload: deployment,
+        replicaSets: [rs("1", true), rs("2", false)],
+      }),
+    ).toBeUndefined();
+  });
+
+  test("a StatefulSet that was refused pods and still misses one", () => {
+    const sts = {
+      kind: "StatefulSet",
+      metadata: { name: "postgres" },
+      spec: { replicas: 1 },
+    } as unknown as V1StatefulSet;
+    const refused = {
+      involvedObject: { kind: "StatefulSet", name: "postgres" },
+      reason: "FailedCreate",
+      message: "exceeded quota",
+    };
+    expect(controllerToWake({ ...objects, workload: sts, events: [refused] } as never)).toEqual({
+      kind: "StatefulSet",
+      name: "postgres",
+    });
+    expect(controllerToWake({ ...objects, workload: sts, events: [] })).toBeUndefined();
   });
 });
