@@ -16,7 +16,9 @@ export interface DashboardSource {
   events(service: string): readonly K.CoreV1Event[];
   stackInfo(): Promise<StackInfo>;
   listen(l: SessionListener): () => void;
-  rebuild(service: string): void;
+  /** Rebuild and redeploy: resolves when the service runs new pods. */
+  redeploy(service: string): Promise<void>;
+  /** Restart the service's pods. */
   restart(service: string): Promise<void>;
 }
 
@@ -271,17 +273,33 @@ export class DashboardServer {
     action: "rebuild" | "restart",
     res: http.ServerResponse,
   ): Promise<void> {
-    if (!this.source.currentRows().some((r) => r.name === service))
+    const row = this.source.currentRows().find((r) => r.name === service);
+    if (!row)
       return reply(res, 404, { error: `no service ${JSON.stringify(service)} in this stack` });
-    try {
-      if (action === "rebuild") this.source.rebuild(service);
-      else await this.source.restart(service);
-    } catch (err) {
-      return reply(res, 409, { error: err instanceof Error ? err.message : String(err) });
+    if (row.kind !== "service")
+      return reply(res, 409, {
+        error: `${service} is an appliance: it is not built or restarted here`,
+      });
+    const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    if (action === "restart") {
+      try {
+        await this.source.restart(service);
+      } catch (err) {
+        return reply(res, 409, { error: message(err) });
+      }
+      return reply(res, 202, { message: `restarting ${service}'s pods` });
     }
-    reply(res, 202, {
-      message: action === "rebuild" ? `rebuilding ${service}` : `restarting ${service}'s pods`,
-    });
+    // A rebuild takes a while: answered at once, its outcome told on the stream.
+    reply(res, 202, { message: `rebuilding ${service}` });
+    this.source.redeploy(service).then(
+      () => this.notice({ service, ok: true, text: `${service} rebuilt and redeployed` }),
+      (err) => this.notice({ service, ok: false, text: `rebuild of ${service}: ${message(err)}` }),
+    );
+  }
+
+  /** The outcome of an action that ended after its answer. */
+  private notice(n: { service: string; ok: boolean; text: string }): void {
+    for (const c of this.clients) send(c, "notice", n);
   }
 }
 

@@ -41,10 +41,15 @@ export interface ServiceView {
   readonly ready: string;
   readonly restarts: number;
   readonly url?: string;
-  /** What the loop last did to it: `building (services/price/app.py)`, `updated in 8.2 s (…)`. */
-  readonly lastUpdate?: string;
-  /** When that started: `3m ago`. */
-  readonly lastUpdateAge?: string;
+  /** What the loop last did to it. */
+  readonly lastUpdate?: {
+    /** `building (services/price/app.py)`, `updated in 8.2 s (services/price/app.py)`. */
+    readonly text: string;
+    /** How long it took (`8.2 s`), `running` while it runs. */
+    readonly took: string;
+    /** When it started: `3m ago`. */
+    readonly age: string;
+  };
   readonly problem?: { readonly message: string; readonly hint?: string };
   readonly pods: readonly PodView[];
   readonly events: readonly EventView[];
@@ -74,6 +79,7 @@ export interface DashboardView {
     readonly registry: string;
     readonly ingress: string;
     readonly lastConverge?: UpdateView;
+    /** The last targeted update, when one ran after the last converge. */
     readonly lastUpdate?: UpdateView;
   };
   /** `3/4 ready, 1 problem`; `no services yet` before the first converge. */
@@ -165,8 +171,19 @@ function serviceView(row: ServiceRow, events: readonly K.CoreV1Event[], now: num
     ready: `${row.ready}/${row.desired}`,
     restarts: row.restarts,
     ...(row.url ? { url: row.url } : {}),
-    ...(last
-      ? { lastUpdate: last, lastUpdateAge: `${age(new Date(row.activity!.startedAt), now)} ago` }
+    ...(last && row.activity
+      ? {
+          lastUpdate: {
+            text: last,
+            took:
+              row.activity.seconds !== undefined
+                ? `${row.activity.seconds.toFixed(1)} s`
+                : row.activity.state === "done" || row.activity.state === "failed"
+                  ? ""
+                  : "running",
+            age: `${age(new Date(row.activity.startedAt), now)} ago`,
+          },
+        }
       : {}),
     ...(row.problem
       ? {
@@ -230,7 +247,9 @@ export function dashboardView(data: DashboardData, now: number): DashboardView {
       registry: s.registry ?? "",
       ingress: s.ingressController ?? "",
       ...(data.lastConverge ? { lastConverge: updateView(data.lastConverge) } : {}),
-      ...(data.lastUpdate ? { lastUpdate: updateView(data.lastUpdate) } : {}),
+      ...(data.lastUpdate && data.lastUpdate !== data.lastConverge
+        ? { lastUpdate: updateView(data.lastUpdate) }
+        : {}),
     },
     summary: summary(data.rows),
     groups,

@@ -477,6 +477,31 @@ export class DevSession {
     };
   }
 
+  /**
+   * The dashboard's "rebuild & redeploy": a targeted update of the service (queued like a save),
+   * then new pods even when the image came out the same (a rollout restart). Resolves when done.
+   */
+  async redeploy(service: string): Promise<void> {
+    const image = () =>
+      this.cluster
+        ?.snapshot()
+        .deployments.find((d) => d.metadata?.labels?.["app.kubernetes.io/name"] === service)?.spec
+        ?.template?.spec?.containers?.[0]?.image;
+    const before = image();
+    const decision: Decision = {
+      kind: "services",
+      services: new Map([[service, ["(rebuild requested)"]]]),
+    };
+    let ok: boolean;
+    if (this.queue) {
+      this.queue.push(decision);
+      await this.queue.idle();
+      ok = this.lastUpdate?.ok ?? false;
+    } else ok = await this.update(decision);
+    if (!ok) throw new Error(`the update of ${service} failed: ${this.lastUpdate?.error ?? ""}`);
+    if (before !== undefined && image() === before) await this.restart(service);
+  }
+
   /** Stops watching: the file watcher, the cluster's watch, log streams and a running update. */
   async stop(): Promise<void> {
     if (this.stopped) return;

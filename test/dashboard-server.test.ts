@@ -24,6 +24,7 @@ class FakeSession implements DashboardSource {
   readonly listeners: SessionListener[] = [];
   rows: ServiceRow[] = [price];
   restartError?: string;
+  redeployError?: string;
   lastUpdate = { kind: "converge" as const, trigger: "npm run dev", seconds: 12, ok: true };
   currentRows() {
     return this.rows;
@@ -38,8 +39,9 @@ class FakeSession implements DashboardSource {
     this.listeners.push(l);
     return () => this.listeners.splice(this.listeners.indexOf(l), 1);
   }
-  rebuild(service: string) {
+  async redeploy(service: string) {
     this.calls.push(`rebuild ${service}`);
+    if (this.redeployError) throw new Error(this.redeployError);
   }
   async restart(service: string) {
     if (this.restartError) throw new Error(this.restartError);
@@ -222,6 +224,33 @@ test("actions: POST with the token runs them; missing or wrong token 403; GET 40
       })
     ).status,
   ).toBe(202);
+});
+
+test("a rebuild is answered at once, its outcome told on the stream; appliances are not acted on", async () => {
+  session.rows = [price, { ...price, name: "postgres", group: "appliances", kind: "appliance" }];
+  const stream = events(2);
+  await new Promise((r) => setTimeout(r, 50));
+  session.redeployError = "the update of price failed: build failed";
+  const headers = { "x-localkube-token": TOKEN };
+  expect((await request("POST", "/api/services/price/rebuild", headers)).status).toBe(202);
+  const got = await stream;
+  expect(got.events[1]).toEqual({
+    event: "notice",
+    data: {
+      service: "price",
+      ok: false,
+      text: "rebuild of price: the update of price failed: build failed",
+    },
+  });
+  got.res.destroy();
+  for (const action of ["rebuild", "restart"])
+    expect(await request("POST", `/api/services/postgres/${action}`, headers)).toMatchObject({
+      status: 409,
+      body: JSON.stringify({
+        error: "postgres is an appliance: it is not built or restarted here",
+      }),
+    });
+  expect(session.calls).toEqual(["rebuild price"]);
 });
 
 test("the event stream: the token is required; the current state first, then kept log lines, then changes", async () => {

@@ -172,8 +172,11 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
             ready: "1/1",
             restarts: 0,
             url: "http://bank.localhost",
-            lastUpdate: "updated in 8.3 s (services/bank/app.py)",
-            lastUpdateAge: "90s ago",
+            lastUpdate: {
+              text: "updated in 8.3 s (services/bank/app.py)",
+              took: "8.3 s",
+              age: "90s ago",
+            },
             pods: [
               { name: "bank-7c5-abcde", phase: "Running", ready: true, restarts: 0, age: "80s" },
             ],
@@ -232,8 +235,7 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
             source: "",
             ready: "0/0",
             restarts: 0,
-            lastUpdate: "building (rebuild requested)",
-            lastUpdateAge: "4s ago",
+            lastUpdate: { text: "building (rebuild requested)", took: "running", age: "4s ago" },
             pods: [],
             events: [],
           },
@@ -289,13 +291,13 @@ test("dashboardView: a live update, a failed update and at most ten events, newe
     NOW,
   );
   const [price, bank] = view.groups[0].services;
-  expect(price.lastUpdate).toBe(
+  expect(price.lastUpdate?.text).toBe(
     "live-updated 1 file on 0123456789ab in 1.5 s (services/price/app.py)",
   );
-  expect(bank.lastUpdate).toBe(
+  expect(bank.lastUpdate?.text).toBe(
     "failed after 6.0 s (services/bank/Dockerfile): build failed: exit code 2",
   );
-  expect(bank.lastUpdateAge).toBe("10s ago");
+  expect(bank.lastUpdate).toMatchObject({ took: "6.0 s", age: "10s ago" });
   expect(price.events.map((e) => `${e.reason} ${e.age}`)).toEqual([
     "E11 89s",
     "E10 90s",
@@ -335,4 +337,22 @@ test("clusterText and summary", () => {
   expect(summary([row({ state: "problem" }), row({ state: "problem" })])).toBe(
     "0/2 ready, 2 problems",
   );
+});
+
+test("dashboardView: the stack's last update is left out when it is the last converge", () => {
+  const converge = {
+    kind: "converge" as const,
+    trigger: "services/price.yaml",
+    seconds: 20,
+    ok: true,
+  };
+  const view = dashboardView(
+    { rows: [], stack: STACK, lastConverge: converge, lastUpdate: converge, events: new Map() },
+    NOW,
+  );
+  expect(view.stack.lastConverge).toEqual({
+    text: "converge (services/price.yaml) succeeded in 20.0 s",
+    ok: true,
+  });
+  expect(view.stack).not.toHaveProperty("lastUpdate");
 });

@@ -63,6 +63,7 @@ function renderStack() {
     el.title = u && u.error ? u.error : "";
     el.className = u ? (u.ok ? "ok" : "failed") : "";
   }
+  $("stack-update-item").hidden = !s.lastUpdate;
   $("summary").textContent = view.summary;
   document.title = `${view.summary} · localkube ${s.name}`;
 }
@@ -91,7 +92,11 @@ function renderServices() {
           h("td", { className: "source" }, s.source),
           h("td", {}, s.ready),
           h("td", {}, s.restarts),
-          h("td", { title: s.lastUpdate || "" }, s.lastUpdate ? `${s.lastUpdateAge}` : ""),
+          h(
+            "td",
+            { className: "last-update", title: s.lastUpdate ? s.lastUpdate.text : "" },
+            s.lastUpdate ? [s.lastUpdate.took, s.lastUpdate.age].filter(Boolean).join(" · ") : "",
+          ),
           h(
             "td",
             {},
@@ -127,13 +132,14 @@ function renderDetail() {
   url.textContent = s.url || "";
   if (s.url) url.href = s.url;
   else url.removeAttribute("href");
+  // Appliances are neither built from the checkout nor restarted from here.
   for (const b of document.querySelectorAll("button[data-action]"))
-    b.disabled = b.dataset.action === "restart" && s.kind !== "service";
+    b.disabled = s.kind !== "service";
   $("detail-problem").hidden = !s.problem;
   $("problem-message").textContent = s.problem ? s.problem.message : "";
   $("problem-hint").textContent = s.problem && s.problem.hint ? s.problem.hint : "";
   $("detail-activity").textContent = s.lastUpdate
-    ? `last update: ${s.lastUpdate}, ${s.lastUpdateAge}`
+    ? `last update: ${s.lastUpdate.text}, ${s.lastUpdate.age}`
     : "";
   $("pods").tBodies[0].replaceChildren(
     ...s.pods.map((p) =>
@@ -239,6 +245,13 @@ function connect() {
     render();
   });
   events.addEventListener("log", (e) => addLog(JSON.parse(e.data)));
+  events.addEventListener("notice", (e) => {
+    const n = JSON.parse(e.data);
+    if (n.service !== selected) return;
+    const out = $("action-result");
+    out.textContent = n.text;
+    out.className = `action-result ${n.ok ? "ok" : "failed"}`;
+  });
 }
 
 for (const b of document.querySelectorAll("button[data-action]"))
