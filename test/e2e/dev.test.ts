@@ -7,9 +7,12 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as ui from "./dashboard";
 import * as h from "./harness";
 
 const STACK = "lk-e2e-dev";
+/** The dashboard of the session the tests start (not the default port: a developer's may run). */
+const DASHBOARD_PORT = 10351;
 let dir: string;
 let dev: ChildProcess | undefined;
 /** Every line the dev process printed (stdout and stderr), in order. */
@@ -123,7 +126,8 @@ test(
       STACK,
       "--logs",
       "price",
-      "--no-ui",
+      "--ui-port",
+      String(DASHBOARD_PORT),
     ]);
     await timed("cold start to ready", async () => {
       await line(/^✔ converging \(npm run dev\): done in [\d.]+ s$/, 15 * 60_000);
@@ -213,6 +217,79 @@ test(
   },
   5 * 60_000,
 );
+
+// ---- The dashboard of the running session, in a real headless Chromium (test/e2e/dashboard.ts).
+describe("dashboard", () => {
+  const url = `http://127.0.0.1:${DASHBOARD_PORT}`;
+  let page: ui.Dashboard | undefined;
+  const uids = async () => (await pods("price")).map((p) => p.uid);
+
+  beforeAll(async () => {
+    page = await ui.openDashboard(url);
+  }, 5 * 60_000);
+  afterAll(() => ui.closeDashboard(page), 60_000);
+
+  test(
+    "its URL is printed first; bank, price and postgres are listed ready, grouped, with working links",
+    async () => {
+      expect(output[0]).toBe(`dashboard: ${url}`);
+      const { groups, links } = await ui.servicesReadyWithLinks(
+        page!,
+        ["postgres", "bank", "price"],
+        60_000,
+      );
+      expect(groups).toEqual([
+        ["appliances", "postgres"],
+        ["payments", "bank"],
+        ["services", "price"],
+      ]);
+      expect(links).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
+    },
+    5 * 60_000,
+  );
+
+  test(
+    "the logs panel shows what price printed at start, and filters it",
+    async () => {
+      await ui.logLineShown(page!, "price", "price v3 listening on :8080", 60_000);
+      const shot = await ui.screenshot(page!, "dashboard");
+      expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
+    },
+    5 * 60_000,
+  );
+
+  test(
+    "the rebuild button rolls price: new pods, ready again on the page",
+    async () => {
+      await timed("dashboard rebuild to new pods ready", () =>
+        ui.rebuildRolls(page!, "price", uids, 180_000),
+      );
+    },
+    5 * 60_000,
+  );
+
+  test(
+    "a crash at start turns price to problem with its message; the fix makes it ready",
+    async () => {
+      edit(
+        "services/price/app.py",
+        'print(f"{VERSION} listening',
+        'raise SystemExit("price: missing PRICE_FEED_URL")\n    print(f"{VERSION} listening',
+      );
+      const message = await timed("dashboard: save to problem shown", () =>
+        ui.problemShown(page!, "price", /price: missing PRICE_FEED_URL/, 180_000),
+      );
+      expect(message).toMatch(/exit code 1/);
+      await ui.screenshot(page!, "dashboard-problem");
+      edit("services/price/app.py", 'raise SystemExit("price: missing PRICE_FEED_URL")\n    ', "");
+      await ui.waitForState(page!, "price", "ready", 180_000);
+      expect(await h.eventually(priceVersion, (v) => v === "price v3", 60_000, 500)).toBe(
+        "price v3",
+      );
+    },
+    10 * 60_000,
+  );
+});
 
 test(
   "(e) Ctrl-C: exit 0, no process left behind, the stack stays up and a plain pulumi up has nothing to change",
