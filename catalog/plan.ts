@@ -116,6 +116,16 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
         path: "build.dockerfile",
         message: `file ${show(path.relative(process.cwd(), build.dockerfile))} does not exist; add it or set build.dockerfile`,
       });
+    } else {
+      (build.liveUpdate?.sync ?? []).forEach((rule, i) => {
+        if (!exists(path.join(build.context, rule.from))) {
+          problems.push({
+            file: catalog.services.get(name)!.file,
+            path: `build.liveUpdate.sync[${i}].from`,
+            message: `${show(rule.from)} does not exist in the build context ${show(path.relative(process.cwd(), build.context) || ".")}; fix the path (it is relative to build.context)`,
+          });
+        }
+      });
     }
   }
   if (problems.length > 0) throw new CatalogError(problems, "cannot build from source");

@@ -51,6 +51,34 @@ export interface ResourcesSpec {
   readonly limits?: ResourceList;
 }
 
+/** Files of the build context copied into the running container: `from` (in the context) to `to`. */
+export interface SyncRule {
+  /** Path relative to the build context, `/`-separated; `.` is the whole context. */
+  readonly from: string;
+  /** Absolute path in the container. */
+  readonly to: string;
+}
+
+/** A command run in the container after a sync; only when one of `when` changed, if given. */
+export interface RunStep {
+  readonly command: readonly string[];
+  /** Patterns (`.dockerignore` syntax) of context files; none = after every sync. */
+  readonly when?: readonly string[];
+}
+
+/** How saved files reach the running container without an image build (`npm run dev`). */
+export interface LiveUpdateSpec {
+  readonly sync: readonly SyncRule[];
+  readonly run: readonly RunStep[];
+  /** Patterns of context files that always force a full rebuild (the Dockerfile always does). */
+  readonly fallBackOn: readonly string[];
+  /**
+   * How the new code takes effect: `none` — the app reloads itself; `process` — localkube
+   * restarts the service's `command` inside the same container, keeping the synced files.
+   */
+  readonly restart: "none" | "process";
+}
+
 export interface BuildSpec {
   /** Absolute path of the build context. */
   readonly context: string;
@@ -58,6 +86,7 @@ export interface BuildSpec {
   readonly dockerfile: string;
   readonly args: Readonly<Record<string, string>>;
   readonly target?: string;
+  readonly liveUpdate?: LiveUpdateSpec;
 }
 
 export interface IngressSpec {
@@ -76,6 +105,10 @@ export interface ServiceSpec {
   /** Published image; `tag` unset means the environment's default tag (`latest`). */
   readonly image: { readonly repository?: string; readonly tag?: string };
   readonly build?: BuildSpec;
+  /** The container's command (replaces the image's entrypoint). @default the image's */
+  readonly command?: readonly string[];
+  /** Its arguments (replace the image's CMD). @default the image's */
+  readonly args?: readonly string[];
   readonly ports: readonly PortSpec[];
   readonly env: Readonly<Record<string, EnvValue>>;
   readonly replicas: number;

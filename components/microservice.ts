@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { envPrefix } from "../catalog/appliances";
-import { ProbeSpec, ServiceSpec } from "../catalog/types";
+import { LiveUpdateSpec, ProbeSpec, ServiceSpec } from "../catalog/types";
 import { Connection, ConnectionValue, toEnvVar } from "../kube/connection";
 import {
   selectorLabels,
@@ -9,6 +9,7 @@ import {
   SERVICE_ANNOTATIONS,
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
+import { supervisedCommand } from "../kube/supervisor";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
 
@@ -54,6 +55,21 @@ export interface MicroserviceArgs {
   readonly readiness: ReadinessSettings;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
   readonly imageOrigin?: ImageOrigin;
+  /**
+   * The service is built from the checkout and live-updated by `npm run dev`: with `restart:
+   * process` its command runs under localkube's restart loop. @default not live-updated
+   */
+  readonly liveUpdate?: LiveUpdateSpec;
+}
+
+/** The container's command and args: the catalog's, under the restart loop when live updates restart it. */
+export function containerCommand(
+  spec: Pick<ServiceSpec, "command" | "args">,
+  liveUpdate?: Pick<LiveUpdateSpec, "restart">,
+): { command?: string[]; args?: string[] } {
+  if (liveUpdate?.restart === "process" && spec.command)
+    return { command: supervisedCommand(spec.command, spec.args) };
+  return { command: spec.command && [...spec.command], args: spec.args && [...spec.args] };
 }
 
 /** Environment variables for a service, sorted by name: dependencies first, the spec's own win. */
@@ -150,6 +166,7 @@ export class Microservice extends pulumi.ComponentResource {
                 {
                   name: spec.name,
                   image: args.image,
+                  ...containerCommand(spec, args.liveUpdate),
                   ports: spec.ports.map((p) => ({
                     name: p.name,
                     containerPort: p.containerPort,

@@ -154,6 +154,7 @@ export class Platform extends pulumi.ComponentResource {
           imagePullSecrets: env.imagePullSecrets,
           readiness: env.readiness,
           imageOrigin: serviceImageOrigin(spec, env.images, images.has(spec.name)),
+          liveUpdate: images.has(spec.name) ? spec.build?.liveUpdate : undefined,
           ingress: spec.ingress && {
             host: `${spec.ingress.host}.${env.ingress.domain}`,
             className: env.ingress.className,

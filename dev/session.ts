@@ -20,11 +20,13 @@ import { problemsOf, ProblemInputs } from "../status/problems";
 import { convergeFilesFor, decide, Decision, PROGRAM_DIRS, WatchPlan } from "./affected";
 import { DevArgs } from "./args";
 import { ClusterAccess, ClusterWatch, kubeClient } from "./cluster";
+import { liveUpdateDecision } from "./liveUpdate";
 import { LogFollower, LogLine } from "./logs";
 import { ProgressTracker, progressLine } from "./progress";
 import { UpdateQueue } from "./queue";
 import { catalogDirOf, stackFacts, urlTable } from "./stackFacts";
 import { paint, Screen } from "./terminal";
+import { syncToPods } from "./sync";
 import { SourceWatcher, watchSources } from "./watcher";
 import { openStack, selectionConfig } from "./workspace";
 
@@ -76,6 +78,10 @@ export class DevSession {
   private watcher?: SourceWatcher;
   private queue?: UpdateQueue;
   private readonly activity = new Map<string, Activity>();
+  /** Services whose last live update failed: their next update rebuilds the image. */
+  private readonly needsRebuild = new Set<string>();
+  /** Container instances each live-updated service's files were copied into. */
+  private readonly synced = new Map<string, Set<string>>();
   private readonly logCache: ProblemInputs["logs"] = new Map();
   private readonly listeners: SessionListener[] = [];
   private readonly abort = new AbortController();
@@ -199,8 +205,10 @@ export class DevSession {
   }
 
   /** One update: a full converge, or a targeted one of the services whose sources changed. */
-  private async update(decision: Decision): Promise<boolean> {
-    if (decision.kind === "none" || this.stopped) return true;
+  private async update(original: Decision): Promise<boolean> {
+    if (original.kind === "none" || this.stopped) return true;
+    const decision = original.kind === "services" ? await this.liveUpdate(original) : original;
+    if (decision.kind === "none") return true;
     const started = Date.now();
     const trigger =
       decision.kind === "converge" ? decision.trigger : [...decision.services.values()].flat()[0];
@@ -258,6 +266,16 @@ export class DevSession {
           .join("\n");
     }
     const seconds = (Date.now() - started) / 1000;
+    if (ok) {
+      const rebuilt =
+        decision.kind === "converge"
+          ? [...this.synced.keys(), ...this.needsRebuild]
+          : [...decision.services.keys()];
+      for (const s of rebuilt) {
+        this.needsRebuild.delete(s);
+        this.synced.delete(s);
+      }
+    }
     for (const [s, a] of this.activity) {
       if (a.startedAt >= started && (a.state === "building" || a.state === "deploying"))
         this.setActivity(s, {
@@ -287,6 +305,177 @@ export class DevSession {
     if (decision.kind === "converge" && this.watcher) await this.rewatch();
     this.recompute();
     return ok;
+  }
+
+  /**
+   * Live updates: for each service whose saved files all fall under its `build.liveUpdate` sync
+   * rules, copies them into its ready pods (no image build) and reports it; returns what still
+   * needs a rebuild, saying which file forced it. A failed step marks the service for a rebuild.
+   */
+  private async liveUpdate(decision: Extract<Decision, { kind: "services" }>): Promise<Decision> {
+    const rebuild = new Map<string, readonly string[]>();
+    for (const [service, files] of decision.services) {
+      const build = this.catalog.services.get(service)?.build;
+      const spec = build?.liveUpdate;
+      const pods = this.readyPods(service);
+      const requested = files.some((f) => f.startsWith("("));
+      if (
+        !build ||
+        !spec ||
+        requested ||
+        this.needsRebuild.has(service) ||
+        pods.length === 0 ||
+        !this.cluster
+      ) {
+        if (spec && this.needsRebuild.has(service) && !requested) {
+          this.screen.print(
+            `${service}: rebuilding: the last live update failed, the pods need the image from the checkout`,
+          );
+        }
+        rebuild.set(service, files);
+        continue;
+      }
+      const changes = files.map((f) => {
+        const abs = path.join(this.projectDir, f);
+        return {
+          path: path.relative(build.context, abs).split(path.sep).join("/"),
+          deleted: !fs.existsSync(abs),
+        };
+      });
+      const dockerfile = path.relative(build.context, build.dockerfile).split(path.sep).join("/");
+      const row = this.rows.find((r) => r.name === service);
+      if (row && (row.problem || row.ready < row.desired)) {
+        const why = "its pods are not all ready (a live update reaches only running pods)";
+        this.screen.print(
+          paint(this.screen.tty, "yellow", `${service}: rebuilding the image: ${why}`),
+        );
+        rebuild.set(service, files);
+        continue;
+      }
+      const show = (f: string) => path.relative(this.projectDir, path.join(build.context, f));
+      const d = liveUpdateDecision(
+        changes,
+        spec,
+        dockerfile.startsWith("..") ? undefined : dockerfile,
+        show,
+      );
+      if (d.kind === "rebuild") {
+        this.screen.print(
+          paint(this.screen.tty, "yellow", `${service}: rebuilding the image: ${d.reason}`),
+        );
+        rebuild.set(service, files);
+        continue;
+      }
+      const started = Date.now();
+      this.setActivity(service, {
+        state: "live-updating",
+        trigger: files.join(", "),
+        startedAt: started,
+      });
+      const report = await syncToPods(
+        this.cluster.kc,
+        this.facts.namespace,
+        pods,
+        build.context,
+        d,
+        spec,
+      );
+      const seconds = (Date.now() - started) / 1000;
+      const digest = this.rows.find((r) => r.name === service)?.source;
+      const on = digest?.kind === "built" ? digest.digest : "the image";
+      if (report.failure) {
+        this.needsRebuild.add(service);
+        this.screen.print(
+          paint(
+            this.screen.tty,
+            "red",
+            `${service}: live update failed in ${report.failure.pod} (${report.failure.step}); the next save rebuilds the image`,
+          ),
+          ...report.failure.output.split("\n").map((l) => `  | ${l}`),
+        );
+        this.setActivity(service, {
+          state: "failed",
+          trigger: files.join(", "),
+          startedAt: started,
+          seconds,
+          error: `live update: ${report.failure.step} failed`,
+        });
+        continue;
+      }
+      this.synced.set(service, new Set(pods.map((p) => p.containerId)));
+      const what = [
+        report.files > 0 ? `synced ${report.files} file${report.files === 1 ? "" : "s"}` : "",
+        report.deleted > 0 ? `deleted ${report.deleted}` : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
+      this.screen.print(
+        paint(
+          this.screen.tty,
+          "cyan",
+          `${service}: ${what || "nothing to sync"}, ${seconds.toFixed(1)} s (${files.join(", ")})`,
+        ),
+      );
+      this.setActivity(service, {
+        state: "done",
+        trigger: files.join(", "),
+        startedAt: started,
+        seconds,
+        liveUpdate: { files: report.files + report.deleted, digest: on },
+      });
+    }
+    return rebuild.size === 0 ? { kind: "none" } : { kind: "services", services: rebuild };
+  }
+
+  /** A service's ready pods and their container (named after the service), with its instance id. */
+  private readyPods(service: string): { name: string; container: string; containerId: string }[] {
+    return (this.cluster?.snapshot().pods ?? [])
+      .filter(
+        (p) =>
+          p.metadata?.labels?.["app.kubernetes.io/name"] === service &&
+          !p.metadata?.deletionTimestamp,
+      )
+      .filter((p) =>
+        (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+      )
+      .map((p) => ({
+        name: p.metadata!.name!,
+        container: service,
+        containerId:
+          p.status?.containerStatuses?.find((c) => c.name === service)?.containerID ?? "",
+      }));
+  }
+
+  /**
+   * Live-updated files live only in the containers they were copied into: when one of them is
+   * replaced (a restart, a rescheduled pod), the service is rebuilt from the checkout so that
+   * nothing stays diverged.
+   */
+  private checkDiverged(): void {
+    for (const [service, ids] of this.synced) {
+      const pods = this.readyPods(service);
+      const now = (this.cluster?.snapshot().pods ?? []).filter(
+        (p) => p.metadata?.labels?.["app.kubernetes.io/name"] === service,
+      );
+      const replaced = now.some((p) =>
+        (p.status?.containerStatuses ?? []).some(
+          (c) => c.name === service && c.containerID && !ids.has(c.containerID),
+        ),
+      );
+      if (!replaced || pods.length === 0) continue;
+      this.synced.delete(service);
+      this.screen.print(
+        paint(
+          this.screen.tty,
+          "yellow",
+          `${service}: a live-updated container was replaced (it runs the image's files again): rebuilding from the checkout`,
+        ),
+      );
+      this.queue?.push({
+        kind: "services",
+        services: new Map([[service, ["(a live-updated container was replaced)"]]]),
+      });
+    }
   }
 
   /** URNs of everything a service owns in the stack (its image, workload, Service, Ingress, readiness). */
@@ -387,6 +576,7 @@ export class DevSession {
     this.screen.status(this.rows);
     this.listeners.forEach((l) => l.rows?.(this.rows));
     this.follower?.refresh();
+    this.checkDiverged();
   }
 
   /** A crashed container's last lines, fetched once per instance (the cache key holds its restart count). */

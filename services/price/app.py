@@ -1,9 +1,10 @@
-"""price: exchange-rate quotes. GET /price/<CCY> -> {"pair": "EUR/USD", "rate": ...}."""
+"""price: exchange-rate quotes. GET /price/<CCY> -> {"pair": "EUR/USD", "rate": ...}; GET /static/<file>."""
 import json
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 VERSION = "price v1"
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 QUOTE = os.environ.get("QUOTE_CURRENCY", "USD")
 RATES = {"EUR": 1.08, "GBP": 1.27, "CHF": 1.12, "JPY": 0.0067, "USD": 1.0}
 
@@ -22,6 +23,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"status": "ok"})
         if self.path == "/":
             return self.reply(200, {"service": "price", "version": VERSION, "currencies": sorted(RATES)})
+        if self.path.startswith("/static/"):
+            name = os.path.basename(self.path)
+            file = os.path.join(STATIC, name)
+            if not name or not os.path.isfile(file):
+                return self.reply(404, {"error": f"no static file {name}"})
+            with open(file, encoding="utf-8") as f:
+                return self.reply(200, {"file": name, "text": f.read()})
         if self.path.startswith("/price/"):
             ccy = self.path.removeprefix("/price/").upper()
             if ccy not in RATES:
@@ -35,6 +43,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    if QUOTE not in RATES:
+        raise SystemExit(f"price: unknown QUOTE_CURRENCY {QUOTE}; known: {', '.join(sorted(RATES))}")
     port = int(os.environ.get("PORT", "8080"))
     print(f"{VERSION} listening on :{port}", flush=True)
     ThreadingHTTPServer(("", port), Handler).serve_forever()

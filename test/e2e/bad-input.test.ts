@@ -71,7 +71,7 @@ test(
     try {
       const out = await failingUp("bad-cycle");
       expect(out).toContain(
-        "services/price.yaml:26: `dependsOn[0]`: dependency cycle: bank → price → bank; a service cannot (indirectly) depend on itself, remove one of these dependencies",
+        "services/price.yaml:35: `dependsOn[0]`: dependency cycle: bank → price → bank; a service cannot (indirectly) depend on itself, remove one of these dependencies",
       );
       expect(out).not.toContain("PromiseRejectionHandledWarning");
     } finally {
