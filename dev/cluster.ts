@@ -1,14 +1,6 @@
 import type * as K from "@kubernetes/client-node";
 import { Writable } from "stream";
-
-/** The Kubernetes objects of one namespace that the status is computed from. */
-export interface ClusterObjects {
-  readonly pods: readonly K.V1Pod[];
-  readonly events: readonly K.CoreV1Event[];
-  readonly deployments: readonly K.V1Deployment[];
-  readonly statefulSets: readonly K.V1StatefulSet[];
-  readonly replicaSets: readonly K.V1ReplicaSet[];
-}
+import type { NamespaceObjects } from "../status/model";
 
 /** How to reach the cluster: a kubeconfig document, or a context of the user's kubeconfig. */
 export interface ClusterAccess {
@@ -41,7 +33,7 @@ export function kubeConfig(access: ClusterAccess): K.KubeConfig {
  */
 export class ClusterWatch {
   private readonly informers: { stop(): Promise<void> }[] = [];
-  private readonly caches: Partial<Record<keyof ClusterObjects, { list(): readonly unknown[] }>> =
+  private readonly caches: Partial<Record<keyof NamespaceObjects, { list(): readonly unknown[] }>> =
     {};
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -99,7 +91,7 @@ export class ClusterWatch {
   }
 
   private async watch<T extends K.KubernetesObject>(
-    key: keyof ClusterObjects,
+    key: keyof NamespaceObjects,
     informer: K.Informer<T> & K.ObjectCache<T>,
   ) {
     this.caches[key] = informer;
@@ -120,8 +112,8 @@ export class ClusterWatch {
   }
 
   /** What the watches hold now. */
-  snapshot(): ClusterObjects {
-    const list = <T>(key: keyof ClusterObjects) => (this.caches[key]?.list() ?? []) as T[];
+  snapshot(): NamespaceObjects {
+    const list = <T>(key: keyof NamespaceObjects) => (this.caches[key]?.list() ?? []) as T[];
     return {
       pods: list("pods"),
       events: list("events"),
