@@ -284,6 +284,7 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
     const input = {
       ...objects,
       since,
+      now: Date.now(),
       definedIn: inputs.definedIn,
       imageOrigins: inputs.imageOrigins,
     };

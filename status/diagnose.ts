@@ -70,6 +70,12 @@ export interface DiagnoseInput extends WorkloadObjects {
    * earlier attempt and are ignored. @default every event counts
    */
   readonly since?: Date | string;
+  /**
+   * The time of the look: a pod unschedulable for a reason that may pass (a taint, a volume) is
+   * terminal after {@link UNSCHEDULABLE_GRACE_MS}, a pull failing for a reason that may pass (a
+   * registry down) after {@link PULL_GRACE_MS}. @default no clock: such problems are never terminal
+   */
+  readonly now?: Date | string | number;
 }
 
 /** A container whose log explains a crash: `previous` = the container before the last restart. */
@@ -94,9 +100,25 @@ export const CONFIG_REASONS: readonly string[] = [
   "CreateContainerError",
   "RunContainerError",
 ];
-/** Scheduler messages of a state that passes by itself (a node still booting, a volume being provisioned). */
-const TRANSIENT_SCHEDULING =
-  /node\.kubernetes\.io\/(not-ready|unreachable|network-unavailable)|unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|waiting for .*volume/;
+/**
+ * Scheduler reasons that no waiting cures (no node has the room, the labels or the ports): terminal
+ * at once, unless something else in the message may pass.
+ */
+const LASTING_SCHEDULING =
+  /Insufficient [\w./-]+|didn't match Pod's node affinity\/selector|didn't match pod (anti-)?affinity rules|didn't have free ports|Too many pods/;
+/**
+ * Scheduler reasons that may pass by themselves: taints (a node still starting is tainted
+ * not-ready, and the message no longer names the taint), cordoned nodes, volumes being bound.
+ */
+const PASSING_SCHEDULING =
+  /taint|node\.kubernetes\.io\/(not-ready|unreachable|network-unavailable)|were unschedulable|PersistentVolumeClaim|persistentvolumeclaim|volume|waiting for/;
+/** A registry's answer that retrying does not change: the image or the right to it is missing. */
+const LASTING_PULL =
+  /not found|manifest unknown|unauthorized|denied|forbidden|invalid|must be|\b40[134]\b|toomanyrequests/i;
+/** How long pulls may fail for another reason (connection refused, a timeout) before it is terminal. */
+export const PULL_GRACE_MS = 30_000;
+/** How long a pod may stay unschedulable for a reason that may pass before it counts as terminal. */
+export const UNSCHEDULABLE_GRACE_MS = 60_000;
 /** Pod creation refusals the controller gets past by retrying (a quota not computed yet, a conflict). */
 const TRANSIENT_CREATE =
   /status unknown for quota|Operation cannot be fulfilled|object is being deleted/;
@@ -177,15 +199,25 @@ function imagePull(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
   const image = containerSpec(pod, cs.name)?.image ?? cs.image;
   const error = pullError(o, pod, cs);
   const answer = error ? registryAnswer(error) : "";
+  const origin = o.imageOrigins?.[cs.name];
+  // A registry that is down or slow may come back: terminal after a grace, when there is a clock.
+  const created = timeOf(pod.metadata?.creationTimestamp);
+  const lasting =
+    reason === "InvalidImageName" || reason === "ErrImageNeverPull" || LASTING_PULL.test(error);
+  const waited = o.now !== undefined && created > 0 ? timeOf(o.now) - created : 0;
   const who = `${o.service} in namespace ${o.namespace}`;
+  const said = !answer
+    ? ""
+    : LASTING_PULL.test(error)
+      ? `: the registry answered "${answer}"`
+      : `: ${answer}`;
   const message =
     reason === "InvalidImageName"
       ? `${who}: image "${image}" is not a valid image reference (InvalidImageName)${answer ? `: ${answer}` : ""}`
-      : `${who}: image "${image}" cannot be pulled (${reason})${answer ? `: the registry answered "${answer}"` : ""}`;
-  const origin = o.imageOrigins?.[cs.name];
+      : `${who}: image "${image}" cannot be pulled (${reason})${said}`;
   return {
     kind: "image-pull",
-    terminal: true,
+    terminal: lasting || waited >= PULL_GRACE_MS,
     message,
     detail: error && error !== answer ? error : undefined,
     hint: origin
@@ -281,9 +313,13 @@ function unschedulable(o: DiagnoseInput, pod: V1Pod): Problem | undefined {
   if (!cond) return undefined;
   const text = cond.message ?? "no node fits";
   const scaling = podEvents(o, pod).some((e) => e.reason === "TriggeredScaleUp");
+  const lasting = LASTING_SCHEDULING.test(text) && !PASSING_SCHEDULING.test(text);
+  // Without a clock (no `now`), a reason that may pass is never terminal.
+  const since = timeOf(cond.lastTransitionTime);
+  const waited = o.now !== undefined && since > 0 ? timeOf(o.now) - since : 0;
   return {
     kind: "unschedulable",
-    terminal: !scaling && !TRANSIENT_SCHEDULING.test(text),
+    terminal: !scaling && (lasting || waited >= UNSCHEDULABLE_GRACE_MS),
     message: `${o.service} in namespace ${o.namespace} cannot be scheduled: ${text}${scaling ? " (the cluster autoscaler is adding a node)" : ""}`,
     hint: schedulingHint(text, o.definedIn ?? "the workload's spec"),
     pod: pod.metadata?.name,

@@ -41,7 +41,7 @@ export interface RolloutStatus {
 const REVISION = "deployment.kubernetes.io/revision";
 
 /** Milliseconds of a Kubernetes time (a Date from the client, or an RFC 3339 string from JSON). */
-export function timeOf(t: Date | string | undefined | null): number {
+export function timeOf(t: Date | string | number | undefined | null): number {
   if (t === undefined || t === null) return 0;
   const ms = new Date(t).getTime();
   return Number.isNaN(ms) ? 0 : ms;

@@ -190,6 +190,21 @@ describe("diagnose: image cannot be pulled", () => {
     expect(p?.terminal).toBe(true);
   });
 
+  test("a registry that is down: terminal once pulls failed for 30 s, not at once", () => {
+    const refused =
+      'rpc error: code = Unknown desc = failed to pull and unpack image "localhost:5001/price:1": failed to resolve reference "localhost:5001/price:1": failed to do request: Head "http://localhost:5001/v2/price/manifests/1": dial tcp 127.0.0.1:5001: connect: connection refused';
+    const objects = input([
+      pod("price-a", { state: { waiting: { reason: "ErrImagePull", message: refused } } }),
+    ]);
+    expect(diagnose(objects)?.terminal).toBe(false);
+    expect(diagnose({ ...objects, now: "2026-11-24T12:00:29Z" })?.terminal).toBe(false);
+    const p = diagnose({ ...objects, now: "2026-11-24T12:00:30Z" });
+    expect([p?.terminal, p?.message]).toEqual([
+      true,
+      'price in namespace localkube: image "localhost:5051/mirror/does-not-exist:1" cannot be pulled (ErrImagePull): connection refused',
+    ]);
+  });
+
   test("registryAnswer: the last part of containerd's error", () => {
     expect(registryAnswer("dial tcp: lookup ghcr.example on 10.0.0.1:53: no such host")).toBe(
       "no such host",
@@ -285,7 +300,15 @@ describe("diagnose: unschedulable", () => {
       "price-a",
       { state: { waiting: { reason: "ContainerCreating" } } },
       {
-        conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message }],
+        conditions: [
+          {
+            type: "PodScheduled",
+            status: "False",
+            reason: "Unschedulable",
+            message,
+            lastTransitionTime: "2026-11-24T12:00:00Z",
+          },
+        ],
       },
     );
   const INSUFFICIENT =
@@ -315,15 +338,13 @@ describe("diagnose: unschedulable", () => {
     ]);
   });
 
-  test("a node that is still starting, or a scale-up under way, is waited for", () => {
-    const booting = diagnose(
-      input([
-        pending(
-          "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
-        ),
-      ]),
-    );
+  test("a node that is still starting (its taint), or a scale-up under way, is waited for", () => {
+    // Kubernetes 1.34's words for a node whose not-ready taint the pod does not tolerate.
+    const TAINTED =
+      "0/1 nodes are available: 1 node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
+    const booting = diagnose(input([pending(TAINTED)], { now: "2026-11-24T12:00:30Z" }));
     expect([booting?.kind, booting?.terminal]).toEqual(["unschedulable", false]);
+    expect(diagnose(input([pending(TAINTED)]))?.terminal).toBe(false);
     const scaling = diagnose(
       input([pending(INSUFFICIENT)], {
         events: [event(aboutPod("price-a"), "TriggeredScaleUp", "pod triggered scale-up")],
@@ -333,6 +354,20 @@ describe("diagnose: unschedulable", () => {
       false,
       `price in namespace localkube cannot be scheduled: ${INSUFFICIENT} (the cluster autoscaler is adding a node)`,
     ]);
+  });
+
+  test("a reason that may pass is terminal once the pod waited a minute for it", () => {
+    const TAINTED =
+      "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint(s).";
+    const objects = input([pending(TAINTED)]);
+    expect(diagnose({ ...objects, now: "2026-11-24T12:00:59Z" })?.terminal).toBe(false);
+    expect(diagnose({ ...objects, now: "2026-11-24T12:01:00Z" })).toEqual({
+      kind: "unschedulable",
+      terminal: true,
+      message: `price in namespace localkube cannot be scheduled: ${TAINTED}`,
+      hint: "no node has enough free cpu for its requests: lower resources.requests in services/price.yaml, or add capacity to the cluster (locally: localkube:cluster.workers), then run `pulumi up` again",
+      pod: "price-a",
+    });
   });
 });
 
