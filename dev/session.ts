@@ -227,6 +227,7 @@ export class DevSession {
     const tracker = new ProgressTracker(known);
     const width = Math.max(...known.map((n) => n.length));
     const errors: string[] = [];
+    const failed: string[] = [];
     const onEvent = (e: EngineEvent) => {
       if (e.diagnosticEvent?.severity === "error") errors.push(e.diagnosticEvent.message.trim());
       for (const p of tracker.onEvent(e)) {
@@ -239,11 +240,12 @@ export class DevSession {
               : p.step === "ready" && p.phase === "done"
                 ? "done"
                 : "deploying";
+        if (p.phase === "failed") failed.push(p.service);
         this.setActivity(p.service, {
           state,
           trigger: this.activity.get(p.service)?.trigger ?? trigger,
           startedAt: this.activity.get(p.service)?.startedAt ?? started,
-          error: p.detail,
+          ...(p.phase === "failed" ? { error: p.detail ?? "failed" } : {}),
         });
       }
     };
@@ -276,13 +278,15 @@ export class DevSession {
         this.synced.delete(s);
       }
     }
+    // Services the update did not reach after another one failed were not deployed: say which stopped it.
+    const stoppedBy = failed.length > 0 ? `${failed.join(", ")} failed` : "the update failed";
     for (const [s, a] of this.activity) {
       if (a.startedAt >= started && (a.state === "building" || a.state === "deploying"))
         this.setActivity(s, {
           ...a,
           state: ok ? "done" : "failed",
           seconds,
-          error: ok ? undefined : error,
+          error: ok ? undefined : `not deployed: ${stoppedBy}`,
         });
       else if (a.startedAt >= started && a.state === "done")
         this.setActivity(s, { ...a, seconds: a.seconds ?? seconds });

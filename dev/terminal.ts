@@ -42,7 +42,8 @@ export function statusText(row: ServiceRow): string {
     return `problem: ${row.problem.message}${row.problem.hint ? ` — ${row.problem.hint}` : ""}`;
   if (row.state === "live-updated" && a?.liveUpdate)
     return `live-updated (${a.liveUpdate.files} file${a.liveUpdate.files === 1 ? "" : "s"} on ${a.liveUpdate.digest})`;
-  if (a?.state === "failed") return `${row.state}; last update failed: ${a.error ?? "see above"}`;
+  if (a?.state === "failed")
+    return `${row.state}; last update failed: ${(a.error ?? "see above").split("\n")[0]}`;
   return row.state;
 }
 
