@@ -207,6 +207,18 @@ export class DevSession {
   /** One update: a full converge, or a targeted one of the services whose sources changed. */
   private async update(original: Decision): Promise<boolean> {
     if (original.kind === "none" || this.stopped) return true;
+    if (original.kind === "converge" && this.catalog) {
+      // The catalog may have changed: read it again (the program will too), or say why it cannot be.
+      try {
+        this.catalog = loadCatalog(catalogDirOf(this.projectDir, this.args.stack));
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        this.screen.print(
+          paint(this.screen.tty, "red", `✘ not converging (${original.trigger}): ${err.message}`),
+        );
+        return false;
+      }
+    }
     const decision = original.kind === "services" ? await this.liveUpdate(original) : original;
     if (decision.kind === "none") return true;
     const started = Date.now();
