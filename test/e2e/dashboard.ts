@@ -57,10 +57,15 @@ export async function openDashboard(url: string): Promise<Dashboard> {
     args: CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 900 },
   });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(url);
-  await page.locator('#connection[data-connected="true"]').waitFor({ timeout: 30_000 });
-  return { url, context, page, profile };
+  const d = { url, context, page: context.pages()[0] ?? (await context.newPage()), profile };
+  try {
+    await d.page.goto(url);
+    await d.page.locator('#connection[data-connected="true"]').waitFor({ timeout: 30_000 });
+  } catch (err) {
+    await closeDashboard(d); // no browser left behind when the page cannot be opened
+    throw err;
+  }
+  return d;
 }
 
 export async function closeDashboard(d: Dashboard | undefined): Promise<void> {
