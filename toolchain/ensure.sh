@@ -13,7 +13,8 @@ part() {
   local name="$1" t0
   shift
   t0=$(date +%s)
-  "$@"
+  # explicit: errexit does not apply inside `part a && part b`
+  "$@" || { log "== $name FAILED after $(($(date +%s) - t0))s"; return 1; }
   log "== $name ready in $(($(date +%s) - t0))s"
 }
 
@@ -22,17 +23,18 @@ part docker bash "$TOOLCHAIN_DIR/docker/ensure-docker.sh"
 part base-images bash "$TOOLCHAIN_DIR/images/debian-base.sh"
 part kind bash "$TOOLCHAIN_DIR/kind.sh"
 
-# Two independent chains at once, of about the same length cold (~30 min each on 2 cores): the
-# node image (Kubernetes binaries, addons) followed by the stand-in images, and the Pulumi
+# Two independent chains at once, of about the same length cold (~30-35 min each on 2 cores): the
+# node image (Kubernetes binaries, addons) followed by the stand-in images, and containerd (for the
+# node image's base, which node-image.sh builds last and waits for) followed by the Pulumi
 # binaries. Downloads and image builds overlap compilation: a cold cache takes ~40 min instead of
 # ~90 sequentially. Warm, both are stamp checks.
 { part node-image bash "$TOOLCHAIN_DIR/node-image.sh" && part images bash "$TOOLCHAIN_DIR/images.sh"; } &
 node_chain=$!
-part pulumi bash "$TOOLCHAIN_DIR/pulumi.sh" &
+{ part containerd bash "$TOOLCHAIN_DIR/node-image/containerd.sh" && part pulumi bash "$TOOLCHAIN_DIR/pulumi.sh"; } &
 pulumi_chain=$!
 failed=""
 wait "$node_chain" || failed="node-image/images"
-wait "$pulumi_chain" || failed="${failed:+$failed, }pulumi"
+wait "$pulumi_chain" || failed="${failed:+$failed, }containerd/pulumi"
 [ -z "$failed" ] || die "toolchain part(s) failed: $failed (logs above and in $LOCALKUBE_CACHE/logs)"
 
 if [ "${1:-}" = --clean ]; then

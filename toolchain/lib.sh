@@ -50,3 +50,16 @@ run_part() {
 
 # image_present NAME:TAG -> true when the local Docker engine has that image.
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# kind_config [FILE] -> prints the path of a kind cluster config for the toolchain's own scratch
+# clusters: FILE (default: a bare cluster) plus, on a cgroup v1 Docker host, the kubelet setting
+# failCgroupV1: false that Kubernetes 1.35+ needs there (what localkube's kind config adds too).
+kind_config() {
+  local out="$LOCALKUBE_CACHE/kind-config-bare.yaml"
+  [ -z "${1:-}" ] || out="$LOCALKUBE_CACHE/kind-config-$(basename "$1")"
+  if [ -n "${1:-}" ]; then cat "$1"; else printf 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n'; fi >"$out"
+  if [ "$(docker info --format '{{.CgroupVersion}}' 2>/dev/null)" = 1 ]; then
+    printf 'kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n' >>"$out"
+  fi
+  echo "$out"
+}

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOOLCHAIN_DIR/kind/versions.sh"
 
-CLUSTER=lk-netpol
+CLUSTER="${LOCALKUBE_NETPOL_CLUSTER:-lk-netpol}"
 NODE="$CLUSTER-control-plane"
 IMAGE="localkube-e2e/kind-node:$LOCALKUBE_K8S_VERSION"
 SMOKE="$TOOLCHAIN_DIR/network-policy/smoke"
@@ -46,7 +46,7 @@ total=$(date +%s)
 trap cleanup EXIT
 kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
 start=$(date +%s)
-kind create cluster --name "$CLUSTER" --image "$IMAGE" --wait 5m
+kind create cluster --name "$CLUSTER" --image "$IMAGE" --config "$(kind_config)" --wait 5m
 record "cluster-create-$CLUSTER" "$(($(date +%s) - start))"
 
 if k -n kube-system get daemonset kube-network-policies >/dev/null 2>&1; then

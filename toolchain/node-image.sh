@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Assembles a kind node image without any registry: localkube-e2e/kind-node:<k8s version>.
 #
-#   base    Debian bookworm + systemd + containerd 1.6 + runc + CNI plugins (Debian packages) +
-#           kind's base files (entrypoint, units, containerd config + config_path) from the kind module
+#   base    Debian bookworm + systemd + runc + CNI plugins (Debian packages) + containerd 2.x built
+#           from the Go module proxy (node-image/containerd.sh, the version kind's base image uses) +
+#           kind's base files (entrypoint, units, containerd config) from the kind module
 #   bits    kubelet, kubeadm, kubectl in /usr/bin, /kind/version, /kind/manifests/default-{cni,storage}.yaml
 #   images  the control plane (`kubeadm config images list`), containerd's sandbox image, kindnetd
 #           and local-path-provisioner + helper, built here and imported into containerd's k8s.io
@@ -17,6 +18,7 @@
 
 K8S="${1:-$LOCALKUBE_K8S_VERSION}"
 KIND_V="$LOCALKUBE_KIND_VERSION"
+CONTAINERD_V="$LOCALKUBE_CONTAINERD_VERSION"
 NI="$TOOLCHAIN_DIR/node-image"
 TAG="localkube-e2e/kind-node:$K8S"
 WORK="$LOCALKUBE_CACHE/node-image/$K8S"
@@ -43,20 +45,6 @@ kconst() { "$KINDCONSTS" "$KIND_DIR/pkg/build/nodeimage" "$1"; }
 KINDNETD_IMAGE="$(kconst kindnetdImage)"
 LPP_IMAGE="$(kconst storageProvisionerImage)"
 LPH_IMAGE="$(kconst storageHelperImage)"
-
-# --- node base image ---------------------------------------------------------------------------
-BASE_HASH="$(hash_of node-image/base)"
-BASE_TAG="localkube-e2e/kind-base:$KIND_V-$BASE_HASH"
-build_base() {
-  local ctx="$WORK/../base-ctx-$KIND_V"
-  rm -rf "$ctx" && mkdir -p "$ctx"
-  cp "$NI/base/Dockerfile" "$ctx/"
-  cp -r "$KIND_DIR/images/base/files" "$ctx/files" && chmod -R u+w "$ctx/files"
-  nice -n 10 docker build --build-arg "BASE=$BASE_OS" -t "$BASE_TAG" "$ctx"
-  rm -rf "$ctx"
-}
-image_present "$BASE_TAG" || rm -f "$LOCALKUBE_CACHE/stamps/kind-base-$KIND_V-$BASE_HASH"
-run_part "kind-base-$KIND_V-$BASE_HASH" build_base
 
 # --- Kubernetes binaries and the image list kubeadm wants ----------------------------------------
 bash "$NI/k8s-binaries.sh" "$K8S"
@@ -85,8 +73,20 @@ COREDNS_V="${COREDNS_IMAGE##*:}"
 # --- Go-built image payloads ---------------------------------------------------------------------
 bash "$NI/go-tool.sh" etcd go.etcd.io/etcd/server/v3 "$ETCD_V"
 bash "$NI/go-tool.sh" coredns github.com/coredns/coredns "$COREDNS_V"
+# local-path-provisioner: the version kind's image builds, else the newest older one the module
+# proxy serves (kind v0.33.0 builds v0.0.34, the proxy serves up to v0.0.30; kind's manifest for it
+# only changed tolerations)
+LPP_MODULE=github.com/rancher/local-path-provisioner
 LPP_V="$(sed -n 's/^VERSION=//p' "$KIND_DIR/images/local-path-provisioner/Makefile")"
-bash "$NI/go-tool.sh" local-path-provisioner github.com/rancher/local-path-provisioner "$LPP_V"
+if ! go list -m "$LPP_MODULE@$LPP_V" >/dev/null 2>&1; then
+  lpp_want="$LPP_V" LPP_V=""
+  for v in $(go list -m -versions "$LPP_MODULE" | cut -d' ' -f2-); do # ascending
+    [ "$(printf '%s\n%s\n' "$v" "$lpp_want" | sort -V | tail -n1)" = "$lpp_want" ] && LPP_V="$v"
+  done
+  [ -n "$LPP_V" ] || die "no version of $LPP_MODULE up to $lpp_want is served"
+  log "note: $LPP_MODULE $lpp_want is not served; using $LPP_V"
+fi
+bash "$NI/go-tool.sh" local-path-provisioner "$LPP_MODULE" "$LPP_V"
 GT="$LOCALKUBE_CACHE/gotools"
 NETPOL_IMAGE="$(bash "$TOOLCHAIN_DIR/network-policy.sh")" # localkube-e2e/kube-network-policies:<v>
 
@@ -135,6 +135,23 @@ build_images() {
 [ -s "$IMAGES_TAR" ] || rm -f "$LOCALKUBE_CACHE/stamps/node-images-$K8S-$IMAGES_HASH"
 run_part "node-images-$K8S-$IMAGES_HASH" build_images
 
+# --- node base image (needed only from here on: containerd may still be building in the other chain) ---
+bash "$NI/containerd.sh" "$CONTAINERD_V"
+BASE_HASH="$(hash_of node-image/base node-image/containerd.sh)"
+BASE_KEY="$KIND_V-containerd-$CONTAINERD_V-$BASE_HASH"
+BASE_TAG="localkube-e2e/kind-base:$BASE_KEY"
+build_base() {
+  local ctx="$WORK/../base-ctx-$KIND_V"
+  rm -rf "$ctx" && mkdir -p "$ctx/containerd"
+  cp "$NI/base/Dockerfile" "$ctx/"
+  cp -r "$KIND_DIR/images/base/files" "$ctx/files" && chmod -R u+w "$ctx/files"
+  cp "$LOCALKUBE_CACHE/containerd/$CONTAINERD_V/bin/"* "$ctx/containerd/"
+  nice -n 10 docker build --build-arg "BASE=$BASE_OS" -t "$BASE_TAG" "$ctx"
+  rm -rf "$ctx"
+}
+image_present "$BASE_TAG" || rm -f "$LOCALKUBE_CACHE/stamps/kind-base-$BASE_KEY"
+run_part "kind-base-$BASE_KEY" build_base
+
 # --- assemble the node image -----------------------------------------------------------------------
 NODE_HASH="$(hash_of node-image kind node-image.sh network-policy.sh network-policy/build network-policy/manifest.yaml | cut -c1-8)-$(printf '%s' "$BASE_TAG $IMAGES_TAR" | sha256sum | cut -c1-8)"
 assemble() {
@@ -157,13 +174,17 @@ assemble() {
   # import the images the way kind's node image build does (content only, pinned)
   docker exec "$cid" bash -c 'nohup containerd >/tmp/containerd.log 2>&1 &'
   docker exec "$cid" bash -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done; cat /tmp/containerd.log; exit 1'
-  # (containerd 1.6's `ctr images import` has no --label: the pinned label is added afterwards)
-  docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests - <"$IMAGES_TAR"
-  docker save "$NETPOL_IMAGE" | docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -
-  docker exec "$cid" bash -c 'for i in $(ctr --namespace=k8s.io images list -q); do
-      ctr --namespace=k8s.io images label "$i" io.cri-containerd.pinned=pinned >/dev/null; done'
+  # exactly kind's import (pkg/build/nodeimage/imageimporter.go): pinned, content only
+  local import=(ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned
+    --all-platforms --no-unpack --digests -)
+  docker exec -i "$cid" "${import[@]}" <"$IMAGES_TAR"
+  docker save "$NETPOL_IMAGE" | docker exec -i "$cid" "${import[@]}"
   echo "images in containerd (k8s.io):"
-  docker exec "$cid" ctr --namespace=k8s.io images list -q | grep -v '@sha256:' | tee "$WORK/images.txt"
+  docker exec "$cid" ctr --namespace=k8s.io images list -q | grep -v -e '@sha256:' -e '^sha256:' | tee "$WORK/images.txt"
+  local unpinned
+  unpinned="$(docker exec "$cid" ctr --namespace=k8s.io images list |
+    awk 'NR > 1 && $1 !~ /^sha256:/ && $0 !~ /io.cri-containerd.pinned=pinned/ {print $1}')"
+  [ -z "$unpinned" ] || { echo "not pinned: $unpinned"; return 1; }
   local img
   for img in "${ALL_IMAGES[@]}" "$NETPOL_IMAGE"; do
     case "$img" in
@@ -180,7 +201,7 @@ assemble() {
   docker commit \
     --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
     --change 'ENV HTTP_PROXY="" HTTPS_PROXY="" NO_PROXY=""' \
-    --change "LABEL io.localkube.kind-version=$KIND_V io.localkube.k8s-version=$K8S io.localkube.build=$NODE_HASH" \
+    --change "LABEL io.localkube.kind-version=$KIND_V io.localkube.k8s-version=$K8S io.localkube.containerd-version=$CONTAINERD_V io.localkube.build=$NODE_HASH" \
     "$cid" "$TAG"
   docker image inspect "$TAG" --format '{{.Id}} {{.Size}}'
   # the image this build replaced is untagged now: remove it unless a cluster still uses it
@@ -192,4 +213,4 @@ run_part "kind-node-$K8S-$NODE_HASH" assemble
 # drop base images of earlier builds of this kind version (the node image keeps its own layers)
 docker image ls --format '{{.Repository}}:{{.Tag}}' localkube-e2e/kind-base | grep "^localkube-e2e/kind-base:$KIND_V-" |
   grep -vxF "$BASE_TAG" | xargs -r docker image rm >/dev/null 2>&1 || true
-log "node image $TAG ready (kind $KIND_V)"
+log "node image $TAG ready (kind $KIND_V, containerd $CONTAINERD_V)"

@@ -23,7 +23,7 @@ export const E2E = {
   registryPort: Number(process.env.LOCALKUBE_E2E_REGISTRY_PORT ?? 5051),
   httpPort: Number(process.env.LOCALKUBE_E2E_HTTP_PORT ?? 80),
   httpsPort: Number(process.env.LOCALKUBE_E2E_HTTPS_PORT ?? 443),
-  nodeImage: "localkube-e2e/kind-node:v1.34.4",
+  nodeImage: process.env.LOCALKUBE_E2E_NODE_IMAGE ?? "localkube-e2e/kind-node:v1.34.4",
   registryImage: "localkube-e2e/registry:2.8.2",
 };
 

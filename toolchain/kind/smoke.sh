@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the e2e kind toolchain on this host:
+# Proves the e2e kind toolchain on this host (cluster names start with $LOCALKUBE_SMOKE_PREFIX, default tc):
 #   1. cluster tc-smoke: node Ready, CoreDNS Running, a `kind load docker-image`-ed image runs,
 #      kubernetes.default resolves from a pod, a PVC of the default StorageClass binds and is written
 #   2. cluster tc-ingress: extraPortMappings 80/443 on 127.0.0.1 + node label ingress-ready=true;
@@ -7,6 +7,7 @@
 # Both clusters are deleted at the end (and on failure). Times go to $LOCALKUBE_CACHE/timings.tsv.
 . "$(dirname "$0")/../lib.sh"
 . "$TOOLCHAIN_DIR/kind/versions.sh"
+P="${LOCALKUBE_SMOKE_PREFIX:-tc}"
 
 bash "$TOOLCHAIN_DIR/docker/ensure-docker.sh"
 IMAGE="localkube-e2e/kind-node:$LOCALKUBE_K8S_VERSION"
@@ -19,14 +20,14 @@ kind version
 cleanup() {
   local rc=$?
   if [ "$rc" -ne 0 ]; then
-    for c in tc-smoke tc-ingress; do
+    for c in $P-smoke $P-ingress; do
       kind get clusters 2>/dev/null | grep -qx "$c" || continue
       kind export logs "$LOCALKUBE_CACHE/logs/kind-$c" --name "$c" >/dev/null 2>&1 || true
       log "logs of $c in $LOCALKUBE_CACHE/logs/kind-$c"
     done
   fi
-  kind delete cluster --name tc-smoke >/dev/null 2>&1 || true
-  kind delete cluster --name tc-ingress >/dev/null 2>&1 || true
+  kind delete cluster --name $P-smoke >/dev/null 2>&1 || true
+  kind delete cluster --name $P-ingress >/dev/null 2>&1 || true
   exit "$rc"
 }
 trap cleanup EXIT
@@ -37,18 +38,18 @@ k() { "$KUBECTL" "$@"; }
 image_present localkube-e2e/smoke-app:1 ||
   docker build --build-arg BASE=localkube-e2e/debian:bookworm -t localkube-e2e/smoke-app:1 "$SMOKE"
 
-# --- 1. tc-smoke -----------------------------------------------------------------------------------
-kind delete cluster --name tc-smoke >/dev/null 2>&1 || true
+# --- 1. tc-smoke ------------------------------------------------------------------------------------
+kind delete cluster --name $P-smoke >/dev/null 2>&1 || true
 start=$(date +%s)
-kind create cluster --name tc-smoke --image "$IMAGE" --wait 5m
+kind create cluster --name "$P-smoke" --image "$IMAGE" --config "$(kind_config)" --wait 5m
 created=$(($(date +%s) - start))
-record "cluster-create-tc-smoke" "$created"
-log "tc-smoke created in ${created}s"
-k config use-context kind-tc-smoke
+record "cluster-create-$P-smoke" "$created"
+log "$P-smoke created in ${created}s"
+k config use-context kind-$P-smoke
 k wait --for=condition=Ready node --all --timeout=120s
 k -n kube-system wait --for=condition=Ready pod -l k8s-app=kube-dns --timeout=180s
 k -n kube-system get pods -o wide
-kind load docker-image localkube-e2e/smoke-app:1 --name tc-smoke
+kind load docker-image localkube-e2e/smoke-app:1 --name $P-smoke
 k apply -f "$SMOKE/workloads.yaml"
 for p in loaded-image dns writer; do
   k wait --for=jsonpath='{.status.phase}'=Succeeded "pod/$p" --timeout=180s ||
@@ -62,26 +63,26 @@ k logs writer | grep -qx persisted
 k get pvc data -o wide
 k get storageclass
 # a second load is a no-op (kind asks the node's crictl whether the image is there)
-kind load docker-image localkube-e2e/smoke-app:1 --name tc-smoke 2>&1 | tee "$LOCALKUBE_CACHE/logs/smoke-reload.log"
+kind load docker-image localkube-e2e/smoke-app:1 --name $P-smoke 2>&1 | tee "$LOCALKUBE_CACHE/logs/smoke-reload.log"
 grep -q 'already present on all nodes' "$LOCALKUBE_CACHE/logs/smoke-reload.log" || die "second kind load was not a no-op"
 # kindnetd stand-in: running without restarts, and its masquerade chain is in the node's iptables backend
 [ "$(k -n kube-system get pods -l app=kindnet -o jsonpath='{.items[0].status.containerStatuses[0].restartCount}')" = 0 ] ||
   die "kindnet restarted"
-docker exec tc-smoke-control-plane iptables -t nat -S KIND-MASQ-AGENT
-docker exec tc-smoke-control-plane cat /etc/cni/net.d/10-kindnet.conflist
+docker exec $P-smoke-control-plane iptables -t nat -S KIND-MASQ-AGENT
+docker exec $P-smoke-control-plane cat /etc/cni/net.d/10-kindnet.conflist
 k -n kube-system logs -l app=kindnet --tail=5
-log "tc-smoke: node Ready, CoreDNS Running, loaded image ran, DNS ok, PVC bound and written"
-kind delete cluster --name tc-smoke
+log "$P-smoke: node Ready, CoreDNS Running, loaded image ran, DNS ok, PVC bound and written"
+kind delete cluster --name $P-smoke
 
-# --- 2. tc-ingress ---------------------------------------------------------------------------------
-kind delete cluster --name tc-ingress >/dev/null 2>&1 || true
+# --- 2. tc-ingress ----------------------------------------------------------------------------------
+kind delete cluster --name $P-ingress >/dev/null 2>&1 || true
 start=$(date +%s)
-kind create cluster --name tc-ingress --image "$IMAGE" --config "$SMOKE/ingress-cluster.yaml" --wait 5m
-record "cluster-create-tc-ingress" "$(($(date +%s) - start))"
-k config use-context kind-tc-ingress
+kind create cluster --name $P-ingress --image "$IMAGE" --config "$(kind_config "$SMOKE/ingress-cluster.yaml")" --wait 5m
+record "cluster-create-$P-ingress" "$(($(date +%s) - start))"
+k config use-context kind-$P-ingress
 k get nodes --show-labels | grep -q 'ingress-ready=true' || die "node label ingress-ready=true missing"
-docker port tc-ingress-control-plane
-kind load docker-image localkube-e2e/smoke-app:1 --name tc-ingress
+docker port $P-ingress-control-plane
+kind load docker-image localkube-e2e/smoke-app:1 --name $P-ingress
 k apply -f "$SMOKE/hostport.yaml"
 k wait --for=condition=Ready pod/web --timeout=180s
 for port in 80 443; do
@@ -94,6 +95,6 @@ for port in 80 443; do
   echo "--- curl http://127.0.0.1:$port/ -> $out"
   [ "$out" = "localkube smoke ok" ] || die "unexpected answer on port $port"
 done
-log "tc-ingress: label ingress-ready=true, hostPort pod answers on 127.0.0.1:80 and :443"
-kind delete cluster --name tc-ingress
+log "$P-ingress: label ingress-ready=true, hostPort pod answers on 127.0.0.1:80 and :443"
+kind delete cluster --name $P-ingress
 log "smoke test passed"
