@@ -100,6 +100,18 @@ export function podsToRestart(o: WorkloadObjects, before: number): string[] {
     .filter((n) => n !== "");
 }
 
+/**
+ * Whether the quota controller has caught up with a ResourceQuota's spec: admission checks pods
+ * against `status.hard`, which follows a changed `spec.hard` (a quota raised by this update) a
+ * moment later.
+ */
+export function quotaSettled(quota: K.V1ResourceQuota): boolean {
+  const want = quota.spec?.hard ?? {};
+  const have = quota.status?.hard ?? {};
+  const keys = new Set([...Object.keys(want), ...Object.keys(have)]);
+  return [...keys].every((k) => String(want[k]) === String(have[k]));
+}
+
 /** Annotation set and removed again to wake a controller (see {@link controllerToWake}). */
 export const WAKE_ANNOTATION = "localkube.dev/retry";
 
@@ -213,6 +225,22 @@ async function observe(
   };
 }
 
+/** Waits (10 s at most) until every ResourceQuota of the namespace is settled (see {@link quotaSettled}). */
+async function quotasSettled(core: K.CoreV1Api, namespace: string): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const quotas = await core.listNamespacedResourceQuota({ namespace }).catch(() => undefined);
+    if (!quotas || quotas.items.every(quotaSettled)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Sleeps until the next whole second, and returns it: event times have whole seconds. */
+async function nextSecond(): Promise<Date> {
+  const at = Math.ceil((Date.now() + 1) / 1000) * 1000;
+  await new Promise((r) => setTimeout(r, at - Date.now()));
+  return new Date(at);
+}
+
 /** Sets, then removes, {@link WAKE_ANNOTATION}: two updates, the object as it was. */
 async function wakeController(
   client: typeof K,
@@ -248,7 +276,7 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
   };
   const started = Date.now();
   // Event times have whole seconds: anything from the second before the start is this attempt's.
-  const since = new Date(Math.floor(started / 1000) * 1000 - 1000);
+  let since = new Date(Math.floor(started / 1000) * 1000 - 1000);
   let restarted = false;
   let unreachableSince: number | undefined;
   for (;;) {
@@ -277,7 +305,13 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
           .deleteNamespacedPod({ name: pod, namespace: inputs.namespace })
           .catch(() => undefined);
       const wake = controllerToWake(objects);
-      if (wake) await wakeController(client, api, inputs.namespace, wake).catch(() => undefined);
+      if (wake) {
+        // Its refusal may be stale (a quota raised by this update): once the quota controller
+        // caught up, the controller retries, and only refusals from then on count.
+        await quotasSettled(api.core, inputs.namespace);
+        since = await nextSecond();
+        await wakeController(client, api, inputs.namespace, wake).catch(() => undefined);
+      }
       if (stuck.length > 0 || wake) continue;
     }
     const status = rolloutStatus(objects);

@@ -66,8 +66,9 @@ export interface DiagnoseInput extends WorkloadObjects {
   /** Where the service is defined, named in fixes. @default "the workload's spec" */
   readonly definedIn?: string;
   /**
-   * Events about the workload itself (not one of its pods) from before this time belong to an
-   * earlier attempt and are ignored. @default every event counts
+   * Events about the workload and its ReplicaSets (not one of its pods) from before this time
+   * belong to an earlier attempt and are ignored; a ReplicaSet's refusal is terminal only when
+   * reported again since. @default every event counts
    */
   readonly since?: Date | string;
   /**
@@ -177,6 +178,23 @@ export function registryAnswer(error: string): string {
   return (parts[parts.length - 1] ?? error).trim();
 }
 
+/**
+ * A node pulls `localhost:<port>/…` from the local registry it is wired to (a containerd mirror)
+ * and, when that fails (no such image, or the registry is not running), falls back to
+ * `localhost:<port>` inside the node, where nothing listens: containerd reports only that last
+ * "connection refused". Recognised, it says what it means.
+ */
+function loopbackFallback(image: string | undefined, error: string): string | undefined {
+  const host = /^(localhost|127\.0\.0\.1):(\d+)\//.exec(image ?? "");
+  if (!host) return undefined;
+  const refused = new RegExp(
+    `dial tcp (\\[::1\\]|127\\.0\\.0\\.1|localhost):${host[2]}: connect: connection refused`,
+  );
+  return refused.test(error)
+    ? `the local registry at ${host[1]}:${host[2]} does not have it, or is not running`
+    : undefined;
+}
+
 /** containerd's error for a failed pull: the waiting message, else the pod's latest pull event. */
 function pullError(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): string {
   const strip = (text: string) =>
@@ -198,17 +216,21 @@ function imagePull(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
   const reason = cs.state?.waiting?.reason ?? "ErrImagePull";
   const image = containerSpec(pod, cs.name)?.image ?? cs.image;
   const error = pullError(o, pod, cs);
-  const answer = error ? registryAnswer(error) : "";
+  const fallback = loopbackFallback(image, error);
+  const answer = fallback ?? (error ? registryAnswer(error) : "");
   const origin = o.imageOrigins?.[cs.name];
   // A registry that is down or slow may come back: terminal after a grace, when there is a clock.
   const created = timeOf(pod.metadata?.creationTimestamp);
   const lasting =
-    reason === "InvalidImageName" || reason === "ErrImageNeverPull" || LASTING_PULL.test(error);
+    reason === "InvalidImageName" ||
+    reason === "ErrImageNeverPull" ||
+    fallback !== undefined ||
+    LASTING_PULL.test(error);
   const waited = o.now !== undefined && created > 0 ? timeOf(o.now) - created : 0;
   const who = `${o.service} in namespace ${o.namespace}`;
   const said = !answer
     ? ""
-    : LASTING_PULL.test(error)
+    : fallback === undefined && LASTING_PULL.test(error)
       ? `: the registry answered "${answer}"`
       : `: ${answer}`;
   const message =
@@ -350,6 +372,7 @@ function createHint(message: string, where: string): string {
 /** Pod creation refused: the current ReplicaSet's ReplicaFailure, or a StatefulSet's FailedCreate event. */
 function createFailed(o: DiagnoseInput): Problem | undefined {
   let text: string | undefined;
+  let fresh = true;
   const d = deploymentOf(o);
   const s = statefulSetOf(o);
   if (d) {
@@ -358,6 +381,15 @@ function createFailed(o: DiagnoseInput): Problem | undefined {
       (c) => c.type === "ReplicaFailure" && c.status === "True",
     );
     text = failure?.message;
+    // The condition stays while the controller backs off, and may predate a fix (a quota raised
+    // since): with `since`, only a refusal reported from then on is terminal.
+    fresh =
+      o.since === undefined ||
+      eventsAbout(
+        o,
+        { uid: rs?.metadata?.uid, kind: "ReplicaSet", name: rs?.metadata?.name },
+        timeOf(o.since),
+      ).some((e) => e.reason === "FailedCreate");
   } else if (s) {
     if (livePods(o).length >= (s.spec?.replicas ?? 1)) return undefined;
     const event = eventsAbout(
@@ -370,7 +402,7 @@ function createFailed(o: DiagnoseInput): Problem | undefined {
   if (!text) return undefined;
   return {
     kind: "create-failed",
-    terminal: !TRANSIENT_CREATE.test(text),
+    terminal: fresh && !TRANSIENT_CREATE.test(text),
     message: `${o.service} in namespace ${o.namespace}: Kubernetes refuses to create its pods: ${text}`,
     hint: createHint(text, o.definedIn ?? "the workload's spec"),
   };

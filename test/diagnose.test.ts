@@ -602,3 +602,45 @@ describe("rolloutStatus", () => {
     });
   });
 });
+
+describe("diagnose: the local registry and stale refusals", () => {
+  test("an image the local registry does not have: containerd only reports the node's fallback to localhost, which is refused", () => {
+    const fallback =
+      'failed to pull and unpack image "localhost:5051/mirror/does-not-exist:1": failed to resolve reference "localhost:5051/mirror/does-not-exist:1": failed to do request: Head "http://localhost:5051/v2/mirror/does-not-exist/manifests/1": dial tcp [::1]:5051: connect: connection refused';
+    const p = diagnose(
+      input([
+        pod("price-a", { state: { waiting: { reason: "ErrImagePull", message: fallback } } }),
+      ]),
+    );
+    expect([p?.terminal, p?.message, p?.detail]).toEqual([
+      true,
+      'price in namespace localkube: image "localhost:5051/mirror/does-not-exist:1" cannot be pulled (ErrImagePull): the local registry at localhost:5051 does not have it, or is not running',
+      fallback,
+    ]);
+  });
+
+  test("a ReplicaSet's refusal from before `since` is not terminal (the cause may be fixed); refused again since, it is", () => {
+    const QUOTA =
+      'pods "price-rs2-x7k2p" is forbidden: exceeded quota: sandbox, requested: requests.cpu=20m, used: requests.cpu=0, limited: requests.cpu=10m';
+    const refused = replicaSet("2", "rs2", {
+      conditions: [
+        { type: "ReplicaFailure", status: "True", reason: "FailedCreate", message: QUOTA },
+      ],
+    });
+    const again = (at: string) =>
+      event(
+        { kind: "ReplicaSet", name: "price-rs2", uid: "rs2" },
+        "FailedCreate",
+        `Error creating: ${QUOTA}`,
+        at,
+      );
+    const objects = input([], { replicaSets: [RS_OLD, refused], since: "2026-11-24T12:00:10Z" });
+    const stale = diagnose({ ...objects, events: [again("2026-11-24T12:00:09Z")] });
+    expect([stale?.kind, stale?.terminal]).toEqual(["create-failed", false]);
+    const now = diagnose({ ...objects, events: [again("2026-11-24T12:00:10Z")] });
+    expect([now?.terminal, now?.message]).toEqual([
+      true,
+      `price in namespace localkube: Kubernetes refuses to create its pods: ${QUOTA}`,
+    ]);
+  });
+});

@@ -1,6 +1,13 @@
-import type { V1Deployment, V1Pod, V1ReplicaSet, V1StatefulSet } from "@kubernetes/client-node";
+import type {
+  V1Deployment,
+  V1Pod,
+  V1ReplicaSet,
+  V1ResourceQuota,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
 import {
   controllerToWake,
+  quotaSettled,
   formatSeconds,
   gateStep,
   podsToRestart,
@@ -206,5 +213,18 @@ describe("controllerToWake", () => {
       name: "postgres",
     });
     expect(controllerToWake({ ...objects, workload: sts, events: [] })).toBeUndefined();
+  });
+});
+
+describe("quotaSettled", () => {
+  const quota = (spec: object, status: object) =>
+    ({ spec: { hard: spec }, status: { hard: status } }) as unknown as V1ResourceQuota;
+
+  test("settled when status.hard is spec.hard; a raised quota is not until its controller caught up", () => {
+    expect(
+      quotaSettled(quota({ "requests.cpu": "1", pods: "30" }, { pods: "30", "requests.cpu": "1" })),
+    ).toBe(true);
+    expect(quotaSettled(quota({ "requests.cpu": "1" }, { "requests.cpu": "10m" }))).toBe(false);
+    expect(quotaSettled(quota({ "requests.cpu": "1" }, {}))).toBe(false);
   });
 });
