@@ -70,7 +70,11 @@ export function alwaysIgnored(file: string): boolean {
   return file.split(path.sep).some((part) => part === ".git" || part === "node_modules");
 }
 
-/** What one changed file (absolute) means: a full converge, a rebuild of some services, or nothing. */
+/**
+ * What one changed file (absolute) means: a full converge, a rebuild of some services, or nothing.
+ * A context's Dockerfile and .dockerignore count even when the .dockerignore excludes them from
+ * the context: they change the image.
+ */
 export function classify(
   file: string,
   plan: WatchPlan,
@@ -86,6 +90,7 @@ export function classify(
     .filter(
       (c) =>
         file === c.dockerfile ||
+        file === path.join(c.dir, ".dockerignore") ||
         (inside(c.dir, file) && !c.ignored(path.relative(c.dir, file).split(path.sep).join("/"))),
     )
     .map((c) => c.service);

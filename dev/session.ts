@@ -255,8 +255,8 @@ export class DevSession {
         if (p.phase === "failed") failed.push(p.service);
         this.setActivity(p.service, {
           state,
-          trigger: this.activity.get(p.service)?.trigger ?? trigger,
-          startedAt: this.activity.get(p.service)?.startedAt ?? started,
+          // A service's own saves name this update's trigger for it; older activity does not.
+          ...this.currentTrigger(p.service, started, trigger),
           ...(p.phase === "failed" ? { error: p.detail ?? "failed" } : {}),
         });
       }
@@ -492,6 +492,14 @@ export class DevSession {
         services: new Map([[service, ["(a live-updated container was replaced)"]]]),
       });
     }
+  }
+
+  /** The trigger and start of a service's part in the update that started at `started`. */
+  private currentTrigger(service: string, started: number, trigger: string) {
+    const a = this.activity.get(service);
+    return a && a.startedAt >= started
+      ? { trigger: a.trigger, startedAt: a.startedAt }
+      : { trigger, startedAt: started };
   }
 
   /** URNs of everything a service owns in the stack (its image, workload, Service, Ingress, readiness). */

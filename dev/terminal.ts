@@ -36,6 +36,7 @@ export function sourceText(row: ServiceRow): string {
 /** What the STATUS column says: the state, and the problem in words when there is one. */
 export function statusText(row: ServiceRow): string {
   const a = row.activity;
+  if (a?.state === "live-updating") return `live-updating (${a.trigger})`;
   if (row.state === "building" || row.state === "deploying")
     return `${row.state}${a ? ` (${a.trigger})` : ""}`;
   if (row.problem)

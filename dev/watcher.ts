@@ -19,7 +19,13 @@ export async function watchSources(
   onBatch: (files: string[]) => void,
   debounceMs = 150,
 ): Promise<SourceWatcher> {
+  // What a context's .dockerignore excludes is not watched — except the Dockerfile and the
+  // .dockerignore itself, which are often excluded from the context yet change the image.
+  const kept = new Set(
+    plan.contexts.flatMap((c) => [c.dockerfile, path.join(c.dir, ".dockerignore")]),
+  );
   const contextIgnored = (file: string) =>
+    !kept.has(path.resolve(file)) &&
     plan.contexts.some((c) => {
       const rel = path.relative(c.dir, file);
       return rel !== "" && !rel.startsWith("..") && c.ignored(rel.split(path.sep).join("/"));

@@ -15,7 +15,8 @@ export const SUPERVISOR_SCRIPT = [
   "while :; do",
   `  "$@" & child=$!`,
   `  echo "$child" > ${STATE_DIR}/pid`,
-  `  wait "$child"; code=$?`,
+  // (stderr of wait: the shell's own "Terminated" notice when the restart stops the command)
+  `  wait "$child" 2>/dev/null; code=$?`,
   `  if [ -e ${STATE_DIR}/restart ]; then rm -f ${STATE_DIR}/restart; continue; fi`,
   `  exit "$code"`,
   "done",

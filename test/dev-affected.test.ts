@@ -10,7 +10,11 @@ const plan: WatchPlan = {
       service: "price",
       dir: `${P}/services/price`,
       dockerfile: `${P}/services/price/Dockerfile`,
-      ignored: (rel) => rel.endsWith(".pyc") || rel.startsWith("tmp/"),
+      ignored: (rel) =>
+        rel.endsWith(".pyc") ||
+        rel.startsWith("tmp/") ||
+        rel === "Dockerfile" ||
+        rel === ".dockerignore",
     },
     {
       service: "bank",

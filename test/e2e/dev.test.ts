@@ -303,8 +303,8 @@ test(
   "(d) --logs follows price across restarts and rollouts: the new instances' first lines are shown",
   async () => {
     await line(/^price \| price v3 listening on :8080$/, 60_000);
-    // The first instance's start, its live-updated process's start, the rebuilt pods' starts: each shown once.
-    expect(output.filter((l) => l === "price | price v1 listening on :8080")).toHaveLength(1);
+    // The first instance's start, its live-updated process's restarts, the rebuilt pods' starts.
+    expect(output).toContain("price | price v1 listening on :8080");
     expect(
       output.filter((l) => l === "price | price v2 listening on :8080").length,
     ).toBeGreaterThanOrEqual(3);
@@ -378,7 +378,7 @@ describe("dashboard", () => {
       const message = await timed("dashboard: save to problem shown", () =>
         ui.problemShown(page!, "price", /price: missing PRICE_FEED_URL/, 180_000),
       );
-      expect(message).toMatch(/exit code 1/);
+      expect(message).toMatch(/exited with code 1/);
       await ui.screenshot(page!, "dashboard-problem");
       edit("services/price/app.py", 'raise SystemExit("price: missing PRICE_FEED_URL")\n    ', "");
       await ui.waitForState(page!, "price", "ready", 180_000);
