@@ -78,14 +78,56 @@ export function isolationSpecs(s: Pick<BranchSettings, "quota" | "limits" | "ing
   };
 }
 
+/** Pod Security admission levels, from the most open. */
+export const POD_SECURITY_LEVELS = ["privileged", "baseline", "restricted"] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
+
+/**
+ * Pod Security admission labels of a sandbox namespace: pods that break `enforce` are refused;
+ * what would break `restricted` is reported to the client applying it (warn) and in the audit log.
+ */
+export function podSecurityLabels(enforce: PodSecurityLevel): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": enforce,
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+  };
+}
+
+/**
+ * What is wrong with a `shared.postgres` URL, in words that never repeat any part of it (it holds
+ * a password); undefined when it is a usable `postgres://user:password@host:port/database`.
+ */
+export function postgresUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "is not a URL";
+  }
+  if (!/^postgres(ql)?:$/.test(u.protocol))
+    return "does not start with postgres:// or postgresql://";
+  if (!u.hostname) return "names no host";
+  if (!u.pathname.slice(1)) return "names no database after the host";
+  if (!u.username) return "names no user";
+  return undefined;
+}
+
+/** Host of a valid `shared.postgres` URL (an IPv6 address without its brackets). */
+export function postgresHost(url: string): string {
+  return new URL(url).hostname.replace(/^\[|\]$/g, "");
+}
+
 /** Connection keys of a `postgres://user:password@host:port/database` URL. Pure. */
 export function postgresKeys(url: string): Record<string, string> {
-  const u = new URL(url);
-  if (!/^postgres(ql)?:$/.test(u.protocol) || !u.hostname || !u.pathname.slice(1)) {
+  const problem = postgresUrlProblem(url);
+  if (problem !== undefined) {
     throw new Error(
-      "localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`",
+      `localkube:shared.postgres: ${problem}; set a postgres://user:password@host:port/database URL with \`pulumi config set --secret localkube:shared.postgres …\``,
     );
   }
+  const u = new URL(url);
   return {
     DATABASE_URL: url,
     PGHOST: u.hostname,

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { parseSecurity, SECURITY_FIELDS } from "./parseSecurity";
 import { show } from "./problems";
 import {
   BuildSpec,
@@ -40,6 +41,7 @@ const SERVICE_FIELDS = [
   "probes",
   "ingress",
   "dependsOn",
+  ...SECURITY_FIELDS,
 ] as const;
 
 const PROBE_KINDS: readonly ProbeKind[] = ["readiness", "liveness", "startup"];
@@ -135,6 +137,7 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
         : (y.list(["dependsOn"], doc.dependsOn, (p, v) =>
             y.string(p, v, { pattern: DNS_LABEL, help: DNS_LABEL_HELP, maxLength: 63 }),
           ) ?? []),
+    ...parseSecurity(y, doc),
   };
   spec.dependsOn.forEach((dep, i) => {
     if (dep === spec.name)

@@ -117,6 +117,34 @@ export interface ServiceSpec {
   readonly ingress?: IngressSpec;
   /** Services, appliances or groups this service needs, as written. */
   readonly dependsOn: readonly string[];
+  /** What the container may do beyond localkube's default securityContext. @default the default */
+  readonly securityContext?: SecurityContextSpec;
+  /** Its pods' Kubernetes identity. @default no service-account token mounted */
+  readonly serviceAccount?: ServiceAccountSpec;
+}
+
+/**
+ * A service's relaxations (or tightenings) of the default container securityContext
+ * (`allowPrivilegeEscalation: false`, all capabilities dropped, RuntimeDefault seccomp): each field
+ * given replaces the default's, `capabilities.add` adds to what is left after `drop`.
+ */
+export interface SecurityContextSpec {
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly privileged?: boolean;
+  readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+  readonly seccompProfile?: {
+    readonly type: "RuntimeDefault" | "Unconfined" | "Localhost";
+    readonly localhostProfile?: string;
+  };
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly readOnlyRootFilesystem?: boolean;
+}
+
+/** Whether the service's pods get a token of their ServiceAccount (to call the Kubernetes API). */
+export interface ServiceAccountSpec {
+  readonly automountToken: boolean;
 }
 
 /** Resource fields a catalog policy can make mandatory. */

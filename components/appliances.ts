@@ -34,6 +34,8 @@ export interface AppliancesArgs {
   readonly externalKafka?: Connection;
   /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
+  /** ServiceAccount the appliances run as (never with a token). @default the namespace's `default` */
+  readonly serviceAccountName?: string;
   /** Which config chose each image, named when it cannot be pulled. @default not named */
   readonly imageOrigins?: {
     readonly postgres?: ImageOrigin;
@@ -58,7 +60,12 @@ export class Appliances extends pulumi.ComponentResource {
         `Appliances ${name}: schema-registry needs kafka; include both, or pass externalKafka`,
       );
     }
-    const common = { namespace: args.namespace, labels: args.labels, readiness: args.readiness };
+    const common = {
+      namespace: args.namespace,
+      labels: args.labels,
+      readiness: args.readiness,
+      serviceAccountName: args.serviceAccountName,
+    };
     const connections = new Map<ApplianceName, Connection>();
     if (wants.has("postgres")) {
       this.postgres = new Postgres(

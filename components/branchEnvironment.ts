@@ -1,11 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { egressPolicySpec, sharedApplianceEgress } from "../branch/egress";
 import {
   BRANCH_LABELS,
   branchImageTag,
   branchNamespaceLabels,
   dockerConfigJson,
   isolationSpecs,
+  podSecurityLabels,
   postgresKeys,
 } from "../branch/sandbox";
 import { APPLIANCE_CONNECTION_KEYS } from "../catalog/appliances";
@@ -20,6 +22,8 @@ import { Environment } from "./environment";
 export const PULL_SECRET_NAME = "registry-credentials";
 /** Name of the namespace's Secret holding the shared PostgreSQL's connection keys. */
 export const SHARED_POSTGRES_SECRET = "shared-postgres-connection";
+/** The ServiceAccount every workload of a sandbox runs as: no token mounted, no RoleBindings. */
+export const SANDBOX_SERVICE_ACCOUNT = "sandbox";
 
 export interface BranchEnvironmentArgs {
   /** Stack name (`branch-<name>`), labelled on every workload. */
@@ -31,9 +35,12 @@ export interface BranchEnvironmentArgs {
 }
 
 /**
- * A branch sandbox in an existing cluster: a labelled namespace with quota, default limits and a
- * default-deny NetworkPolicy (traffic only from the namespace itself and the ingress controller's
- * namespace), an image pull secret when the registry needs a login, and hostnames under
+ * A branch sandbox in an existing cluster: a labelled namespace with quota, default limits, Pod
+ * Security admission (`podSecurity.enforce`, warnings at `restricted`), a default-deny ingress
+ * NetworkPolicy (traffic only from the namespace itself and the ingress controller's namespace),
+ * an egress NetworkPolicy (only the namespace, cluster DNS, the ingress controller's namespace, the
+ * shared appliances in use and `egress.allow`), its own ServiceAccount without a token or
+ * RoleBindings, an image pull secret when the registry needs a login, and hostnames under
  * `<slug>.<baseDomain>`. Everything in the namespace is `deletedWith` it: destroy is one namespace
  * delete, and the provider's `deleteUnreachable` lets it finish when the cluster is already gone.
  */
@@ -78,7 +85,10 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       {
         metadata: {
           name: ns,
-          labels: created.epochMs.apply((ms) => branchNamespaceLabels(s, ms, s.ttlMs)),
+          labels: created.epochMs.apply((ms) => ({
+            ...branchNamespaceLabels(s, ms, s.ttlMs),
+            ...podSecurityLabels(s.podSecurity.enforce),
+          })),
         },
       },
       { ...root("namespace"), provider },
@@ -105,7 +115,51 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       inside("isolation"),
     );
 
-    const ready: pulumi.Resource[] = [this.namespace, quota, limits, policy];
+    const fresh: pulumi.CustomResourceOptions = {
+      parent: this,
+      provider,
+      deletedWith: this.namespace,
+    };
+    const needed = new Set(args.appliances ?? APPLIANCES);
+    const shared = sharedApplianceEgress(
+      {
+        postgres: s.shared.postgresHost,
+        kafka: s.shared.kafka,
+        schemaRegistry: s.shared.schemaRegistry,
+      },
+      needed,
+    );
+    for (const { key, host } of shared.unresolved) {
+      pulumi.log.warn(
+        `localkube:${key}: ${host} is neither a Service DNS name (<service>.<namespace>.svc) nor an IP, so the sandbox's egress policy cannot open it by itself; add its address range to localkube:egress.allow (e.g. '["10.20.0.0/16"]')`,
+        this,
+      );
+    }
+    const egress = new k8s.networking.v1.NetworkPolicy(
+      `${name}-egress`,
+      {
+        metadata: { name: "sandbox-egress", namespace: ns },
+        spec: egressPolicySpec(s.ingress.namespace, [...shared.destinations, ...s.egress.allow]),
+      },
+      fresh,
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: { name: SANDBOX_SERVICE_ACCOUNT, namespace: ns },
+        automountServiceAccountToken: false,
+      },
+      fresh,
+    );
+
+    const ready: pulumi.Resource[] = [
+      this.namespace,
+      quota,
+      limits,
+      policy,
+      egress,
+      serviceAccount,
+    ];
     const pullSecrets: string[] = [];
     const login =
       s.registry.address && s.registry.username && s.registry.password
@@ -134,8 +188,7 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       pullSecrets.push(PULL_SECRET_NAME);
     }
 
-    const needed = new Set(args.appliances ?? APPLIANCES);
-    const shared = new Map<string, Connection>();
+    const connections = new Map<string, Connection>();
     if (s.shared.postgres && needed.has("postgres")) {
       const secret = new k8s.core.v1.Secret(
         `${name}-shared-postgres`,
@@ -145,7 +198,7 @@ export class BranchEnvironment extends pulumi.ComponentResource {
         },
         inside("shared-postgres"),
       );
-      shared.set("postgres", {
+      connections.set("postgres", {
         name: "postgres",
         kind: "appliance",
         env: Object.fromEntries(
@@ -158,7 +211,7 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       });
     }
     if (s.shared.kafka && needed.has("kafka")) {
-      shared.set("kafka", {
+      connections.set("kafka", {
         name: "kafka",
         kind: "appliance",
         env: { KAFKA_BOOTSTRAP_SERVERS: { value: s.shared.kafka } },
@@ -166,7 +219,7 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       });
     }
     if (s.shared.schemaRegistry && needed.has("schema-registry")) {
-      shared.set("schema-registry", {
+      connections.set("schema-registry", {
         name: "schema-registry",
         kind: "appliance",
         env: { SCHEMA_REGISTRY_URL: { value: s.shared.schemaRegistry } },
@@ -205,8 +258,9 @@ export class BranchEnvironment extends pulumi.ComponentResource {
         "localkube.dev/stack": args.stack,
         [BRANCH_LABELS.branch]: labelValue(s.branch.name),
       },
-      sharedAppliances: shared,
+      sharedAppliances: connections,
       imagePullSecrets: pullSecrets,
+      serviceAccountName: SANDBOX_SERVICE_ACCOUNT,
       ready,
       deletedWith: this.namespace,
     };

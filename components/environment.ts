@@ -55,6 +55,11 @@ export interface Environment {
   readonly labels: Readonly<Record<string, string>>;
   /** Secrets used to pull images. */
   readonly imagePullSecrets: readonly pulumi.Input<string>[];
+  /**
+   * ServiceAccount every workload runs as (a branch sandbox's own, which has no RoleBindings).
+   * @default the namespace's `default`; either way no token is mounted unless a service asks
+   */
+  readonly serviceAccountName?: string;
   /** Resources every in-cluster object must wait for (namespace, ingress controller, registry wiring). */
   readonly ready: readonly pulumi.Resource[];
   /**

@@ -9,6 +9,7 @@ import {
   SERVICE_ANNOTATIONS,
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
+import { APPLIANCE_SECURITY, containerSecurityContext } from "../kube/security";
 import { volumeStatefulSet } from "../kube/statefulSet";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
@@ -30,6 +31,8 @@ export interface KafkaArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
+  /** ServiceAccount the pod runs as (no token is mounted). @default the namespace's `default` */
+  readonly serviceAccountName?: string;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
   readonly imageOrigin?: ImageOrigin;
 }
@@ -106,6 +109,7 @@ export class Kafka extends pulumi.ComponentResource {
       mountPath: "/var/lib/kafka/data",
       storage: args.storage ?? "2Gi",
       storageClassName: args.storageClassName,
+      serviceAccountName: args.serviceAccountName,
       container: {
         name: "kafka",
         image: args.image ?? DEFAULT_IMAGES.kafka,
@@ -127,6 +131,7 @@ export class Kafka extends pulumi.ComponentResource {
           failureThreshold: 6,
         },
         resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+        securityContext: containerSecurityContext(APPLIANCE_SECURITY.kafka),
       },
     });
     this.statefulSet = new k8s.apps.v1.StatefulSet(

@@ -9,6 +9,7 @@ import {
   SERVICE_ANNOTATIONS,
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
+import { containerSecurityContext, podIdentity } from "../kube/security";
 import { supervisedCommand } from "../kube/supervisor";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
@@ -51,6 +52,8 @@ export interface MicroserviceArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** Secrets used to pull the image. @default none */
   readonly imagePullSecrets?: readonly pulumi.Input<string>[];
+  /** ServiceAccount the pods run as. @default the namespace's `default` */
+  readonly serviceAccountName?: pulumi.Input<string>;
   /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
@@ -162,6 +165,7 @@ export class Microservice extends pulumi.ComponentResource {
               // Discovery is by DNS name; docker-link style *_PORT vars only collide with app config.
               enableServiceLinks: false,
               imagePullSecrets: args.imagePullSecrets?.map((n) => ({ name: n })),
+              ...podIdentity(spec.serviceAccount, args.serviceAccountName),
               containers: [
                 {
                   name: spec.name,
@@ -180,6 +184,7 @@ export class Microservice extends pulumi.ComponentResource {
                   readinessProbe: spec.probes.readiness && toProbe(spec.probes.readiness),
                   livenessProbe: spec.probes.liveness && toProbe(spec.probes.liveness),
                   startupProbe: spec.probes.startup && toProbe(spec.probes.startup),
+                  securityContext: containerSecurityContext(spec.securityContext),
                 },
               ],
             },

@@ -9,6 +9,7 @@ import {
   SERVICE_ANNOTATIONS,
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
+import { APPLIANCE_SECURITY, containerSecurityContext } from "../kube/security";
 import { volumeStatefulSet } from "../kube/statefulSet";
 import { GeneratedPassword } from "../providers/generatedPassword";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
@@ -33,6 +34,8 @@ export interface PostgresArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
+  /** ServiceAccount the pod runs as (no token is mounted). @default the namespace's `default` */
+  readonly serviceAccountName?: string;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
   readonly imageOrigin?: ImageOrigin;
 }
@@ -117,6 +120,7 @@ export class Postgres extends pulumi.ComponentResource {
       mountPath: "/var/lib/postgresql/data",
       storage,
       storageClassName: args.storageClassName,
+      serviceAccountName: args.serviceAccountName,
       container: {
         name: "postgres",
         image: args.image ?? DEFAULT_IMAGES.postgres,
@@ -145,6 +149,7 @@ export class Postgres extends pulumi.ComponentResource {
           failureThreshold: 6,
         },
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
+        securityContext: containerSecurityContext(APPLIANCE_SECURITY.postgres),
       },
     });
     this.statefulSet = new k8s.apps.v1.StatefulSet(

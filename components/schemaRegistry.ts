@@ -8,6 +8,7 @@ import {
   SERVICE_ANNOTATIONS,
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
+import { APPLIANCE_SECURITY, containerSecurityContext, podIdentity } from "../kube/security";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
 
@@ -26,6 +27,8 @@ export interface SchemaRegistryArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** How readiness is awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
+  /** ServiceAccount the pod runs as (no token is mounted). @default the namespace's `default` */
+  readonly serviceAccountName?: string;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
   readonly imageOrigin?: ImageOrigin;
 }
@@ -77,6 +80,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
             metadata: { labels },
             spec: {
               enableServiceLinks: false, // a Service named schema-registry would inject SCHEMA_REGISTRY_PORT=tcp://…
+              ...podIdentity(undefined, args.serviceAccountName),
               containers: [
                 {
                   name: SCHEMA_REGISTRY_NAME,
@@ -106,6 +110,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
                     requests: { cpu: "100m", memory: "256Mi" },
                     limits: { memory: "768Mi" },
                   },
+                  securityContext: containerSecurityContext(APPLIANCE_SECURITY.schemaRegistry),
                 },
               ],
             },

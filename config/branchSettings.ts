@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { CPU_QUANTITY, DNS_LABEL_RULE, DOMAIN, REGISTRY_PREFIX, SIZE } from "../catalog/patterns";
 import { BRANCH_PREFIX, BranchIdentity, branchIdentity } from "../branch/identity";
+import { EgressDestination, parseEgressAllow } from "../branch/egress";
+import {
+  POD_SECURITY_LEVELS,
+  PodSecurityLevel,
+  postgresHost,
+  postgresUrlProblem,
+} from "../branch/sandbox";
 import { parseTtl } from "../branch/ttl";
 import { CommonSettings, readCommonSettings } from "./commonSettings";
 import { ConfigError } from "./errors";
@@ -43,9 +51,18 @@ export interface BranchSettings extends CommonSettings {
    */
   readonly shared: {
     readonly postgres?: pulumi.Output<string>;
+    /** Host of `shared.postgres` (not a secret: the egress policy names it). */
+    readonly postgresHost?: string;
     readonly kafka?: string;
     readonly schemaRegistry?: string;
   };
+  /** Pod Security admission level enforced in the namespace (`warn` and `audit` are `restricted`). */
+  readonly podSecurity: { readonly enforce: PodSecurityLevel };
+  /**
+   * Egress besides the namespace itself, cluster DNS, the ingress controller's namespace and the
+   * shared appliances in use: `localkube:egress.allow`.
+   */
+  readonly egress: { readonly allow: readonly EgressDestination[] };
   readonly limits: {
     readonly defaultCpu: string;
     readonly defaultMemory: string;
@@ -118,11 +135,15 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
       REGISTRY.example,
     );
   }
+  const sharedPostgres = r.secret("shared.postgres", postgresUrlProblem, POSTGRES_EXAMPLE);
+  const kubeconfig = r.secret("kubeconfig", kubeconfigProblem, '"$(cat kubeconfig)"');
+  const context = r.optionalString("kubeContext", CONTEXT);
+  checkContext(r, context);
   const settings: BranchSettings = {
     ...common,
     mode: "branch",
     branch,
-    cluster: { kubeconfig: r.secret("kubeconfig"), context: r.optionalString("kubeContext") },
+    cluster: { kubeconfig, context },
     baseDomain: r.string("baseDomain", "sandbox.localhost", {
       ...DOMAIN,
       example: "sandbox.acme.dev",
@@ -146,7 +167,8 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
       pods: r.int("quota.pods", 30, 1, 1000),
     },
     shared: {
-      postgres: r.secret("shared.postgres"),
+      postgres: sharedPostgres,
+      postgresHost: validSecretText(r, "shared.postgres", postgresUrlProblem, postgresHost),
       kafka: r.optionalString("shared.kafka", {
         pattern: /^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/,
         help: "host:port[,host:port…]",
@@ -164,6 +186,10 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
       requestCpu: r.string("limits.requestCpu", "50m", CPU),
       requestMemory: r.string("limits.requestMemory", "64Mi", MEMORY),
     },
+    podSecurity: {
+      enforce: r.oneOf("podSecurity.enforce", "baseline", POD_SECURITY_LEVELS),
+    },
+    egress: { allow: readEgressAllow(r) },
   };
   r.checkUnknownKeys("a branch stack");
   return settings;
@@ -178,4 +204,79 @@ function readBranchIdentity(r: ConfigReader, name: string, source: string): Bran
     r.problems.push(...err.problems);
     return { name, slug: "invalid", namespace: `${BRANCH_PREFIX}invalid`, changed: false };
   }
+}
+
+const POSTGRES_EXAMPLE = "'postgres://user:password@host:5432/database'";
+const CONTEXT = {
+  pattern: /^[^\u0000-\u001f\u007f]{1,253}$/,
+  help: "the name of a context of your kubeconfig",
+  example: "sandboxes",
+};
+
+/** The plaintext of a set secret that passed `problem`, turned into what the settings keep. */
+function validSecretText<T>(
+  r: ConfigReader,
+  key: string,
+  problem: (text: string) => string | undefined,
+  keep: (text: string) => T,
+): T | undefined {
+  const text = r.source.getSecret(key);
+  return text === undefined || text === "" || problem(text) !== undefined ? undefined : keep(text);
+}
+
+/** What is wrong with a kubeconfig, never quoting it (it holds credentials). */
+export function kubeconfigProblem(text: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return "is not a kubeconfig: not YAML";
+  }
+  const clusters = (doc as { clusters?: unknown } | null)?.clusters;
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    return "is not a kubeconfig: not a YAML mapping";
+  if (!Array.isArray(clusters) || clusters.length === 0)
+    return "is not a kubeconfig: it lists no clusters";
+  return undefined;
+}
+
+/** Context names of a kubeconfig that parses; undefined otherwise. */
+function contextNames(text: string): string[] | undefined {
+  try {
+    const contexts = (parseYaml(text) as { contexts?: unknown } | null)?.contexts;
+    if (!Array.isArray(contexts)) return [];
+    return contexts
+      .map((c) => (c as { name?: unknown } | null)?.name)
+      .filter((n): n is string => typeof n === "string");
+  } catch {
+    return undefined;
+  }
+}
+
+/** With both a kubeconfig secret and a kubeContext, the context must be one of the kubeconfig's. */
+function checkContext(r: ConfigReader, context: string | undefined): void {
+  const text = r.source.getSecret("kubeconfig");
+  if (context === undefined || text === undefined || kubeconfigProblem(text) !== undefined) return;
+  const names = contextNames(text) ?? [];
+  if (names.includes(context)) return;
+  r.report(
+    "kubeContext",
+    `${JSON.stringify(context)} is not a context of localkube:kubeconfig (it has ${names.length === 0 ? "none" : names.map((n) => JSON.stringify(n)).join(", ")}); name one of those, or remove localkube:kubeContext to use its current context`,
+  );
+}
+
+/** `localkube:egress.allow`: each bad entry reported at its index, in the file that set it. */
+function readEgressAllow(r: ConfigReader): EgressDestination[] {
+  const raw = r.raw("egress.allow");
+  if (raw === undefined) return [];
+  const { destinations, problems } = parseEgressAllow(raw);
+  const file = r.source.get("egress.allow")?.file ?? r.source.stackFile;
+  for (const p of problems) {
+    r.problems.push({
+      file,
+      path: `localkube:egress.allow${p.index === undefined ? "" : `[${p.index}]`}`,
+      message: p.message,
+    });
+  }
+  return destinations;
 }

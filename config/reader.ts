@@ -141,9 +141,26 @@ export class ConfigReader {
     return parsed as Record<string, string>;
   }
 
-  secret(key: string): pulumi.Output<string> | undefined {
+  /**
+   * A secret, as a secret Output. `problem` checks its plaintext now, before anything is created,
+   * and says what is wrong without repeating the value; the report adds how to set it.
+   */
+  secret(
+    key: string,
+    problem?: (text: string) => string | undefined,
+    example = "…",
+  ): pulumi.Output<string> | undefined {
     this.known.add(key);
-    return this.source.getSecret(key);
+    const text = this.source.getSecret(key);
+    if (text === undefined) return undefined;
+    const wrong = text === "" ? "is empty" : problem?.(text);
+    if (wrong !== undefined) {
+      this.report(
+        key,
+        `${wrong} (its value is a secret: not shown here); set it with \`pulumi config set --secret ${NAMESPACE}:${key} ${example}\``,
+      );
+    }
+    return pulumi.secret(text);
   }
 
   /**

@@ -14,8 +14,12 @@ export interface ConfigValue {
 export interface ConfigSource {
   /** Plain value of `localkube:<key>`; undefined when unset everywhere. */
   get(key: string): ConfigValue | undefined;
-  /** Secret value of `localkube:<key>`; undefined when unset. Only the stack file holds secrets. */
-  getSecret(key: string): pulumi.Output<string> | undefined;
+  /**
+   * Plaintext of the secret `localkube:<key>` (Pulumi decrypts config before the program runs);
+   * undefined when unset. Only the stack file holds secrets. {@link ConfigReader.secret} checks it
+   * and wraps it in `pulumi.secret` at once: nothing else may hold it.
+   */
+  getSecret(key: string): string | undefined;
   /** Every `localkube:*` key that is set, without the namespace (to find misspelt keys). */
   keys(): string[];
   /** File new values should be written to (named in fixes). */
@@ -34,7 +38,8 @@ export function pulumiConfigSource(stack: string): ConfigSource {
       const value = config.get(key);
       return value === undefined ? undefined : { value, file: stackFile };
     },
-    getSecret: (key) => config.getSecret(key),
+    // What `config.getSecret` wraps: the reader validates it before making it a secret Output.
+    getSecret: (key) => config.get(key),
     keys: () =>
       Object.keys(pulumi.runtime.allConfig())
         .filter((k) => k.startsWith(`${NAMESPACE}:`))

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "./labels";
+import { podIdentity } from "./security";
 
 /** A single-replica stateful appliance: one container with one data volume. */
 export interface VolumeStatefulSetInput {
@@ -19,6 +20,8 @@ export interface VolumeStatefulSetInput {
   readonly storage: string;
   /** StorageClass of the volume. @default the cluster's default class */
   readonly storageClassName?: string;
+  /** ServiceAccount of the pod (no token is mounted). @default the namespace's `default` */
+  readonly serviceAccountName?: string;
 }
 
 /**
@@ -40,6 +43,7 @@ export function volumeStatefulSet(input: VolumeStatefulSetInput): k8s.apps.v1.St
         spec: {
           securityContext: { fsGroup: input.fsGroup },
           enableServiceLinks: false,
+          ...podIdentity(undefined, input.serviceAccountName),
           containers: [
             { ...input.container, volumeMounts: [{ name: "data", mountPath: input.mountPath }] },
           ],

@@ -366,6 +366,11 @@ function createHint(message: string, where: string): string {
   }
   if (/(maximum|minimum) .* usage per (Container|Pod)|must be less than or equal to/.test(message))
     return `the namespace's LimitRange refuses its resources: change resources in ${where} (or localkube:limits.*), ${again}`;
+  const level = /violates PodSecurity "([a-z]+):/.exec(message)?.[1];
+  if (level) {
+    const open = level === "restricted" ? "baseline or privileged" : "privileged";
+    return `the namespace enforces the Pod Security level "${level}" (localkube:podSecurity.enforce) and the fields listed break it: change them in the securityContext of ${where}, or, if the service must have them, set localkube:podSecurity.enforce to ${open} for this sandbox, ${again}`;
+  }
   return `change the pod spec so that the cluster's admission rules accept it, ${again}`;
 }
 

@@ -48,6 +48,8 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
     owner: "Dev Person <dev@acme.example>",
     quota: { cpu: "4", memory: "8Gi", pods: 30 },
     shared: {},
+    podSecurity: { enforce: "baseline" },
+    egress: { allow: [] },
     limits: {
       defaultCpu: "500m",
       defaultMemory: "512Mi",
@@ -73,9 +75,14 @@ const one = (type: string) => {
   expect(found).toHaveLength(1);
   return found[0];
 };
+const byName = (name: string) => {
+  const found = registered.filter((r) => r.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
 
 describe("BranchEnvironment: isolation objects", () => {
-  test("exactly a provider, the creation time, a namespace, a quota, a limit range and a network policy, children of the component", async () => {
+  test("exactly a provider, the creation time, a namespace, a quota, a limit range, ingress and egress policies and a service account, children of the component", async () => {
     await create();
     expect(
       registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1])),
@@ -83,14 +90,16 @@ describe("BranchEnvironment: isolation objects", () => {
       ["localkube:index:BranchEnvironment", "sandbox"],
       ["pulumi:providers:kubernetes", "sandbox-cluster"],
       ["pulumi-nodejs:dynamic/localkube:CreationTime", "sandbox-created"],
+      ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-egress"],
       ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "sandbox-isolation"],
       ["kubernetes:core/v1:LimitRange", "sandbox-limits"],
       ["kubernetes:core/v1:Namespace", "sandbox-namespace"],
       ["kubernetes:core/v1:ResourceQuota", "sandbox-quota"],
+      ["kubernetes:core/v1:ServiceAccount", "sandbox-service-account"],
     ]);
     const component = registered[0].urn;
     expect(registered[0].type).toBe("localkube:index:BranchEnvironment");
-    expect(registered.slice(1).map((r) => r.parent)).toEqual(Array(6).fill(component));
+    expect(registered.slice(1).map((r) => r.parent)).toEqual(Array(8).fill(component));
   });
 
   test("aliases name where each object lived before the component existed, so existing sandboxes are not replaced", async () => {
@@ -100,10 +109,13 @@ describe("BranchEnvironment: isolation objects", () => {
     expect(aliases.sort()).toEqual([
       ["sandbox-cluster", [{ name: "cluster", parent: "" }]],
       ["sandbox-created", [{ name: "created", parent: "" }]],
+      // Objects that came with the component have no earlier name.
+      ["sandbox-egress", []],
       ["sandbox-isolation", [{ name: "isolation", parent: oldNamespace }]],
       ["sandbox-limits", [{ name: "limits", parent: oldNamespace }]],
       ["sandbox-namespace", [{ name: "namespace", parent: "" }]],
       ["sandbox-quota", [{ name: "quota", parent: oldNamespace }]],
+      ["sandbox-service-account", []],
     ]);
   });
 
@@ -111,15 +123,20 @@ describe("BranchEnvironment: isolation objects", () => {
     await create();
     const namespace = one("kubernetes:core/v1:Namespace").urn;
     expect(
-      registered.filter((r) => r.inputs.metadata?.namespace).map((r) => [r.name, r.deletedWith]),
+      registered
+        .filter((r) => r.inputs.metadata?.namespace)
+        .map((r) => [r.name, r.deletedWith])
+        .sort(),
     ).toEqual([
-      ["sandbox-quota", namespace],
-      ["sandbox-limits", namespace],
+      ["sandbox-egress", namespace],
       ["sandbox-isolation", namespace],
+      ["sandbox-limits", namespace],
+      ["sandbox-quota", namespace],
+      ["sandbox-service-account", namespace],
     ]);
   });
 
-  test("the namespace carries branch, git sha, owner, created-at and expires-at (created-at + ttl)", async () => {
+  test("the namespace carries branch, git sha, owner, created-at and expires-at (created-at + ttl), and Pod Security admission: enforce baseline, warn and audit restricted", async () => {
     await create({ ttlMs: 48 * 3_600_000 });
     expect(one("kubernetes:core/v1:Namespace").inputs.metadata).toEqual({
       name: "branch-feature-login",
@@ -131,7 +148,24 @@ describe("BranchEnvironment: isolation objects", () => {
         "localkube.dev/expires-at": String(CREATED_S + 48 * 3600),
         "app.kubernetes.io/managed-by": "pulumi",
         "app.kubernetes.io/part-of": "localkube",
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
       },
+    });
+  });
+
+  test("the enforced Pod Security level comes from localkube:podSecurity.enforce; warn and audit stay restricted", async () => {
+    await create({ podSecurity: { enforce: "restricted" } });
+    const labels = one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
+    expect(
+      Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith("pod-security."))),
+    ).toEqual({
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/audit": "restricted",
     });
   });
 
@@ -143,6 +177,10 @@ describe("BranchEnvironment: isolation objects", () => {
       "localkube.dev/branch",
       "localkube.dev/created-at",
       "localkube.dev/expires-at",
+      "pod-security.kubernetes.io/audit",
+      "pod-security.kubernetes.io/enforce",
+      "pod-security.kubernetes.io/enforce-version",
+      "pod-security.kubernetes.io/warn",
     ]);
     expect(env.environment.images.pushTag).toBe("feature-login");
   });
@@ -181,7 +219,7 @@ describe("BranchEnvironment: isolation objects", () => {
 
   test("default-deny NetworkPolicy: every pod, ingress only from the namespace itself and the ingress controller's namespace", async () => {
     await create({ ingress: { className: "traefik", namespace: "traefik" } });
-    const policy = one("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    const policy = byName("sandbox-isolation");
     expect({ metadata: policy.inputs.metadata, spec: policy.inputs.spec }).toEqual({
       metadata: { name: "sandbox-isolation", namespace: "branch-feature-login" },
       spec: {
@@ -214,8 +252,11 @@ describe("BranchEnvironment: isolation objects", () => {
       "sandbox-quota",
       "sandbox-limits",
       "sandbox-isolation",
+      "sandbox-egress",
+      "sandbox-service-account",
     ]);
     expect(e.deletedWith).toBe(env.namespace);
+    expect(e.serviceAccountName).toBe("sandbox");
     expect(e.imagePullSecrets).toEqual([]);
     expect(e.sharedAppliances).toEqual(new Map());
     expect(await promiseOf(env.createdAt)).toBe("2026-11-24T12:00:00.000Z");
@@ -335,6 +376,8 @@ describe("BranchEnvironment: hostnames and images", () => {
       "sandbox-quota",
       "sandbox-limits",
       "sandbox-isolation",
+      "sandbox-egress",
+      "sandbox-service-account",
       "sandbox-pull-secret",
     ]);
     // Nothing else the program registered holds the password in the clear.
@@ -395,6 +438,117 @@ describe("BranchEnvironment: shared appliances", () => {
   });
 });
 
+const DNS_RULE = {
+  to: [
+    {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+      podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+    },
+  ],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+};
+const inNamespace = (name: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+});
+
+describe("BranchEnvironment: egress", () => {
+  test("by default pods reach only their namespace, cluster DNS and the ingress controller's namespace", async () => {
+    await create();
+    const policy = byName("sandbox-egress");
+    expect({ metadata: policy.inputs.metadata, spec: policy.inputs.spec }).toEqual({
+      metadata: { name: "sandbox-egress", namespace: "branch-feature-login" },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ podSelector: {} }] }, DNS_RULE, { to: [inNamespace("ingress-nginx")] }],
+      },
+    });
+  });
+
+  test("the shared appliances in use open their namespace (a Service DNS name) or their address (an IP); config adds CIDRs and namespace selectors, each peer once", async () => {
+    const warn = jest.spyOn(pulumi.log, "warn").mockResolvedValue();
+    try {
+      await create(
+        {
+          shared: {
+            postgres: pulumi.secret("postgres://app:pw@10.20.30.40:5432/bank"),
+            postgresHost: "10.20.30.40",
+            kafka:
+              "kafka-0.kafka.streaming.svc.cluster.local:9092,kafka-1.kafka.streaming.svc:9092",
+            schemaRegistry: "http://schema-registry.shared-data.svc:8080/apis/ccompat/v7",
+          },
+          egress: {
+            allow: [
+              { kind: "cidr", cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] },
+              { kind: "namespace", name: "streaming" },
+              { kind: "namespaces", labels: { team: "data" } },
+            ],
+          },
+        },
+        ["postgres", "kafka", "schema-registry"],
+      );
+      expect(byName("sandbox-egress").inputs.spec.egress).toEqual([
+        { to: [{ podSelector: {} }] },
+        DNS_RULE,
+        {
+          to: [
+            inNamespace("ingress-nginx"),
+            { ipBlock: { cidr: "10.20.30.40/32" } },
+            inNamespace("streaming"),
+            inNamespace("shared-data"),
+            { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } },
+            { namespaceSelector: { matchLabels: { team: "data" } } },
+          ],
+        },
+      ]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("a shared appliance the plan does not use opens nothing; a host that is neither a Service name nor an IP is a warning naming the key to set", async () => {
+    const warn = jest.spyOn(pulumi.log, "warn").mockResolvedValue();
+    try {
+      await create(
+        {
+          shared: {
+            postgres: pulumi.secret("postgres://app:pw@db.acme.internal:5432/bank"),
+            postgresHost: "db.acme.internal",
+            kafka: "kafka.streaming.svc:9092",
+          },
+        },
+        ["postgres"],
+      );
+      expect(byName("sandbox-egress").inputs.spec.egress[2]).toEqual({
+        to: [inNamespace("ingress-nginx")],
+      });
+      expect(warn.mock.calls.map((c) => c[0])).toEqual([
+        `localkube:shared.postgres: db.acme.internal is neither a Service DNS name (<service>.<namespace>.svc) nor an IP, so the sandbox's egress policy cannot open it by itself; add its address range to localkube:egress.allow (e.g. '["10.20.0.0/16"]')`,
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe("BranchEnvironment: identity", () => {
+  test("one ServiceAccount for the sandbox, without a token, and no RBAC objects at all", async () => {
+    const env = await create();
+    expect(one("kubernetes:core/v1:ServiceAccount").inputs).toEqual({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "sandbox", namespace: "branch-feature-login" },
+      automountServiceAccountToken: false,
+    });
+    expect(registered.filter((r) => r.type.includes("rbac"))).toEqual([]);
+    expect(env.environment.serviceAccountName).toBe("sandbox");
+  });
+});
+
 describe("pure helpers", () => {
   test("branchNamespaceLabels: label-safe values, Unix seconds", () => {
     expect(
@@ -434,7 +588,7 @@ describe("pure helpers", () => {
       PGPASSWORD: "p/w",
     });
     expect(() => postgresKeys("mysql://u:p@db/x")).toThrow(
-      "localkube:shared.postgres: not a postgres://user:password@host:port/database URL; set it with `pulumi config set --secret localkube:shared.postgres …`",
+      "localkube:shared.postgres: does not start with postgres:// or postgresql://; set a postgres://user:password@host:port/database URL with `pulumi config set --secret localkube:shared.postgres …`",
     );
   });
 });

@@ -416,6 +416,29 @@ describe("diagnose: pods refused (quota, limits)", () => {
     );
   });
 
+  test("a branch sandbox's Pod Security admission: the API server's words, and the catalog field or config key to change", () => {
+    const PSA =
+      'pods "price-rs2-x7k2p" is forbidden: violates PodSecurity "baseline:latest": privileged (container "price" must not set securityContext.privileged=true), non-default capabilities (container "price" must not include "SYS_ADMIN" in securityContext.capabilities.add)';
+    expect(diagnose(input([], { replicaSets: [RS_OLD, failure(PSA)] }))).toEqual({
+      kind: "create-failed",
+      terminal: true,
+      message: `price in namespace localkube: Kubernetes refuses to create its pods: ${PSA}`,
+      hint: 'the namespace enforces the Pod Security level "baseline" (localkube:podSecurity.enforce) and the fields listed break it: change them in the securityContext of services/price.yaml, or, if the service must have them, set localkube:podSecurity.enforce to privileged for this sandbox, then run `pulumi up` again',
+    });
+    const restricted = diagnose(
+      input([], {
+        replicaSets: [
+          failure(
+            'pods "price-rs2-x7k2p" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true (pod or container "price" must set securityContext.runAsNonRoot=true)',
+          ),
+        ],
+      }),
+    );
+    expect(restricted?.hint).toBe(
+      'the namespace enforces the Pod Security level "restricted" (localkube:podSecurity.enforce) and the fields listed break it: change them in the securityContext of services/price.yaml, or, if the service must have them, set localkube:podSecurity.enforce to baseline or privileged for this sandbox, then run `pulumi up` again',
+    );
+  });
+
   test("a StatefulSet's FailedCreate event counts from `since` on, and only while pods are missing", () => {
     const sts = json<V1StatefulSet>({
       kind: "StatefulSet",

@@ -2,6 +2,7 @@
  * A branch sandbox against an existing cluster — the local stack's kind cluster plays the shared
  * cloud cluster: isolated namespace, hostnames through the ingress, TTL cleanup, nothing left.
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as h from "./harness";
 
@@ -71,6 +72,10 @@ test(
       "localkube.dev/owner": "e2e_localkube.test",
       "localkube.dev/created-at": created,
       "localkube.dev/expires-at": String(Number(created) + 30),
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/audit": "restricted",
     });
     expect(
       Number(ns.metadata.labels["localkube.dev/expires-at"]) -
@@ -94,6 +99,78 @@ test(
     expect(
       (await kubectlJson(["get", "resourcequota", "sandbox", "-n", "branch-e2e"])).spec.hard.pods,
     ).toBe("30");
+    const egress = await kubectlJson([
+      "get",
+      "networkpolicy",
+      "sandbox-egress",
+      "-n",
+      "branch-e2e",
+    ]);
+    expect(egress.spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ podSelector: {} }] },
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+        {
+          to: [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } },
+          ],
+        },
+      ],
+    });
+
+    // Identity: the sandbox's own ServiceAccount, no token in any pod of ours, no RoleBindings.
+    const account = await kubectlJson(["get", "serviceaccount", "sandbox", "-n", "branch-e2e"]);
+    expect(account.automountServiceAccountToken).toBe(false);
+    expect((await kubectlJson(["get", "rolebindings", "-n", "branch-e2e"])).items).toEqual([]);
+    const pods = (await kubectlJson(["get", "pods", "-n", "branch-e2e"])).items;
+    expect(pods.map((p: any) => p.metadata.labels["app.kubernetes.io/name"]).sort()).toEqual([
+      "bank",
+      "postgres",
+      "price",
+    ]);
+    for (const pod of pods) {
+      expect([pod.spec.serviceAccountName, pod.spec.automountServiceAccountToken]).toEqual([
+        "sandbox",
+        false,
+      ]);
+      expect(pod.spec.containers[0].volumeMounts ?? []).toEqual(
+        pod.metadata.labels["app.kubernetes.io/name"] === "postgres"
+          ? [{ name: "data", mountPath: "/var/lib/postgresql/data" }]
+          : [],
+      );
+    }
+    const bankPod = pods.find((p: any) => p.metadata.labels["app.kubernetes.io/name"] === "bank");
+    expect(bankPod.spec.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const token = await h.kubectl([
+      "exec",
+      "-n",
+      "branch-e2e",
+      bankPod.metadata.name,
+      "--",
+      "ls",
+      "/var/run/secrets/kubernetes.io/serviceaccount",
+    ]);
+    expect([token.code, token.stderr]).toEqual([
+      2,
+      expect.stringContaining("No such file or directory"),
+    ]);
 
     const bank = await h.eventually(
       () => h.httpGet("bank.e2e.localhost"),
@@ -124,6 +201,45 @@ except Exception as e:
 const fetchFrom = async (namespace: string, url: string) =>
   (
     await h.kubectl(["exec", "-n", namespace, "netprobe", "--", "python3", "-c", FETCH, url])
+  ).stdout.trim();
+
+/** Opens a TCP connection: "open", "timeout" (nothing answered within 5 s) or "error <reason>". */
+const CONNECT = `
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5).close(); print("open")
+except socket.timeout:
+    print("timeout")
+except Exception as e:
+    print("error", e)
+`;
+const connectFrom = async (namespace: string, host: string, port: number) =>
+  (
+    await h.kubectl([
+      "exec",
+      "-n",
+      namespace,
+      "netprobe",
+      "--",
+      "python3",
+      "-c",
+      CONNECT,
+      host,
+      String(port),
+    ])
+  ).stdout.trim();
+
+/** Looks a name up through the pod's resolver: "resolved <ip>" or "error <reason>". */
+const RESOLVE = `
+import socket, sys
+try:
+    print("resolved", socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET)[0][4][0])
+except Exception as e:
+    print("error", e)
+`;
+const resolveFrom = async (namespace: string, name: string) =>
+  (
+    await h.kubectl(["exec", "-n", namespace, "netprobe", "--", "python3", "-c", RESOLVE, name])
   ).stdout.trim();
 
 /** An idle pod in `namespace` to fetch from, as any tenant of the shared cluster could run. */
@@ -196,6 +312,16 @@ test(
       expect(await fetchFrom("default", "http://price.branch-e2e.svc/healthz")).toBe("timeout");
       // The ingress controller's namespace is let in: the hostname still answers.
       expect((await h.httpGet("bank.e2e.localhost", "/healthz")).status).toBe(200);
+
+      // Egress: cluster DNS answers inside the sandbox, for any name ...
+      const ip = /^resolved \d+\.\d+\.\d+\.\d+$/;
+      expect(await resolveFrom("branch-e2e", `price.${local}.svc.cluster.local`)).toMatch(ip);
+      expect(await resolveFrom("branch-e2e", "kubernetes.default.svc.cluster.local")).toMatch(ip);
+      // ... but another namespace's Service and the Kubernetes API get no answer from it,
+      expect(await fetchFrom("branch-e2e", `http://price.${local}.svc/healthz`)).toBe("timeout");
+      expect(await connectFrom("branch-e2e", "kubernetes.default.svc", 443)).toBe("timeout");
+      // while the outsider reaches the API (so the timeout above is the policy).
+      expect(await connectFrom("default", "kubernetes.default.svc", 443)).toBe("open");
     } finally {
       for (const namespace of ["default", "branch-e2e"])
         await h.kubectl([
@@ -208,6 +334,67 @@ test(
           "--wait=false",
         ]);
     }
+  },
+  10 * 60_000,
+);
+
+test(
+  "Pod Security admission: a privileged pod is refused with the API server's words, and a service asking for it fails up with them",
+  async () => {
+    const started = Date.now();
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "privileged", namespace: "branch-e2e" },
+      spec: {
+        containers: [
+          {
+            name: "probe",
+            image: h.mirrored("localkube-e2e/price:1"),
+            command: ["python3", "-c", "import time; time.sleep(3600)"],
+            securityContext: { privileged: true },
+            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+          },
+        ],
+      },
+    };
+    const refused = await h.kubectl(["apply", "-f", "-"], h.E2E.cluster, JSON.stringify(pod));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'pods "privileged" is forbidden: violates PodSecurity "baseline:latest": privileged (container "probe" must not set securityContext.privileged=true)',
+    );
+
+    fs.writeFileSync(
+      path.join(dir, "services/rootly.yaml"),
+      [
+        `image: ${h.mirrored("localkube-e2e/price:1")}`,
+        "command: [python3, -c, 'import time; time.sleep(3600)']",
+        "securityContext: { privileged: true, allowPrivilegeEscalation: true }",
+        "resources: { requests: { cpu: 10m, memory: 16Mi }, limits: { memory: 64Mi } }",
+        "probes: { readiness: { exec: { command: ['true'] } } }",
+        "",
+      ].join("\n"),
+    );
+    const up = await h.pulumi(dir, [
+      "up",
+      "--yes",
+      "--skip-preview",
+      "--stack",
+      BRANCH,
+      "-c",
+      "localkube:services=bank,rootly",
+    ]);
+    const text = up.stdout + up.stderr;
+    expect(up.code).not.toBe(0);
+    expect(text).toMatch(
+      /rootly in namespace branch-e2e: Kubernetes refuses to create its pods: pods "rootly-[a-z0-9-]+" is forbidden: violates PodSecurity "baseline:latest": privileged \(container "rootly" must not set securityContext\.privileged=true\)/,
+    );
+    expect(text).toContain(
+      'the namespace enforces the Pod Security level "baseline" (localkube:podSecurity.enforce) and the fields listed break it: change them in the securityContext of services/rootly.yaml, or, if the service must have them, set localkube:podSecurity.enforce to privileged for this sandbox',
+    );
+    // What was there stays up.
+    expect((await h.httpGet("bank.e2e.localhost", "/healthz")).status).toBe(200);
+    console.log(`admission checks took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   },
   10 * 60_000,
 );
