@@ -18,9 +18,7 @@ const registered: Registered[] = installMocks();
 // A whole program under mocks takes seconds on a busy machine.
 jest.setTimeout(30_000);
 let mod: typeof import("../stacks/branchStack");
-let pulumi: typeof pulumiType;
 beforeAll(async () => {
-  pulumi = await import("@pulumi/pulumi");
   mod = await import("../stacks/branchStack");
   // The readiness gate's provider is serialized once per process, here: on a busy machine it
   // takes longer than settle() waits between two registrations.
@@ -38,8 +36,14 @@ beforeEach(() => {
 const REPO = path.resolve(__dirname, "..");
 const STACK_FILE = "Pulumi.branch-foo.yaml";
 const PASSWORD = "registry-Pa55-7d1e";
-const KUBECONFIG =
-  "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: Kube-T0ken-55}}]\n";
+const KUBECONFIG = [
+  "apiVersion: v1",
+  "kind: Config",
+  "clusters: [{name: c, cluster: {server: 'https://k8s.acme.dev'}}]",
+  "contexts: [{name: sandboxes, context: {cluster: c, user: u}}, {name: ops, context: {cluster: c, user: u}}]",
+  "users: [{name: u, user: {token: Kube-T0ken-55}}]",
+  "",
+].join("\n");
 const DIGEST = "sha256:0123456789abcdef";
 
 /** The stack's own config, as `pulumi config set [--secret] localkube:<key>` would hold it. */
@@ -50,7 +54,7 @@ function source(
   return {
     stackFile: STACK_FILE,
     get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
-    getSecret: (key) => (key in secrets ? pulumi.secret(secrets[key]) : undefined),
+    getSecret: (key) => secrets[key],
     keys: () => [...Object.keys(values), ...Object.keys(secrets)],
   };
 }
@@ -521,4 +525,124 @@ test("created-at comes from the recorded creation time, not the clock of this ru
   expect(await promiseOf(out.createdAt)).toBe(new Date(MOCK_CREATED_MS).toISOString());
   expect(await promiseOf(out.expiresAt)).toBe(new Date(MOCK_CREATED_MS + 30_000).toISOString());
   expect(names("pulumi-nodejs:dynamic/localkube:CreationTime")).toEqual(["sandbox-created"]);
+});
+
+describe("branch stack: a safe neighbour in a shared cluster", () => {
+  const DEFAULT_CONTEXT = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+
+  test("every workload, services and appliances, runs as the sandbox's ServiceAccount without a token, under the default securityContext", async () => {
+    await run("branch-safe", { services: "bank" });
+    for (const name of ["bank", "price"]) {
+      const pod = deployment(name).inputs.spec.template.spec;
+      expect([pod.serviceAccountName, pod.automountServiceAccountToken]).toEqual([
+        "sandbox",
+        false,
+      ]);
+      expect(pod.containers[0].securityContext).toEqual(DEFAULT_CONTEXT);
+    }
+    const postgres = one("kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec;
+    expect([postgres.serviceAccountName, postgres.automountServiceAccountToken]).toEqual([
+      "sandbox",
+      false,
+    ]);
+    // It starts as root to own its data directory, then runs as its user: these and no others.
+    expect(postgres.containers[0].securityContext).toEqual({
+      ...DEFAULT_CONTEXT,
+      capabilities: { add: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"], drop: ["ALL"] },
+    });
+    expect(names("kubernetes:core/v1:ServiceAccount")).toEqual(["sandbox-service-account"]);
+    expect(registered.filter((r) => r.type.includes("rbac"))).toEqual([]);
+  });
+
+  test("localkube:podSecurity.enforce and localkube:egress.allow reach the namespace and its egress policy", async () => {
+    await run("branch-safe", {
+      services: "price",
+      "podSecurity.enforce": "restricted",
+      "egress.allow": JSON.stringify([
+        "10.20.0.0/16",
+        "192.0.2.7",
+        { namespace: "monitoring" },
+        { namespaceSelector: { "acme.dev/team": "data" } },
+      ]),
+    });
+    const labels = one("kubernetes:core/v1:Namespace").inputs.metadata.labels;
+    expect(labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const egress = ofType(registered, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+      (p) => p.name === "sandbox-egress",
+    )!;
+    expect(egress.inputs.spec.egress[2]).toEqual({
+      to: [
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+        { ipBlock: { cidr: "10.20.0.0/16" } },
+        { ipBlock: { cidr: "192.0.2.7/32" } },
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+        { namespaceSelector: { matchLabels: { "acme.dev/team": "data" } } },
+      ],
+    });
+  });
+
+  test("-c localkube:egress.allow=<cidr>,<cidr> on the command line", async () => {
+    await run("branch-safe", { services: "price", "egress.allow": "10.1.0.0/16, 10.2.0.0/16" });
+    const egress = ofType(registered, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+      (p) => p.name === "sandbox-egress",
+    )!;
+    expect(egress.inputs.spec.egress[2].to.slice(1)).toEqual([
+      { ipBlock: { cidr: "10.1.0.0/16" } },
+      { ipBlock: { cidr: "10.2.0.0/16" } },
+    ]);
+  });
+
+  test("every bad branch setting is reported at once, before anything is created, and no secret is shown", async () => {
+    const secret = "Sup3r-s3cret";
+    const err = await run(
+      "branch-bad",
+      {
+        services: "price",
+        kubeContext: "prod",
+        "podSecurity.enforce": "baselin",
+        "egress.allow": JSON.stringify([
+          "10.0.0.1/8",
+          { namespace: "Bad_NS" },
+          { cidr: "10.0.0.0/8", except: ["192.168.0.0/16"] },
+          "namespace:monitoring",
+        ]),
+      },
+      {
+        secrets: {
+          "shared.postgres": `mysql://app:${secret}@db:3306/bank`,
+          kubeconfig: KUBECONFIG,
+        },
+      },
+    ).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      "invalid configuration (7 problems):\n" +
+        `  - ${STACK_FILE}: \`localkube:shared.postgres\`: does not start with postgres:// or postgresql:// (its value is a secret: not shown here); set it with \`pulumi config set --secret localkube:shared.postgres 'postgres://user:password@host:5432/database'\`\n` +
+        `  - ${STACK_FILE}: \`localkube:kubeContext\`: "prod" is not a context of localkube:kubeconfig (it has "sandboxes", "ops"); name one of those, or remove localkube:kubeContext to use its current context\n` +
+        `  - ${STACK_FILE}: \`localkube:podSecurity.enforce\`: "baselin" is not allowed (did you mean "baseline"?); use one of: privileged, baseline, restricted; fix: pulumi config set localkube:podSecurity.enforce privileged\n` +
+        `  - ${STACK_FILE}: \`localkube:egress.allow[0]\`: "10.0.0.1/8" has host bits set: the range is 10.0.0.0/8\n` +
+        `  - ${STACK_FILE}: \`localkube:egress.allow[1]\`: namespace "Bad_NS" is not a namespace name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters\n` +
+        `  - ${STACK_FILE}: \`localkube:egress.allow[2]\`: except: 192.168.0.0/16 is not strictly inside 10.0.0.0/8; list only ranges within the cidr\n` +
+        `  - ${STACK_FILE}: \`localkube:egress.allow[3]\`: "namespace:monitoring" is not an IP address or address range; a string entry is an address range such as 10.20.0.0/16 or an IP such as 192.0.2.7; a namespace is written {"namespace": "<name>"}`,
+    );
+    expect((err as Error).message).not.toContain(secret);
+    expect(registered).toEqual([]);
+  });
+
+  test("secrets are checked without being shown: a kubeconfig that is not one, a shared.postgres that is not a URL", async () => {
+    const err = await run(
+      "branch-bad",
+      { services: "price" },
+      { secrets: { kubeconfig: "Kube-T0ken-55", "shared.postgres": "Sup3r-s3cret" } },
+    ).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      "invalid configuration (2 problems):\n" +
+        `  - ${STACK_FILE}: \`localkube:shared.postgres\`: is not a URL (its value is a secret: not shown here); set it with \`pulumi config set --secret localkube:shared.postgres 'postgres://user:password@host:5432/database'\`\n` +
+        `  - ${STACK_FILE}: \`localkube:kubeconfig\`: is not a kubeconfig: not a YAML mapping (its value is a secret: not shown here); set it with \`pulumi config set --secret localkube:kubeconfig "$(cat kubeconfig)"\``,
+    );
+    expect(registered).toEqual([]);
+  });
 });
