@@ -2,7 +2,7 @@ import * as path from "path";
 import dockerignore from "@balena/dockerignore";
 import * as fs from "fs";
 import type * as K from "@kubernetes/client-node";
-import type { ConfigMap, EngineEvent, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { loadCatalog } from "../catalog/load";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
@@ -20,14 +20,14 @@ import { problemsOf, ProblemInputs } from "../status/problems";
 import { convergeFilesFor, decide, Decision, PROGRAM_DIRS, WatchPlan } from "./affected";
 import { DevArgs } from "./args";
 import { ClusterAccess, ClusterWatch, kubeClient } from "./cluster";
-import { liveUpdateDecision } from "./liveUpdate";
+import { LiveContext, LiveUpdater } from "./liveUpdater";
 import { LogFollower, LogLine } from "./logs";
 import { ProgressTracker, progressLine } from "./progress";
 import { UpdateQueue } from "./queue";
-import { catalogDirOf, stackFacts, urlTable } from "./stackFacts";
+import { catalogDirOf, urlTable } from "./stackFacts";
 import { paint, Screen } from "./terminal";
-import { syncToPods } from "./sync";
 import { SourceWatcher, watchSources } from "./watcher";
+import { readStack, serviceTargets, StackInfo, stackInfo, StackView } from "./stackState";
 import { openStack, selectionConfig } from "./workspace";
 
 /** Someone who wants to know what the loop sees: the dashboard. */
@@ -47,17 +47,7 @@ export interface UpdateRecord {
   readonly error?: string;
 }
 
-/** What the dashboard says about the stack: from its outputs, its config and the cluster. */
-export interface StackInfo {
-  readonly stack: string;
-  readonly namespace: string;
-  readonly kubeContext?: string;
-  /** The API server's version (`v1.34.4`). */
-  readonly kubernetesVersion?: string;
-  /** Where built images are pushed (`localhost:5001`). */
-  readonly registry?: string;
-  readonly ingressController?: string;
-}
+export type { StackInfo } from "./stackState";
 
 const LOG_COLORS = ["cyan", "magenta", "blue", "yellow", "green"] as const;
 
@@ -73,15 +63,13 @@ export class DevSession {
   private catalog!: Catalog;
   private facts: StackFacts = { namespace: "", services: [], appliances: [] };
   private access: ClusterAccess = {};
+  private view?: StackView;
   private cluster?: ClusterWatch;
   private follower?: LogFollower;
   private watcher?: SourceWatcher;
   private queue?: UpdateQueue;
   private readonly activity = new Map<string, Activity>();
-  /** Services whose last live update failed: their next update rebuilds the image. */
-  private readonly needsRebuild = new Set<string>();
-  /** Container instances each live-updated service's files were copied into. */
-  private readonly synced = new Map<string, Set<string>>();
+  private readonly live = new LiveUpdater();
   private readonly logCache: ProblemInputs["logs"] = new Map();
   private readonly listeners: SessionListener[] = [];
   private readonly abort = new AbortController();
@@ -219,7 +207,10 @@ export class DevSession {
         return false;
       }
     }
-    const decision = original.kind === "services" ? await this.liveUpdate(original) : original;
+    const decision =
+      original.kind === "services" && this.cluster
+        ? await this.live.apply(original, this.liveContext(this.cluster))
+        : original;
     if (decision.kind === "none") return true;
     const started = Date.now();
     const trigger =
@@ -280,16 +271,7 @@ export class DevSession {
           .join("\n");
     }
     const seconds = (Date.now() - started) / 1000;
-    if (ok) {
-      const rebuilt =
-        decision.kind === "converge"
-          ? [...this.synced.keys(), ...this.needsRebuild]
-          : [...decision.services.keys()];
-      for (const s of rebuilt) {
-        this.needsRebuild.delete(s);
-        this.synced.delete(s);
-      }
-    }
+    if (ok) this.live.rebuilt(decision.kind === "converge" ? "all" : [...decision.services.keys()]);
     // Services the update did not reach after another one failed were not deployed: say which stopped it.
     const stoppedBy = failed.length > 0 ? `${failed.join(", ")} failed` : "the update failed";
     for (const [s, a] of this.activity) {
@@ -323,175 +305,19 @@ export class DevSession {
     return ok;
   }
 
-  /**
-   * Live updates: for each service whose saved files all fall under its `build.liveUpdate` sync
-   * rules, copies them into its ready pods (no image build) and reports it; returns what still
-   * needs a rebuild, saying which file forced it. A failed step marks the service for a rebuild.
-   */
-  private async liveUpdate(decision: Extract<Decision, { kind: "services" }>): Promise<Decision> {
-    const rebuild = new Map<string, readonly string[]>();
-    for (const [service, files] of decision.services) {
-      const build = this.catalog.services.get(service)?.build;
-      const spec = build?.liveUpdate;
-      const pods = this.readyPods(service);
-      const requested = files.some((f) => f.startsWith("("));
-      if (
-        !build ||
-        !spec ||
-        requested ||
-        this.needsRebuild.has(service) ||
-        pods.length === 0 ||
-        !this.cluster
-      ) {
-        if (spec && this.needsRebuild.has(service) && !requested) {
-          this.screen.print(
-            `${service}: rebuilding: the last live update failed, the pods need the image from the checkout`,
-          );
-        }
-        rebuild.set(service, files);
-        continue;
-      }
-      const changes = files.map((f) => {
-        const abs = path.join(this.projectDir, f);
-        return {
-          path: path.relative(build.context, abs).split(path.sep).join("/"),
-          deleted: !fs.existsSync(abs),
-        };
-      });
-      const dockerfile = path.relative(build.context, build.dockerfile).split(path.sep).join("/");
-      const row = this.rows.find((r) => r.name === service);
-      if (row && (row.problem || row.ready < row.desired)) {
-        const why = "its pods are not all ready (a live update reaches only running pods)";
-        this.screen.print(
-          paint(this.screen.tty, "yellow", `${service}: rebuilding the image: ${why}`),
-        );
-        rebuild.set(service, files);
-        continue;
-      }
-      const show = (f: string) => path.relative(this.projectDir, path.join(build.context, f));
-      const d = liveUpdateDecision(
-        changes,
-        spec,
-        dockerfile.startsWith("..") ? undefined : dockerfile,
-        show,
-      );
-      if (d.kind === "rebuild") {
-        this.screen.print(
-          paint(this.screen.tty, "yellow", `${service}: rebuilding the image: ${d.reason}`),
-        );
-        rebuild.set(service, files);
-        continue;
-      }
-      const started = Date.now();
-      this.setActivity(service, {
-        state: "live-updating",
-        trigger: files.join(", "),
-        startedAt: started,
-      });
-      const report = await syncToPods(
-        this.cluster.kc,
-        this.facts.namespace,
-        pods,
-        build.context,
-        d,
-        spec,
-      );
-      const seconds = (Date.now() - started) / 1000;
-      const digest = this.rows.find((r) => r.name === service)?.source;
-      const on = digest?.kind === "built" ? digest.digest : "the image";
-      if (report.failure) {
-        this.needsRebuild.add(service);
-        this.screen.print(
-          paint(
-            this.screen.tty,
-            "red",
-            `${service}: live update failed in ${report.failure.pod} (${report.failure.step}); the next save rebuilds the image`,
-          ),
-          ...report.failure.output.split("\n").map((l) => `  | ${l}`),
-        );
-        this.setActivity(service, {
-          state: "failed",
-          trigger: files.join(", "),
-          startedAt: started,
-          seconds,
-          error: `live update: ${report.failure.step} failed`,
-        });
-        continue;
-      }
-      this.synced.set(service, new Set(pods.map((p) => p.containerId)));
-      const what = [
-        report.files > 0 ? `synced ${report.files} file${report.files === 1 ? "" : "s"}` : "",
-        report.deleted > 0 ? `deleted ${report.deleted}` : "",
-      ]
-        .filter(Boolean)
-        .join(", ");
-      this.screen.print(
-        paint(
-          this.screen.tty,
-          "cyan",
-          `${service}: ${what || "nothing to sync"}, ${seconds.toFixed(1)} s (${files.join(", ")})`,
-        ),
-      );
-      this.setActivity(service, {
-        state: "done",
-        trigger: files.join(", "),
-        startedAt: started,
-        seconds,
-        liveUpdate: { files: report.files + report.deleted, digest: on },
-      });
-    }
-    return rebuild.size === 0 ? { kind: "none" } : { kind: "services", services: rebuild };
-  }
-
-  /** A service's ready pods and their container (named after the service), with its instance id. */
-  private readyPods(service: string): { name: string; container: string; containerId: string }[] {
-    return (this.cluster?.snapshot().pods ?? [])
-      .filter(
-        (p) =>
-          p.metadata?.labels?.["app.kubernetes.io/name"] === service &&
-          !p.metadata?.deletionTimestamp,
-      )
-      .filter((p) =>
-        (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
-      )
-      .map((p) => ({
-        name: p.metadata!.name!,
-        container: service,
-        containerId:
-          p.status?.containerStatuses?.find((c) => c.name === service)?.containerID ?? "",
-      }));
-  }
-
-  /**
-   * Live-updated files live only in the containers they were copied into: when one of them is
-   * replaced (a restart, a rescheduled pod), the service is rebuilt from the checkout so that
-   * nothing stays diverged.
-   */
-  private checkDiverged(): void {
-    for (const [service, ids] of this.synced) {
-      const pods = this.readyPods(service);
-      const now = (this.cluster?.snapshot().pods ?? []).filter(
-        (p) => p.metadata?.labels?.["app.kubernetes.io/name"] === service,
-      );
-      const replaced = now.some((p) =>
-        (p.status?.containerStatuses ?? []).some(
-          (c) => c.name === service && c.containerID && !ids.has(c.containerID),
-        ),
-      );
-      if (!replaced || pods.length === 0) continue;
-      this.synced.delete(service);
-      this.screen.print(
-        paint(
-          this.screen.tty,
-          "yellow",
-          `${service}: a live-updated container was replaced (it runs the image's files again): rebuilding from the checkout`,
-        ),
-      );
-      this.queue?.push({
-        kind: "services",
-        services: new Map([[service, ["(a live-updated container was replaced)"]]]),
-      });
-    }
+  /** What live updates need from the session. */
+  private liveContext(cluster: ClusterWatch): LiveContext {
+    return {
+      projectDir: this.projectDir,
+      catalog: this.catalog,
+      namespace: this.facts.namespace,
+      cluster,
+      rows: this.rows,
+      print: (color, line) => this.screen.print(color ? paint(this.screen.tty, color, line) : line),
+      setActivity: (service, a) => this.setActivity(service, a),
+      rebuild: (service, why) =>
+        this.queue?.push({ kind: "services", services: new Map([[service, [why]]]) }),
+    };
   }
 
   /** The trigger and start of a service's part in the update that started at `started`. */
@@ -502,57 +328,20 @@ export class DevSession {
       : { trigger, startedAt: started };
   }
 
-  /** URNs of everything a service owns in the stack (its image, workload, Service, Ingress, readiness). */
+  /** URNs of everything the services own in the stack, for a targeted update. */
   private async targetsOf(services: string[]): Promise<string[] | undefined> {
     const state = await this.stack.exportStack();
     const urns: string[] = (state.deployment?.resources ?? []).map((r: { urn: string }) => r.urn);
-    const known = [...this.catalog.services.keys()];
-    const out: string[] = [];
-    for (const s of services) {
-      const mine = urns.filter((u) => {
-        const name = u.split("::").pop() ?? "";
-        return (
-          name.startsWith(`platform-${s}-`) &&
-          !known.some(
-            (k) =>
-              k.length > s.length && k.startsWith(`${s}-`) && name.startsWith(`platform-${k}-`),
-          )
-        );
-      });
-      if (mine.length === 0) return undefined; // never deployed: only a converge can create it
-      out.push(...mine);
-    }
-    return out;
+    return serviceTargets(urns, services, [...this.catalog.services.keys()]);
   }
 
+  /** Reads the stack's outputs and config after an update. */
   private async refreshFacts(): Promise<void> {
-    let outputs: OutputMap = {};
-    try {
-      outputs = await this.stack.outputs();
-    } catch {
-      return;
-    }
-    const value = (k: string) => outputs[k]?.value;
-    this.facts = stackFacts(
-      {
-        namespace: value("namespace"),
-        services: value("services"),
-        appliances: value("appliances"),
-        urls: value("urls"),
-      },
-      this.catalog,
-    );
-    this.local = new Set(
-      Array.isArray(value("builtFromSource")) ? (value("builtFromSource") as string[]) : [],
-    );
-    const config = await this.stack.getAllConfig();
-    this.access = {
-      kubeconfig:
-        typeof value("kubeconfig") === "string"
-          ? (value("kubeconfig") as string)
-          : config["localkube:kubeconfig"]?.value,
-      context: value("kubeconfig") ? undefined : config["localkube:kubeContext"]?.value,
-    };
+    this.view = await readStack(this.stack, this.catalog).catch(() => this.view);
+    if (!this.view) return;
+    this.facts = this.view.facts;
+    this.local = new Set(this.view.local);
+    this.access = this.view.access;
   }
 
   /** Starts the cluster's watch (and the log follower) once the namespace is known. */
@@ -600,7 +389,7 @@ export class DevSession {
     this.screen.status(this.rows);
     this.listeners.forEach((l) => l.rows?.(this.rows));
     this.follower?.refresh();
-    this.checkDiverged();
+    if (this.cluster) this.live.checkDiverged(this.liveContext(this.cluster));
   }
 
   /** A crashed container's last lines, fetched once per instance (the cache key holds its restart count). */
@@ -665,30 +454,12 @@ export class DevSession {
 
   /** The dashboard: the stack's outputs and config, and the API server's version once connected. */
   async stackInfo(): Promise<StackInfo> {
-    const [outputs, config] = await Promise.all([
-      this.stack?.outputs().catch(() => ({}) as OutputMap),
-      this.stack?.getAllConfig().catch(() => ({}) as ConfigMap),
-    ]);
-    const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-    let kubernetesVersion: string | undefined;
-    if (this.cluster) {
-      const version = this.cluster.kc.makeApiClient(kubeClient().VersionApi);
-      kubernetesVersion = await version.getCode().then(
-        (v) => v.gitVersion,
-        () => undefined,
-      );
-    }
-    return {
-      stack: this.args.stack,
-      namespace: this.facts.namespace,
-      kubeContext: text(outputs?.kubeContext?.value) ?? this.access.context,
-      kubernetesVersion,
-      registry:
-        text(outputs?.registry?.value) ?? text(config?.["localkube:registry.address"]?.value),
-      ingressController:
-        text(config?.["localkube:ingress.controller"]?.value) ??
-        (text(outputs?.kubeContext?.value)?.startsWith("kind-") ? "ingress-nginx" : undefined),
-    };
+    const version = this.cluster?.kc.makeApiClient(kubeClient().VersionApi);
+    const kubernetesVersion = await version?.getCode().then(
+      (v) => v.gitVersion,
+      () => undefined,
+    );
+    return stackInfo(this.args.stack, this.view, kubernetesVersion);
   }
 
   /**

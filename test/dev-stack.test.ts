@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { catalogDirOf, groupOf, stackFacts, urlTable } from "../dev/stackFacts";
+import { serviceTargets, stackInfo } from "../dev/stackState";
 import { selectionConfig, staleLocks } from "../dev/workspace";
 
 const GROUPS = new Map<string, string[]>([
@@ -75,4 +76,64 @@ test("staleLocks: a lock of this host whose process is gone; never another host'
   expect(staleLocks(locks, "laptop", (pid) => pid === 11)).toEqual([
     { pid: 10, hostname: "laptop" },
   ]);
+});
+
+test("serviceTargets: everything named platform-<service>-…, not a longer service's; none when never deployed", () => {
+  const urn = (name: string) => `urn:pulumi:local::localkube::localkube:index:Platform$x::${name}`;
+  const urns = [
+    "platform-bank-deployment",
+    "platform-bank-image-image",
+    "platform-bank-api-deployment",
+    "platform-price-ready",
+    "local-kind",
+  ].map(urn);
+  expect(serviceTargets(urns, ["bank"], ["bank", "bank-api", "price"])).toEqual([
+    urn("platform-bank-deployment"),
+    urn("platform-bank-image-image"),
+  ]);
+  expect(serviceTargets(urns, ["bank-api", "price"], ["bank", "bank-api", "price"])).toEqual([
+    urn("platform-bank-api-deployment"),
+    urn("platform-price-ready"),
+  ]);
+  expect(serviceTargets(urns, ["price", "web"], ["bank", "web", "price"])).toBeUndefined();
+});
+
+test("stackInfo: context, registry and ingress controller from outputs and config", () => {
+  const view = {
+    facts: { namespace: "localkube", services: [], appliances: [] },
+    local: new Set<string>(),
+    access: {},
+    outputs: {
+      kubeContext: { value: "kind-localkube", secret: false },
+      registry: { value: "localhost:5001", secret: false },
+    },
+    config: { "localkube:ingress.controller": { value: "traefik", secret: false } },
+  };
+  expect(stackInfo("local", view, "v1.37.2")).toEqual({
+    stack: "local",
+    namespace: "localkube",
+    kubeContext: "kind-localkube",
+    kubernetesVersion: "v1.37.2",
+    registry: "localhost:5001",
+    ingressController: "traefik",
+  });
+  expect(
+    stackInfo(
+      "branch-x",
+      {
+        ...view,
+        outputs: {},
+        config: { "localkube:registry.address": { value: "ghcr.io/acme/sb", secret: false } },
+        access: { context: "sandboxes" },
+      },
+      undefined,
+    ),
+  ).toEqual({
+    stack: "branch-x",
+    namespace: "localkube",
+    kubeContext: "sandboxes",
+    kubernetesVersion: undefined,
+    registry: "ghcr.io/acme/sb",
+    ingressController: undefined,
+  });
 });
