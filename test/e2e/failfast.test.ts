@@ -66,6 +66,28 @@ async function convergingUp(name: string, stack = STACK, extra: string[] = []) {
   return r;
 }
 
+/**
+ * One case: `breakIt`, an `up` that must fail (checked by `check`), then — even when a check
+ * failed, so that the next case starts from a working stack — `fix` and an `up` that must converge.
+ */
+async function breakAndFix(
+  name: string,
+  steps: {
+    breakIt: () => Promise<unknown>;
+    check: (failed: { seconds: number; text: string }) => Promise<void>;
+    fix: () => Promise<unknown>;
+    stack?: string;
+  },
+) {
+  await steps.breakIt();
+  try {
+    await steps.check(await failingUp(`${name}: failed up`, steps.stack));
+  } finally {
+    await steps.fix();
+    await convergingUp(`${name}: fixed up`, steps.stack);
+  }
+}
+
 const exists = async (kind: string, name: string, namespace = "localkube") =>
   (await h.kubectl(["get", kind, name, "-n", namespace])).code === 0;
 
@@ -108,22 +130,25 @@ test(
   "a published image that does not exist: up fails within 60 s naming the image and the config key; its dependent is not created; price keeps serving; the fix converges",
   async () => {
     await config(STACK, "localkube:services", "price,board");
-    await config(STACK, "localkube:images.overrides", JSON.stringify({ price: MISSING }));
-    const failed = await failingUp("missing image: failed up");
-    expect(failed.seconds).toBeLessThanOrEqual(60);
-    // containerd reports the node's fallback to localhost after the local registry's "not found".
-    expect(failed.text).toMatch(
-      /price in namespace localkube: image "localhost:5051\/mirror\/does-not-exist:1" cannot be pulled \((ErrImagePull|ImagePullBackOff)\): the local registry at localhost:5051 does not have it, or is not running/,
-    );
-    expect(failed.text).toContain(
-      'fix: the image was chosen by `localkube:images.overrides` (entry "price"): correct that entry, or publish the image there, then run `pulumi up` again',
-    );
-    // The dependent was never created; the running price (ready before) stays.
-    expect(await exists("deployment", "board")).toBe(false);
-    expect((await h.httpGet("price.localhost", "/healthz")).status).toBe(200);
-
-    await config(STACK, "localkube:images.overrides", JSON.stringify({ price: GOOD_PRICE }));
-    await convergingUp("missing image: fixed up");
+    await breakAndFix("missing image", {
+      breakIt: () =>
+        config(STACK, "localkube:images.overrides", JSON.stringify({ price: MISSING })),
+      check: async (failed) => {
+        expect(failed.seconds).toBeLessThanOrEqual(60);
+        // containerd 2 reports the local registry's "not found"; containerd 1.x only its fallback
+        // to localhost inside the node.
+        expect(failed.text).toMatch(
+          /price in namespace localkube: image "localhost:5051\/mirror\/does-not-exist:1" cannot be pulled \((ErrImagePull|ImagePullBackOff)\): (the registry answered "not found"|the local registry at localhost:5051 does not have it, or is not running)/,
+        );
+        expect(failed.text).toContain(
+          'fix: the image was chosen by `localkube:images.overrides` (entry "price"): correct that entry, or publish the image there, then run `pulumi up` again',
+        );
+        // The dependent was never created; the running price (ready before) stays.
+        expect(await exists("deployment", "board")).toBe(false);
+        expect((await h.httpGet("price.localhost", "/healthz")).status).toBe(200);
+      },
+      fix: () => config(STACK, "localkube:images.overrides", JSON.stringify({ price: GOOD_PRICE })),
+    });
     expect((await answers("board.localhost")).status).toBe(200);
   },
   20 * 60_000,
@@ -132,21 +157,22 @@ test(
 test(
   "a service whose process exits 1 at start: up fails naming its exit code and last log line; the fix converges",
   async () => {
-    writeBoard({ env: 'PORT: "not-a-port"' });
-    const failed = await failingUp("crash at start: failed up");
-    expect(failed.seconds).toBeLessThanOrEqual(90);
-    expect(failed.text).toMatch(
-      /board in namespace localkube (keeps crashing|crashed): container board exited with code 1 \(Error\)/,
-    );
-    expect(failed.text).toContain(
-      `its last log line: "ValueError: invalid literal for int() with base 10: 'not-a-port'"`,
-    );
-    expect(failed.text).toContain("Traceback (most recent call last):");
-    // The board that was ready before still answers.
-    expect((await h.httpGet("board.localhost", "/healthz")).status).toBe(200);
-
-    writeBoard();
-    await convergingUp("crash at start: fixed up");
+    await breakAndFix("crash at start", {
+      breakIt: async () => writeBoard({ env: 'PORT: "not-a-port"' }),
+      check: async (failed) => {
+        expect(failed.seconds).toBeLessThanOrEqual(90);
+        expect(failed.text).toMatch(
+          /board in namespace localkube (keeps crashing|crashed): container board exited with code 1 \(Error\)/,
+        );
+        expect(failed.text).toContain(
+          `its last log line: "ValueError: invalid literal for int() with base 10: 'not-a-port'"`,
+        );
+        expect(failed.text).toContain("Traceback (most recent call last):");
+        // The board that was ready before still answers.
+        expect((await h.httpGet("board.localhost", "/healthz")).status).toBe(200);
+      },
+      fix: async () => writeBoard(),
+    });
     expect((await answers("board.localhost")).status).toBe(200);
   },
   20 * 60_000,
@@ -155,21 +181,26 @@ test(
 test(
   "a readiness probe that keeps failing: up fails after localkube:readyTimeout with the probe's last failure; the fix converges with no changes left",
   async () => {
-    await config(STACK, "localkube:readyTimeout", "20s");
-    writeBoard({ probePath: "/not-there" });
-    const failed = await failingUp("failing probe (readyTimeout 20s): failed up");
-    expect(failed.seconds).toBeGreaterThanOrEqual(20);
-    expect(failed.seconds).toBeLessThanOrEqual(80);
-    expect(failed.text).toContain(
-      "board in namespace localkube did not become ready within 20s (localkube:readyTimeout)",
-    );
-    expect(failed.text).toContain(
-      "board in namespace localkube is not ready: Readiness probe failed: HTTP probe failed with statuscode: 404",
-    );
-
-    writeBoard();
-    await configRm(STACK, "localkube:readyTimeout");
-    await convergingUp("failing probe: fixed up");
+    await breakAndFix("failing probe (readyTimeout 20s)", {
+      breakIt: async () => {
+        await config(STACK, "localkube:readyTimeout", "20s");
+        writeBoard({ probePath: "/not-there" });
+      },
+      check: async (failed) => {
+        expect(failed.seconds).toBeGreaterThanOrEqual(20);
+        expect(failed.seconds).toBeLessThanOrEqual(80);
+        expect(failed.text).toContain(
+          "board in namespace localkube did not become ready within 20s (localkube:readyTimeout)",
+        );
+        expect(failed.text).toContain(
+          "board in namespace localkube is not ready: Readiness probe failed: HTTP probe failed with statuscode: 404",
+        );
+      },
+      fix: async () => {
+        writeBoard();
+        await configRm(STACK, "localkube:readyTimeout");
+      },
+    });
     const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
     timings["no-op up"] = noop.seconds;
     expect(noop.code).toBe(0);
@@ -183,18 +214,19 @@ test(
     const good = h.localE2eConfig()["localkube:appliances.postgres.image"];
     const missing = `${h.registryAddress()}/mirror/postgres:does-not-exist`;
     await config(STACK, "localkube:services", "price,board,postgres");
-    await config(STACK, "localkube:appliances.postgres.image", missing);
-    const failed = await failingUp("appliance image: failed up");
-    expect(failed.seconds).toBeLessThanOrEqual(60);
-    expect(failed.text).toContain(
-      `postgres in namespace localkube: image "${missing}" cannot be pulled`,
-    );
-    expect(failed.text).toContain(
-      "fix: the image was chosen by `localkube:appliances.postgres.image`: correct it, or mirror the image there, then run `pulumi up` again",
-    );
-
-    await config(STACK, "localkube:appliances.postgres.image", good);
-    await convergingUp("appliance image: fixed up");
+    await breakAndFix("appliance image", {
+      breakIt: () => config(STACK, "localkube:appliances.postgres.image", missing),
+      check: async (failed) => {
+        expect(failed.seconds).toBeLessThanOrEqual(60);
+        expect(failed.text).toContain(
+          `postgres in namespace localkube: image "${missing}" cannot be pulled`,
+        );
+        expect(failed.text).toContain(
+          "fix: the image was chosen by `localkube:appliances.postgres.image`: correct it, or mirror the image there, then run `pulumi up` again",
+        );
+      },
+      fix: () => config(STACK, "localkube:appliances.postgres.image", good),
+    });
     const ready = await h.kubectl([
       "get",
       "statefulset",
@@ -222,20 +254,22 @@ test(
       "localkube:gitSha": "0123abc",
       "localkube:owner": "e2e@localkube.test",
       "localkube:images.overrides": JSON.stringify({ price: GOOD_PRICE }),
-      // price requests 20m of CPU.
-      "localkube:quota.cpu": "10m",
     });
-    const failed = await failingUp("branch quota: failed up", BRANCH);
-    expect(failed.seconds).toBeLessThanOrEqual(90);
-    expect(failed.text).toMatch(
-      /price in namespace branch-quota: Kubernetes refuses to create its pods: pods "price-[a-z0-9-]+" is forbidden: exceeded quota: sandbox, requested: requests\.cpu=20m, used: requests\.cpu=0, limited: requests\.cpu=10m/,
-    );
-    expect(failed.text).toContain(
-      'fix: the namespace\'s ResourceQuota "sandbox" has no room for it: raise localkube:quota.cpu, or lower resources.requests in',
-    );
-
-    await config(BRANCH, "localkube:quota.cpu", "1");
-    await convergingUp("branch quota: fixed up", BRANCH);
+    await breakAndFix("branch quota", {
+      stack: BRANCH,
+      // price requests 20m of CPU.
+      breakIt: () => config(BRANCH, "localkube:quota.cpu", "10m"),
+      check: async (failed) => {
+        expect(failed.seconds).toBeLessThanOrEqual(90);
+        expect(failed.text).toMatch(
+          /price in namespace branch-quota: Kubernetes refuses to create its pods: pods "price-[a-z0-9-]+" is forbidden: exceeded quota: sandbox, requested: requests\.cpu=20m, used: requests\.cpu=0, limited: requests\.cpu=10m/,
+        );
+        expect(failed.text).toContain(
+          'fix: the namespace\'s ResourceQuota "sandbox" has no room for it: raise localkube:quota.cpu, or lower resources.requests in',
+        );
+      },
+      fix: () => config(BRANCH, "localkube:quota.cpu", "1"),
+    });
     expect((await answers("price.quota.localhost")).status).toBe(200);
     const destroyed = await h.pulumi(dir, [
       "destroy",
