@@ -25,6 +25,7 @@ import {
   MEMORY_QUANTITY,
   PORT_NAME,
 } from "./patterns";
+import { hasOwnManifests, parseOwnIngress, parseWorkload, WORKLOAD_FIELDS } from "./parseWorkload";
 import { PathSegment, YamlFile } from "./yamlFile";
 
 const SERVICE_FIELDS = [
@@ -41,10 +42,17 @@ const SERVICE_FIELDS = [
   "probes",
   "ingress",
   "dependsOn",
+  ...WORKLOAD_FIELDS,
   ...SECURITY_FIELDS,
 ] as const;
 
 const PROBE_KINDS: readonly ProbeKind[] = ["readiness", "liveness", "startup"];
+
+/** Name of a secret in the stack's config, `localkube:secrets.<name>`. */
+export const SECRET_NAME = {
+  pattern: /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+  help: "a secret name: letters, digits, '_' and '-', starting with a letter (set with `pulumi config set --secret localkube:secrets.<name> <value>`)",
+};
 
 /** Value of a Kubernetes quantity in base units (cores or bytes), for comparisons. */
 export function quantityValue(q: string): number {
@@ -118,7 +126,8 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
     file,
     description:
       doc.description === undefined ? undefined : y.string(["description"], doc.description),
-    image: parseImage(y, doc.image),
+    image: parseImage(y, doc.image, doc.build !== undefined),
+    ...parseWorkload(y, doc, fileDir),
     build:
       doc.build === undefined
         ? undefined
@@ -130,7 +139,12 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
     replicas: doc.replicas === undefined ? 1 : (y.integer(["replicas"], doc.replicas, 0, 100) ?? 1),
     resources: doc.resources === undefined ? undefined : parseResources(y, doc.resources),
     probes: doc.probes === undefined ? {} : parseProbes(y, doc.probes, portNames),
-    ingress: doc.ingress === undefined ? undefined : parseIngress(y, doc.ingress, ports),
+    ingress:
+      doc.ingress === undefined
+        ? undefined
+        : hasOwnManifests(doc)
+          ? parseOwnIngress(y, doc.ingress, expectedName)
+          : parseIngress(y, doc.ingress, ports),
     dependsOn:
       doc.dependsOn === undefined
         ? []
@@ -148,7 +162,7 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
   return { spec, problems: y.problems, lineOf };
 }
 
-function parseImage(y: YamlFile, value: unknown): ServiceSpec["image"] {
+function parseImage(y: YamlFile, value: unknown, hasBuild: boolean): ServiceSpec["image"] {
   if (value === undefined) return {};
   if (typeof value === "string") {
     // Shorthand `image: ghcr.io/acme/bank:1.2` (a tag after the last ':' that follows the last '/').
@@ -159,8 +173,27 @@ function parseImage(y: YamlFile, value: unknown): ServiceSpec["image"] {
     checkImage(y, ["image"], repository, tag);
     return { repository, tag };
   }
-  const obj = y.object(["image"], value, ["repository", "tag"]);
+  const obj = y.object(["image"], value, ["repository", "tag", "from"]);
   if (!obj) return {};
+  if (obj.from !== undefined) {
+    const from = y.string(["image", "from"], obj.from, {
+      pattern: DNS_LABEL,
+      help: `the name of another service of the catalog: ${DNS_LABEL_HELP}`,
+      maxLength: 63,
+    });
+    for (const field of ["repository", "tag"])
+      if (obj[field] !== undefined)
+        y.report(
+          ["image", field],
+          `not used with image.from (this service runs the image of ${show(obj.from)}); remove it`,
+        );
+    if (hasBuild)
+      y.report(
+        ["build"],
+        `not used with image.from: this service runs the image of ${show(obj.from)}, built from that service's build section; remove it`,
+      );
+    return { from };
+  }
   const repository =
     obj.repository === undefined ? undefined : y.string(["image", "repository"], obj.repository);
   const tag = obj.tag === undefined ? undefined : y.scalar(["image", "tag"], obj.tag);
@@ -381,7 +414,11 @@ function parseEnv(y: YamlFile, value: unknown): Record<string, EnvValue> {
       );
       continue;
     }
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && "secret" in v) {
+      const ref = y.object(p, v, ["secret"]);
+      const name = y.string([...p, "secret"], ref?.secret, SECRET_NAME);
+      if (name !== undefined) env[key] = { kind: "secret", name };
+    } else if (v !== null && typeof v === "object" && !Array.isArray(v)) {
       const ref = y.object(p, v, ["from", "key"]);
       const from = y.string([...p, "from"], ref?.from);
       const refKey = y.string([...p, "key"], ref?.key);

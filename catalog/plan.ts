@@ -13,6 +13,11 @@ export interface DeploymentPlan {
   readonly appliances: readonly ApplianceName[];
   /** Names of the services built from their local source. */
   readonly local: ReadonlySet<string>;
+  /**
+   * For each deployed service that runs another service's image (`image.from`), that service:
+   * its local build when it is in {@link local}, else its published image.
+   */
+  readonly imageFrom: ReadonlyMap<string, ServiceSpec>;
 }
 
 /** Where a selection came from, for messages: the config key and the file it is set in. */
@@ -30,11 +35,18 @@ export interface PlanOptions {
   readonly localSource?: SelectionSource;
   /** Build every deployed service that has a `build` section. */
   readonly buildAll?: boolean;
-  /** Injected for tests; checks that build contexts exist. */
+  /** Injected for tests; checks that build contexts, mounted files, charts and manifests exist. */
   readonly exists?: (p: string) => boolean;
+  /** Injected for tests: whether an existing path is a directory. @default the file system's answer */
+  readonly isDirectory?: (p: string) => boolean;
 }
 
 const DEFAULT_SOURCE: SelectionSource = { file: "stack config", key: "localkube:services" };
+
+/** Whether an entry runs to completion (a job, or a cron job's runs) rather than serving. */
+export function isBatch(spec: Pick<ServiceSpec, "workload">): boolean {
+  return spec.workload === "job" || spec.workload === "cronjob";
+}
 
 /** Resolves a selection to its transitive dependency closure and checks the local builds. */
 export function planDeployment(catalog: Catalog, options: PlanOptions = {}): DeploymentPlan {
@@ -130,11 +142,63 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
   }
   if (problems.length > 0) throw new CatalogError(problems, "cannot build from source");
 
+  const isDirectory = options.isDirectory ?? ((p: string) => fs.statSync(p).isDirectory());
+  for (const name of services)
+    problems.push(...missingFiles(catalog.services.get(name)!, exists, isDirectory));
+  if (problems.length > 0) throw new CatalogError(problems, "missing files");
+
+  const imageFrom = new Map<string, ServiceSpec>();
+  for (const name of services) {
+    const from = catalog.services.get(name)!.image.from;
+    if (from !== undefined) imageFrom.set(name, catalog.services.get(from)!);
+  }
   return {
     services: topologicalOrder(catalog, services),
     appliances: APPLIANCES.filter((a) => appliances.has(a)),
     local,
+    imageFrom,
   };
+}
+
+/** Files a deployed entry reads from the repository that are not there: mounted files, its chart, its manifests. */
+function missingFiles(
+  svc: ServiceSpec,
+  exists: (p: string) => boolean,
+  isDirectory: (p: string) => boolean,
+): Problem[] {
+  const out: Problem[] = [];
+  const shown = (p: string) => show(path.relative(process.cwd(), p) || ".");
+  (svc.files ?? []).forEach((f, i) => {
+    if (!exists(f.from))
+      out.push({
+        file: svc.file,
+        path: `files[${i}].from`,
+        message: `file ${shown(f.from)} does not exist; fix the path (it is relative to the catalog directory)`,
+      });
+    else if (isDirectory(f.from))
+      out.push({
+        file: svc.file,
+        path: `files[${i}].from`,
+        message: `${shown(f.from)} is a directory; list each of its files (one entry per file, each with its own path in the container)`,
+      });
+  });
+  const m = svc.manifests;
+  if (m?.kind === "chart" && m.path !== undefined && !exists(path.join(m.path, "Chart.yaml")))
+    out.push({
+      file: svc.file,
+      path: "chart.path",
+      message: `${shown(m.path)} is not a chart directory (it has no Chart.yaml); fix the path (it is relative to the catalog directory)`,
+    });
+  if (m?.kind === "yaml")
+    m.files.forEach((f, i) => {
+      if (!exists(f))
+        out.push({
+          file: svc.file,
+          path: `manifests[${i}]`,
+          message: `file ${shown(f)} does not exist; fix the path (it is relative to the catalog directory)`,
+        });
+    });
+  return out;
 }
 
 /** Services ordered so that each comes after all its service dependencies; ties by name. */

@@ -21,10 +21,14 @@ export interface PortSpec {
   readonly protocol: PortProtocol;
 }
 
-/** An environment variable: a literal, or a key of a dependency's connection info. */
+/**
+ * An environment variable: a literal, a key of a dependency's connection info, or a secret of the
+ * stack's config (`localkube:secrets.<name>`).
+ */
 export type EnvValue =
   | { readonly kind: "literal"; readonly value: string }
-  | { readonly kind: "ref"; readonly from: string; readonly key: string };
+  | { readonly kind: "ref"; readonly from: string; readonly key: string }
+  | { readonly kind: "secret"; readonly name: string };
 
 export type ProbeHandler =
   | { readonly kind: "httpGet"; readonly path: string; readonly port: string | number }
@@ -93,17 +97,81 @@ export interface IngressSpec {
   /** First DNS label of the public host name: `<host>.<domain>`. */
   readonly host: string;
   readonly path: string;
-  /** Name of the port (from `ports`) the ingress routes to. */
-  readonly port: string;
+  /**
+   * Name of the port (from `ports`) the ingress routes to; for an entry with its own manifests, a
+   * port name or number of their Service.
+   */
+  readonly port: string | number;
+  /** Service the ingress routes to (entries with their own manifests). @default the entry's name */
+  readonly service?: string;
 }
+
+/** What runs a catalog entry: a long-running Deployment, a Job run to completion, or a CronJob. */
+export const WORKLOADS = ["deployment", "job", "cronjob"] as const;
+export type WorkloadKind = (typeof WORKLOADS)[number];
+
+export const CONCURRENCY_POLICIES = ["Allow", "Forbid", "Replace"] as const;
+
+/** When and how a `cronjob` entry runs. */
+export interface CronSpec {
+  /** Cron schedule in the CronJob's syntax, e.g. `*\/5 * * * *` or `@hourly`. */
+  readonly schedule: string;
+  /** No run is started while true. */
+  readonly suspend: boolean;
+  /** What happens when a run is due while the previous one still runs. */
+  readonly concurrencyPolicy: (typeof CONCURRENCY_POLICIES)[number];
+}
+
+/** A file of the repository mounted into the container (through a ConfigMap). */
+export interface FileMount {
+  /** As written in the catalog: relative to the catalog directory. */
+  readonly source: string;
+  /** Absolute path on this machine. */
+  readonly from: string;
+  /** Absolute path in the container. */
+  readonly to: string;
+}
+
+/**
+ * A catalog entry deployed from the team's own manifests instead of localkube's: a Helm chart
+ * (a directory of the repository, or `name` + `version` from `repo`) or Kubernetes YAML files.
+ */
+export type ManifestSource =
+  | {
+      readonly kind: "chart";
+      /** Absolute path of a chart directory of this repository. */
+      readonly path?: string;
+      /** Chart repository URL (`https://…` or `oci://…`), with `name` and `version`. */
+      readonly repo?: string;
+      readonly name?: string;
+      readonly version?: string;
+      /** Values given to the chart (highest precedence). */
+      readonly values: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: "yaml";
+      /** Absolute paths of the manifest files, in the order written. */
+      readonly files: readonly string[];
+    };
 
 export interface ServiceSpec {
   readonly name: string;
   /** Catalog file the service came from, relative to the working directory. */
   readonly file: string;
   readonly description?: string;
-  /** Published image; `tag` unset means the environment's default tag (`latest`). */
-  readonly image: { readonly repository?: string; readonly tag?: string };
+  /**
+   * Published image; `tag` unset means the environment's default tag (`latest`). `from`: the image
+   * of another catalog service (its local build when that service is built from source).
+   */
+  readonly image: { readonly repository?: string; readonly tag?: string; readonly from?: string };
+  /** What runs the entry. @default "deployment" */
+  readonly workload?: WorkloadKind;
+  /** Schedule of a `cronjob` entry; set exactly for those. */
+  readonly cron?: CronSpec;
+  /** Files of the repository mounted into the container. @default none */
+  readonly files?: readonly FileMount[];
+  /** The team's own chart or YAML files instead of a localkube workload. @default none */
+  readonly manifests?: ManifestSource;
   readonly build?: BuildSpec;
   /** The container's command (replaces the image's entrypoint). @default the image's */
   readonly command?: readonly string[];

@@ -152,9 +152,18 @@ function checkReferences(
       });
       continue;
     }
+    const target = services.get(value.from);
+    const offersNothing = target && kindOfEntry(target) !== "deployment";
+    if (offersNothing) {
+      out.push({
+        ...at(svc, p),
+        message: `${show(value.from)} is ${kindOfEntry(target)} and offers no connection values; remove this reference (the dependency alone makes ${svc.name} wait for it)`,
+      });
+      continue;
+    }
     const keys = isAppliance(value.from)
       ? APPLIANCE_CONNECTION_KEYS[value.from]
-      : services.has(value.from)
+      : target
         ? SERVICE_CONNECTION_KEYS
         : undefined;
     if (keys && !keys.includes(value.key)) {
@@ -164,7 +173,42 @@ function checkReferences(
       });
     }
   }
+  if (svc.image.from !== undefined) out.push(...imageSourceProblems(svc, services, groups, at));
   return out;
+}
+
+/** What runs an entry, in words: `deployment`, or what makes it different. */
+export function kindOfEntry(svc: ServiceSpec): string {
+  if (svc.manifests)
+    return `deployed from its own ${svc.manifests.kind === "chart" ? "chart" : "manifests"}`;
+  if (svc.workload === "job") return "a job";
+  if (svc.workload === "cronjob") return "a cronjob";
+  return "deployment";
+}
+
+/** `image.from` must name another service with an image of its own. */
+function imageSourceProblems(
+  svc: ServiceSpec,
+  services: ReadonlyMap<string, ServiceSpec>,
+  groups: ReadonlyMap<string, readonly string[]>,
+  at: Locator,
+): Problem[] {
+  const from = svc.image.from!;
+  const where = at(svc, ["image", "from"]);
+  const source = services.get(from);
+  const names = [...services.keys()].filter((n) => n !== svc.name && !services.get(n)!.image.from);
+  let message: string | undefined;
+  if (from === svc.name)
+    message = `a service cannot run its own image through image.from; set image.repository or build instead`;
+  else if (isAppliance(from) || groups.has(from))
+    message = `${show(from)} is ${isAppliance(from) ? "an appliance" : "a group"}; name a service whose image to run`;
+  else if (!source)
+    message = `unknown service ${show(from)}${didYouMean(from, names)}; known: ${listNames(names)}`;
+  else if (source.image.from !== undefined)
+    message = `${from} runs the image of ${source.image.from} itself; name ${show(source.image.from)} here`;
+  else if (source.manifests)
+    message = `${from} is deployed from its own ${source.manifests.kind === "chart" ? "chart" : "manifests"}, which choose its images; name a service with an image or build section`;
+  return message === undefined ? [] : [{ ...where, message }];
 }
 
 /** Direct dependencies of a node, with groups expanded to their members. */
@@ -288,7 +332,11 @@ function policyViolations(
   at: Locator,
 ): Problem[] {
   const out: Problem[] = [];
-  for (const kind of policy.requireProbes) {
+  // An entry deployed from its own manifests is checked where those are written.
+  if (svc.manifests) return out;
+  // A job or cron job is done when its pod completes: it has no readiness to probe.
+  const probes = svc.workload === undefined || svc.workload === "deployment";
+  for (const kind of probes ? policy.requireProbes : []) {
     if (!svc.probes[kind]) {
       out.push({
         ...at(svc, ["probes", kind]),

@@ -78,7 +78,7 @@ export class YamlFile {
       if (!allowed.includes(key)) {
         this.report(
           [...path, key],
-          `unknown field${didYouMean(key, allowed)}; allowed here: ${listNames(allowed, 20)}`,
+          `unknown field${didYouMean(key, allowed)}; allowed here: ${listNames(allowed, 30)}`,
         );
       }
     }

@@ -18,14 +18,21 @@ export interface AppliancesArgs {
     readonly kafka?: string;
     readonly schemaRegistry?: string;
   };
-  /** Postgres database, user, volume size. @default app / app / 1Gi */
+  /**
+   * Postgres database, user, volume size, and the node port that publishes it to the host.
+   * @default app / app / 1Gi, not published
+   */
   readonly postgres?: {
     readonly database?: string;
     readonly user?: string;
     readonly storage?: string;
+    readonly nodePort?: number;
   };
-  /** Kafka volume size. @default 2Gi */
-  readonly kafka?: { readonly storage?: string };
+  /** Kafka volume size, and how the host reaches it. @default 2Gi, not published */
+  readonly kafka?: {
+    readonly storage?: string;
+    readonly hostAccess?: { readonly hostPort: number; readonly nodePort: number };
+  };
   /** Seed for stable generated identifiers (e.g. the Kafka cluster id). @default the component name */
   readonly seed?: string;
   /** Labels added to every object. @default none */

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { Connection } from "../kube/connection";
+import { KAFKA_HOST_LISTENER_PORT } from "../kube/hostAccess";
 import { DEFAULT_IMAGES } from "../kube/images";
 import {
   selectorLabels,
@@ -35,6 +36,12 @@ export interface KafkaArgs {
   readonly serviceAccountName?: string;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
   readonly imageOrigin?: ImageOrigin;
+  /**
+   * Reach the broker from the host: an extra listener advertised as `localhost:<hostPort>`, behind
+   * a NodePort Service `kafka-host` on `nodePort`, which the kind cluster publishes on the host at
+   * `hostPort`. @default none: in-cluster only
+   */
+  readonly hostAccess?: { readonly hostPort: number; readonly nodePort: number };
 }
 
 export const KAFKA_NAME = "kafka";
@@ -64,6 +71,8 @@ export class Kafka extends pulumi.ComponentResource {
   readonly ready: WorkloadReady;
   readonly service: k8s.core.v1.Service;
   readonly connection: Connection;
+  /** The NodePort Service the host reaches the broker through, when `hostAccess` is set. */
+  readonly hostService?: k8s.core.v1.Service;
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:Kafka", name, {}, opts);
@@ -100,6 +109,13 @@ export class Kafka extends pulumi.ComponentResource {
       KAFKA_LOG_DIRS: "/var/lib/kafka/data/logs",
       KAFKA_HEAP_OPTS: args.heapOptions ?? "-Xms256m -Xmx512m",
     };
+    const host = args.hostAccess;
+    if (host) {
+      // Clients on the host connect to localhost:<hostPort> and are told to come back there.
+      env.KAFKA_LISTENERS += `,HOST://:${KAFKA_HOST_LISTENER_PORT}`;
+      env.KAFKA_ADVERTISED_LISTENERS += `,HOST://localhost:${host.hostPort}`;
+      env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP += ",HOST:PLAINTEXT";
+    }
 
     const statefulSet = volumeStatefulSet({
       name: KAFKA_NAME,
@@ -116,6 +132,7 @@ export class Kafka extends pulumi.ComponentResource {
         ports: [
           { name: "kafka", containerPort: PORT },
           { name: "controller", containerPort: CONTROLLER_PORT },
+          ...(host ? [{ name: "host", containerPort: KAFKA_HOST_LISTENER_PORT }] : []),
         ],
         env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
         readinessProbe: {
@@ -151,6 +168,28 @@ export class Kafka extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (host) {
+      this.hostService = new k8s.core.v1.Service(
+        `${name}-host-service`,
+        {
+          metadata: { ...metadata, name: `${KAFKA_NAME}-host`, annotations: SERVICE_ANNOTATIONS },
+          spec: {
+            type: "NodePort",
+            selector: selectorLabels(KAFKA_NAME),
+            ports: [
+              {
+                name: "kafka",
+                port: KAFKA_HOST_LISTENER_PORT,
+                targetPort: "host",
+                nodePort: host.nodePort,
+              },
+            ],
+          },
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
+    }
 
     this.connection = {
       name: KAFKA_NAME,

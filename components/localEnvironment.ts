@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalSettings } from "../config/localSettings";
+import { applianceMappings } from "../kube/hostAccess";
 import { Environment, inClusterTransform } from "./environment";
 import { IngressController } from "./ingressController";
 import { KindCluster } from "./kindCluster";
@@ -54,6 +55,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         workers: s.cluster.workers,
         httpPort: s.cluster.httpPort,
         httpsPort: s.cluster.httpsPort,
+        extraPortMappings: applianceMappings(s.applianceHostPorts),
         hostCgroupVersion: args.hostCgroupVersion,
       },
       was("kind"),

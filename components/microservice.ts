@@ -10,9 +10,11 @@ import {
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
 import { containerSecurityContext, podIdentity } from "../kube/security";
+import { secretsObjectName } from "../kube/serviceConfig";
 import { supervisedCommand } from "../kube/supervisor";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
+import { ServiceConfig } from "./serviceConfig";
 
 /** How a service is exposed through the ingress controller. */
 export interface MicroserviceIngress {
@@ -63,6 +65,11 @@ export interface MicroserviceArgs {
    * process` its command runs under localkube's restart loop. @default not live-updated
    */
   readonly liveUpdate?: LiveUpdateSpec;
+  /**
+   * The stack's secrets by name (`localkube:secrets.<name>`, secret Outputs): those the spec's env
+   * refers to become a Secret of the service. @default none
+   */
+  readonly secrets?: ReadonlyMap<string, pulumi.Input<string>>;
 }
 
 /** The container's command and args: the catalog's, under the restart loop when live updates restart it. */
@@ -91,6 +98,10 @@ export function serviceEnv(
       vars.set(key, { value: value.value });
       continue;
     }
+    if (value.kind === "secret") {
+      vars.set(key, { secretName: secretsObjectName(spec.name), key: value.name });
+      continue;
+    }
     const source = byName.get(value.from)?.env[value.key];
     if (!source) {
       throw new Error(
@@ -100,6 +111,16 @@ export function serviceEnv(
     vars.set(key, source);
   }
   return [...vars.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => toEnvVar(k, v));
+}
+
+/** Whether a service needs a {@link ServiceConfig}: it mounts files or reads secrets. */
+export function needsConfig(spec: Pick<ServiceSpec, "files" | "env">): boolean {
+  return (spec.files ?? []).length > 0 || Object.values(spec.env).some((v) => v.kind === "secret");
+}
+
+/** An Ingress backend's port: by name, or by number. */
+export function backendPort(port: string | number) {
+  return typeof port === "number" ? { number: port } : { name: port };
 }
 
 /** A Kubernetes probe from a catalog probe. */
@@ -151,6 +172,13 @@ export class Microservice extends pulumi.ComponentResource {
     const labels = workloadLabels(spec.name, "service", args.labels);
     const metadata = { name: spec.name, namespace: args.namespace, labels };
     const childOpts: pulumi.CustomResourceOptions = { parent: this, deleteBeforeReplace: true };
+    const config = needsConfig(spec)
+      ? new ServiceConfig(
+          `${name}-config`,
+          { spec, namespace: args.namespace, labels, secrets: args.secrets },
+          { parent: this },
+        )
+      : undefined;
 
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
@@ -160,10 +188,11 @@ export class Microservice extends pulumi.ComponentResource {
           replicas: spec.replicas,
           selector: { matchLabels: selectorLabels(spec.name) },
           template: {
-            metadata: { labels },
+            metadata: { labels, annotations: config?.podAnnotations },
             spec: {
               // Discovery is by DNS name; docker-link style *_PORT vars only collide with app config.
               enableServiceLinks: false,
+              volumes: config?.volumes,
               imagePullSecrets: args.imagePullSecrets?.map((n) => ({ name: n })),
               ...podIdentity(spec.serviceAccount, args.serviceAccountName),
               containers: [
@@ -184,6 +213,7 @@ export class Microservice extends pulumi.ComponentResource {
                   readinessProbe: spec.probes.readiness && toProbe(spec.probes.readiness),
                   livenessProbe: spec.probes.liveness && toProbe(spec.probes.liveness),
                   startupProbe: spec.probes.startup && toProbe(spec.probes.startup),
+                  volumeMounts: config?.volumeMounts,
                   securityContext: containerSecurityContext(spec.securityContext),
                 },
               ],
@@ -191,7 +221,10 @@ export class Microservice extends pulumi.ComponentResource {
           },
         },
       },
-      { ...childOpts, dependsOn: dependencies.flatMap((d) => d.ready) },
+      {
+        ...childOpts,
+        dependsOn: [...dependencies.flatMap((d) => d.ready), ...(config?.ready ?? [])],
+      },
     );
     this.ready = new WorkloadReady(
       `${name}-ready`,
@@ -249,7 +282,9 @@ export class Microservice extends pulumi.ComponentResource {
                     {
                       path: spec.ingress.path,
                       pathType: "Prefix",
-                      backend: { service: { name: spec.name, port: { name: spec.ingress.port } } },
+                      backend: {
+                        service: { name: spec.name, port: backendPort(spec.ingress.port) },
+                      },
                     },
                   ],
                 },

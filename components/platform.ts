@@ -7,7 +7,9 @@ import { Appliances, AppliancesArgs } from "./appliances";
 import { Connection } from "../kube/connection";
 import { DEFAULT_IMAGES, publishedImage, PublishedImages } from "../kube/images";
 import type { ImageOrigin } from "../status/diagnose";
+import { BatchService } from "./batchService";
 import { Environment, inClusterTransform } from "./environment";
+import { ManifestService } from "./manifestService";
 import { Microservice } from "./microservice";
 import { ServiceImage } from "./serviceImage";
 
@@ -20,6 +22,11 @@ export interface PlatformArgs {
   readonly groups: ReadonlyMap<string, readonly string[]>;
   /** Appliance images and sizes. @default pinned upstream images, default sizes */
   readonly appliances?: Pick<AppliancesArgs, "images" | "postgres" | "kafka">;
+  /**
+   * The stack's secrets by name (`localkube:secrets.<name>`, secret Outputs), for services whose
+   * env refers to them; the stack checked that every one they need is there. @default none
+   */
+  readonly secrets?: ReadonlyMap<string, pulumi.Output<string>>;
 }
 
 /**
@@ -80,6 +87,10 @@ export function applianceImageOrigins(images: AppliancesArgs["images"] = {}) {
 export class Platform extends pulumi.ComponentResource {
   readonly appliances?: Appliances;
   readonly services: ReadonlyMap<string, Microservice>;
+  /** Entries that run to completion (`workload: job` or `cronjob`). */
+  readonly batches: ReadonlyMap<string, BatchService>;
+  /** Entries deployed from their own chart or YAML files. */
+  readonly manifests: ReadonlyMap<string, ManifestService>;
   readonly images: ReadonlyMap<string, ServiceImage>;
   /** Public URL of each service with an ingress. */
   readonly urls: Record<string, string>;
@@ -134,6 +145,8 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     const services = new Map<string, Microservice>();
+    const batches = new Map<string, BatchService>();
+    const manifests = new Map<string, ManifestService>();
     const urls: Record<string, string> = {};
     for (const spec of args.plan.services) {
       const deps = expandDependencies(spec.dependsOn, args.groups).map((d) => {
@@ -144,27 +157,79 @@ export class Platform extends pulumi.ComponentResource {
           );
         return c;
       });
+      const ingress = spec.ingress && {
+        host: `${spec.ingress.host}.${env.ingress.domain}`,
+        className: env.ingress.className,
+        annotations: env.ingress.annotations,
+        tlsSecretName: env.ingress.tls ? `${spec.name}-tls` : undefined,
+        await: env.ingress.await,
+        dependsOn: env.ingress.ready,
+      };
+      if (spec.manifests) {
+        // Its manifests name their images; a local build or an override replaces image.repository's.
+        const replacement = images.get(spec.name)?.ref ?? env.images.overrides[spec.name];
+        const own = new ManifestService(
+          `${name}-${spec.name}`,
+          {
+            spec,
+            namespace: env.namespace,
+            dependencies: deps,
+            image: replacement,
+            imageOrigin:
+              replacement === undefined
+                ? undefined
+                : serviceImageOrigin(spec, env.images, images.has(spec.name)),
+            readiness: env.readiness,
+            ingress,
+            labels: env.labels,
+          },
+          inCluster,
+        );
+        manifests.set(spec.name, own);
+        connections.set(spec.name, own.connection);
+        if (own.url) urls[spec.name] = own.url;
+        continue;
+      }
+      // The image of `image.from`'s service when there is one: its local build, else its published image.
+      const source = args.plan.imageFrom.get(spec.name) ?? spec;
+      const built = images.get(source.name);
+      const image = built?.ref ?? publishedImage(source, env.images);
+      const imageOrigin = serviceImageOrigin(source, env.images, built !== undefined);
+      if (spec.workload === "job" || spec.workload === "cronjob") {
+        const batch = new BatchService(
+          `${name}-${spec.name}`,
+          {
+            spec,
+            image,
+            namespace: env.namespace,
+            dependencies: deps,
+            labels: env.labels,
+            imagePullSecrets: env.imagePullSecrets,
+            readiness: env.readiness,
+            imageOrigin,
+            secrets: args.secrets,
+          },
+          inCluster,
+        );
+        batches.set(spec.name, batch);
+        connections.set(spec.name, batch.connection);
+        continue;
+      }
       const svc = new Microservice(
         `${name}-${spec.name}`,
         {
           spec,
-          image: images.get(spec.name)?.ref ?? publishedImage(spec, env.images),
+          image,
           namespace: env.namespace,
           dependencies: deps,
           labels: env.labels,
           imagePullSecrets: env.imagePullSecrets,
           serviceAccountName: env.serviceAccountName,
           readiness: env.readiness,
-          imageOrigin: serviceImageOrigin(spec, env.images, images.has(spec.name)),
+          imageOrigin,
+          secrets: args.secrets,
           liveUpdate: images.has(spec.name) ? spec.build?.liveUpdate : undefined,
-          ingress: spec.ingress && {
-            host: `${spec.ingress.host}.${env.ingress.domain}`,
-            className: env.ingress.className,
-            annotations: env.ingress.annotations,
-            tlsSecretName: env.ingress.tls ? `${spec.name}-tls` : undefined,
-            await: env.ingress.await,
-            dependsOn: env.ingress.ready,
-          },
+          ingress,
         },
         inCluster,
       );
@@ -173,6 +238,8 @@ export class Platform extends pulumi.ComponentResource {
       if (svc.url) urls[spec.name] = svc.url;
     }
     this.services = services;
+    this.batches = batches;
+    this.manifests = manifests;
     this.images = images;
     this.urls = urls;
     this.registerOutputs({ urls });

@@ -38,6 +38,11 @@ export interface PostgresArgs {
   readonly serviceAccountName?: string;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
   readonly imageOrigin?: ImageOrigin;
+  /**
+   * A fixed node port for a NodePort Service `postgres-host`, which the kind cluster publishes on
+   * the host (tools on the laptop reach the database). @default none: in-cluster only
+   */
+  readonly nodePort?: number;
 }
 
 /** Object name of the database (Service, StatefulSet) and its DNS name inside the namespace. */
@@ -53,6 +58,12 @@ export class Postgres extends pulumi.ComponentResource {
   /** Secret holding `DATABASE_URL`, `PGPASSWORD` and the other `PG*` keys. */
   readonly secret: k8s.core.v1.Secret;
   readonly connection: Connection;
+  /** The NodePort Service the host reaches the database through, when `nodePort` is set. */
+  readonly hostService?: k8s.core.v1.Service;
+  /** The password of `user` (a secret). */
+  readonly password: pulumi.Output<string>;
+  readonly user: string;
+  readonly database: string;
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:Postgres", name, {}, opts);
@@ -169,6 +180,30 @@ export class Postgres extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (args.nodePort !== undefined) {
+      this.hostService = new k8s.core.v1.Service(
+        `${name}-host-service`,
+        {
+          metadata: {
+            ...metadata,
+            name: `${POSTGRES_NAME}-host`,
+            annotations: SERVICE_ANNOTATIONS,
+          },
+          spec: {
+            type: "NodePort",
+            selector: selectorLabels(POSTGRES_NAME),
+            ports: [
+              { name: "postgres", port: PORT, targetPort: "postgres", nodePort: args.nodePort },
+            ],
+          },
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
+    }
+    this.password = pulumi.secret(password);
+    this.user = user;
+    this.database = database;
 
     this.connection = {
       name: POSTGRES_NAME,

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import {
   IMAGE_REF,
   IMAGE_TAG,
@@ -7,6 +8,7 @@ import {
 } from "../catalog/patterns";
 import { parseTtl } from "../branch/ttl";
 import { ConfigReader, ConfigRule } from "./reader";
+import { readSecrets } from "./secrets";
 
 /** Settings both stack kinds share. */
 export interface CommonSettings {
@@ -44,6 +46,11 @@ export interface CommonSettings {
     };
     readonly kafka: { readonly storage: string };
   };
+  /**
+   * The services' secrets (`localkube:secrets.<name>`), by name, as secret Outputs; checked
+   * against the catalog once it is loaded. @default none
+   */
+  readonly secrets?: ReadonlyMap<string, pulumi.Output<string>>;
 }
 
 export const IMAGE_REF_RULE: ConfigRule = {
@@ -105,5 +112,6 @@ export function readCommonSettings(r: ConfigReader, defaults: CommonDefaults): C
       },
       kafka: { storage: r.string("appliances.kafka.storage", "2Gi", SIZE_RULE) },
     },
+    secrets: readSecrets(r),
   };
 }

@@ -1,5 +1,6 @@
 import { CLUSTER_NAME, CONTAINER_NAME, DNS_LABEL_RULE, DOMAIN } from "../catalog/patterns";
 import { DEFAULT_KUBERNETES_VERSION, nodeImageFor } from "../kind/nodeImages";
+import { ApplianceHostPorts, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { IngressControllerKind, INGRESS_CONTROLLERS } from "../kube/ingress";
 import { CommonSettings, IMAGE_REF_RULE, readCommonSettings } from "./commonSettings";
 import { ConfigReader } from "./reader";
@@ -19,6 +20,11 @@ export interface LocalSettings extends CommonSettings {
     readonly httpsPort: number;
   };
   readonly registry: { readonly name: string; readonly port: number; readonly image?: string };
+  /**
+   * Host ports (on 127.0.0.1) of PostgreSQL and Kafka, for tools on this machine; a missing one
+   * (`0` in config) is not published.
+   */
+  readonly applianceHostPorts: ApplianceHostPorts;
   readonly ingress: {
     readonly controller: IngressControllerKind;
     readonly domain: string;
@@ -31,6 +37,12 @@ export interface LocalSettings extends CommonSettings {
 }
 
 const LABEL = { ...DNS_LABEL_RULE, example: "localkube" };
+
+/** A host port that `0` turns off (undefined). */
+function hostPort(r: ConfigReader, key: string, fallback: number): number | undefined {
+  const port = r.int(key, fallback, 0, 65535);
+  return port === 0 ? undefined : port;
+}
 
 /** Reads the local stack's settings (`Pulumi.local.yaml`). */
 export function readLocalSettings(r: ConfigReader): LocalSettings {
@@ -71,6 +83,10 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
       port: r.int("registry.port", 5001, 1, 65535),
       image: r.optionalString("registry.image", IMAGE_REF_RULE),
     },
+    applianceHostPorts: {
+      postgres: hostPort(r, "appliances.postgres.hostPort", DEFAULT_HOST_PORTS.postgres),
+      kafka: hostPort(r, "appliances.kafka.hostPort", DEFAULT_HOST_PORTS.kafka),
+    },
     ingress: {
       controller: r.oneOf("ingress.controller", "ingress-nginx", INGRESS_CONTROLLERS),
       domain: r.string("ingress.domain", "localhost", { ...DOMAIN, example: "localhost" }),
@@ -85,10 +101,12 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
     ["cluster.httpPort", settings.cluster.httpPort],
     ["cluster.httpsPort", settings.cluster.httpsPort],
     ["registry.port", settings.registry.port],
+    ["appliances.postgres.hostPort", settings.applianceHostPorts.postgres],
+    ["appliances.kafka.hostPort", settings.applianceHostPorts.kafka],
   ] as const;
   ports.forEach(([key, port], i) => {
     const clash = ports.findIndex(([, p]) => p === port);
-    if (clash !== i)
+    if (port !== undefined && clash !== i)
       r.report(
         key,
         `port ${port} is also used by localkube:${ports[clash][0]}; each needs its own port`,

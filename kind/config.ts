@@ -19,6 +19,12 @@ export interface KindConfigInput {
   /** Host address the ports listen on. @default "127.0.0.1" */
   readonly listenAddress?: string;
   /**
+   * More host ports of the control-plane node, each forwarded to a port of the node (a NodePort:
+   * appliances reachable from the host). None: the config is exactly what it was without them.
+   * @default none
+   */
+  readonly extraPortMappings?: readonly { readonly hostPort: number; readonly nodePort: number }[];
+  /**
    * Add the containerd patch setting `config_path = "/etc/containerd/certs.d"`, needed by node
    * images older than kind 0.27 for registry `hosts.toml` files. @default false
    */
@@ -96,6 +102,12 @@ function kindConfigObject(input: KindConfigInput, hash?: string) {
         extraPortMappings: [
           { containerPort: 80, hostPort: input.httpPort ?? 80, listenAddress, protocol: "TCP" },
           { containerPort: 443, hostPort: input.httpsPort ?? 443, listenAddress, protocol: "TCP" },
+          ...(input.extraPortMappings ?? []).map((m) => ({
+            containerPort: m.nodePort,
+            hostPort: m.hostPort,
+            listenAddress,
+            protocol: "TCP",
+          })),
         ],
       },
       ...Array.from({ length: workers }, () => ({ role: "worker", image: input.nodeImage })),

@@ -10,7 +10,14 @@ export const LABELS = {
 /** Recommended Kubernetes labels for one workload. */
 export function workloadLabels(
   name: string,
-  component: "service" | "database" | "broker" | "schema-registry" | "ingress-controller",
+  component:
+    | "service"
+    | "job"
+    | "cronjob"
+    | "database"
+    | "broker"
+    | "schema-registry"
+    | "ingress-controller",
   extra: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   return {

@@ -15,6 +15,8 @@ import {
 import {
   currentReplicaSet,
   deploymentOf,
+  jobEnd,
+  jobOf,
   livePods,
   rolloutStatus,
   RolloutStatus,
@@ -41,8 +43,8 @@ export interface ReadinessSettings {
   readonly timeoutSeconds: number;
 }
 
-/** Workload kinds a gate can wait for (a Job's "complete" would be one more). */
-export type GatedKind = "Deployment" | "StatefulSet";
+/** Workload kinds a gate can wait for: a rollout to complete, or a Job to succeed. */
+export type GatedKind = "Deployment" | "StatefulSet" | "Job";
 
 /** Inputs (and outputs) of a gate. */
 export interface WorkloadReadyInputs {
@@ -98,6 +100,44 @@ export function podsToRestart(o: WorkloadObjects, before: number): string[] {
     )
     .map((p) => p.metadata?.name ?? "")
     .filter((n) => n !== "");
+}
+
+/** Labels the Job controller adds to a Job's template and selector; a rerun gets its own. */
+const JOB_CONTROLLER_LABELS = [
+  "controller-uid",
+  "batch.kubernetes.io/controller-uid",
+  "job-name",
+  "batch.kubernetes.io/job-name",
+];
+
+/**
+ * Whether the Job failed in an earlier attempt (before `before`, ms): a failed Job stays failed,
+ * so `up` runs it again (see {@link jobRerun}) rather than failing at once with the old error.
+ */
+export function jobFailedBefore(o: WorkloadObjects, before: number): boolean {
+  const j = jobOf(o);
+  const end = j && jobEnd(j);
+  return end?.type === "Failed" && end.at < before;
+}
+
+/**
+ * The Job to create instead of a failed one: the same name, labels, annotations and spec, without
+ * what its controller added (the selector and its labels), so the new Job runs its pod again.
+ */
+export function jobRerun(job: K.V1Job): K.V1Job {
+  const spec = JSON.parse(JSON.stringify(job.spec ?? {})) as K.V1JobSpec;
+  if (!spec.manualSelector) {
+    delete spec.selector;
+    const labels = spec.template?.metadata?.labels ?? {};
+    for (const key of JOB_CONTROLLER_LABELS) delete labels[key];
+  }
+  const { name, namespace, labels, annotations } = job.metadata ?? {};
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace, labels, annotations },
+    spec,
+  };
 }
 
 /**
@@ -196,14 +236,16 @@ function apiError(err: unknown): string {
 
 /** The workload, its ReplicaSets, pods and the namespace's events, as the API server has them now. */
 async function observe(
-  api: { core: K.CoreV1Api; apps: K.AppsV1Api },
+  api: { core: K.CoreV1Api; apps: K.AppsV1Api; batch: K.BatchV1Api },
   inputs: WorkloadReadyInputs,
 ): Promise<WorkloadObjects> {
   const { namespace, name } = inputs;
   const workload =
     inputs.kind === "Deployment"
       ? await api.apps.readNamespacedDeployment({ name, namespace })
-      : await api.apps.readNamespacedStatefulSet({ name, namespace });
+      : inputs.kind === "Job"
+        ? await api.batch.readNamespacedJob({ name, namespace })
+        : await api.apps.readNamespacedStatefulSet({ name, namespace });
   const labels = workload.spec?.selector?.matchLabels ?? {};
   const labelSelector = Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -257,12 +299,29 @@ async function wakeController(
   }
 }
 
+/** Deletes a failed Job and creates it again (see {@link jobRerun}): its pod runs once more. */
+async function rerunJob(api: { batch: K.BatchV1Api }, job: K.V1Job): Promise<void> {
+  const name = job.metadata?.name ?? "";
+  const namespace = job.metadata?.namespace ?? "";
+  await api.batch.deleteNamespacedJob({ name, namespace, propagationPolicy: "Background" });
+  for (let i = 0; i < 60; i++) {
+    const gone = await api.batch.readNamespacedJob({ name, namespace }).then(
+      () => false,
+      (err) => (err as { code?: number }).code === 404,
+    );
+    if (gone) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await api.batch.createNamespacedJob({ namespace, body: jobRerun(job) });
+}
+
 /**
- * Waits until the workload's rollout is complete (see {@link gateStep}). Pods stuck in a back-off
- * from an earlier attempt are restarted first (see {@link podsToRestart}), and a controller that
- * backs off after refused pods is woken (see {@link controllerToWake}).
+ * Waits until the workload's rollout is complete, or its Job succeeded (see {@link gateStep}).
+ * Pods stuck in a back-off from an earlier attempt are restarted first (see
+ * {@link podsToRestart}), a controller that backs off after refused pods is woken (see
+ * {@link controllerToWake}), and a Job that failed in an earlier attempt runs again.
  */
-async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
+export async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
   // An ES module: loaded here, in the provider's own process, never by the program or by Jest.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const client = require("@kubernetes/client-node") as typeof K;
@@ -273,6 +332,7 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
   const api = {
     core: config.makeApiClient(client.CoreV1Api),
     apps: config.makeApiClient(client.AppsV1Api),
+    batch: config.makeApiClient(client.BatchV1Api),
   };
   const started = Date.now();
   // Event times have whole seconds: anything from the second before the start is this attempt's.
@@ -296,6 +356,14 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
         );
       await new Promise((r) => setTimeout(r, POLL_MS));
       continue;
+    }
+    if (!restarted && inputs.kind === "Job") {
+      restarted = true;
+      // Deleting a Job's pending pod counts as a failed run: only a Job that failed is run again.
+      if (jobFailedBefore(objects, started - OWN_PODS_MS)) {
+        await rerunJob(api, jobOf(objects)!);
+        continue;
+      }
     }
     if (!restarted) {
       restarted = true;
@@ -323,7 +391,7 @@ async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
       imageOrigins: inputs.imageOrigins,
     };
     let problem = status.ready ? undefined : diagnose(input);
-    if (problem?.kind === "crash-loop") {
+    if (problem?.kind === "crash-loop" || problem?.kind === "job-failed") {
       const previousLogs: Record<string, string[]> = {};
       for (const req of logsToFetch(objects)) {
         const text = await api.core
@@ -377,7 +445,7 @@ export const workloadReadyProvider: pulumi.dynamic.ResourceProvider = {
 export interface WorkloadReadyArgs extends ReadinessSettings {
   readonly kind: GatedKind;
   /** The workload to wait for (applied with `pulumi.com/skipAwait`). */
-  readonly workload: k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet;
+  readonly workload: k8s.apps.v1.Deployment | k8s.apps.v1.StatefulSet | k8s.batch.v1.Job;
   /** Name shown in messages. */
   readonly service: string;
   /** Where the service is defined, named in fixes. @default "the workload's spec" */

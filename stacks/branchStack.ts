@@ -2,6 +2,7 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BRANCH_PREFIX } from "../branch/identity";
+import { isBatch } from "../catalog/plan";
 import { BranchEnvironment } from "../components/branchEnvironment";
 import { Platform } from "../components/platform";
 import { BranchSettings, readBranchSettings } from "../config/branchSettings";
@@ -118,6 +119,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     plan,
     groups: catalog.groups,
     appliances: settings.appliances,
+    secrets: settings.secrets,
   });
   const shared = branch.environment.sharedAppliances ?? new Map();
   return {
@@ -128,7 +130,8 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     createdAt: branch.createdAt,
     expiresAt: branch.expiresAt,
     imageTag: branch.environment.images.pushTag,
-    services: plan.services.map((s) => s.name),
+    services: plan.services.filter((s) => !isBatch(s)).map((s) => s.name),
+    jobs: plan.services.filter(isBatch).map((s) => s.name),
     /** Appliances running in the namespace. */
     appliances: plan.appliances.filter((a) => !shared.has(a)),
     /** Appliances the sandbox uses from elsewhere (`localkube:shared.*`). */

@@ -1,3 +1,4 @@
+import { isBatch } from "../catalog/plan";
 import { Platform } from "../components/platform";
 import { LocalEnvironment } from "../components/localEnvironment";
 import { LocalSettings, readLocalSettings } from "../config/localSettings";
@@ -9,6 +10,8 @@ import {
   preflightFailures,
   PreflightFacts,
 } from "../host/preflight";
+import * as pulumi from "@pulumi/pulumi";
+import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { loadAndPlan } from "./plan";
 
 /** What a local stack run needs from the outside world; tests inject fakes. */
@@ -39,6 +42,35 @@ export function localPortNeeds(s: LocalSettings): PortNeed[] {
       owner: s.registry.name,
       purpose: "local registry",
     },
+    ...hostPortNeeds(s, controlPlane),
+  ];
+}
+
+/** The appliances' host ports: not 5432/9092 by default, so a PostgreSQL or Kafka of your own keeps those. */
+function hostPortNeeds(s: LocalSettings, owner: string): PortNeed[] {
+  const { postgres, kafka } = s.applianceHostPorts;
+  const off = "; 0 turns it off";
+  return [
+    ...(postgres === undefined
+      ? []
+      : [
+          {
+            port: postgres,
+            key: "appliances.postgres.hostPort",
+            owner,
+            purpose: `PostgreSQL for tools on this machine, ${postgres === DEFAULT_HOST_PORTS.postgres ? "localkube's default, not 5432, so that a PostgreSQL of your own keeps its port" : "set in config"}${off}`,
+          },
+        ]),
+    ...(kafka === undefined
+      ? []
+      : [
+          {
+            port: kafka,
+            key: "appliances.kafka.hostPort",
+            owner,
+            purpose: `Kafka for tools on this machine, ${kafka === DEFAULT_HOST_PORTS.kafka ? "localkube's default, not 9092, so that a Kafka of your own keeps its port" : "set in config"}${off}`,
+          },
+        ]),
   ];
 }
 
@@ -64,16 +96,48 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     environment: local.environment,
     plan,
     groups: catalog.groups,
-    appliances: settings.appliances,
+    appliances: applianceSettings(settings),
+    secrets: settings.secrets,
   });
+  const postgres = platform.appliances?.postgres;
+  const ports = settings.applianceHostPorts;
   return {
     kubeconfig: local.cluster.kubeconfig,
     kubeContext: local.cluster.context,
     registry: local.registry.address,
     namespace: settings.namespace,
-    services: plan.services.map((s) => s.name),
+    services: plan.services.filter((s) => !isBatch(s)).map((s) => s.name),
+    jobs: plan.services.filter(isBatch).map((s) => s.name),
     appliances: [...plan.appliances],
     builtFromSource: [...plan.local],
     urls: platform.urls,
+    hostAccess: {
+      ...(postgres && ports.postgres ? { postgres: `127.0.0.1:${ports.postgres}` } : {}),
+      ...(platform.appliances?.kafka && ports.kafka ? { kafka: `localhost:${ports.kafka}` } : {}),
+    },
+    postgresUrl:
+      postgres && ports.postgres
+        ? pulumi.secret(
+            pulumi.interpolate`postgresql://${postgres.user}:${postgres.password}@127.0.0.1:${ports.postgres}/${postgres.database}?sslmode=disable`,
+          )
+        : undefined,
+  };
+}
+
+/** The appliances' settings, with the node ports that publish PostgreSQL and Kafka on the host. */
+export function applianceSettings(s: LocalSettings) {
+  const { postgres, kafka } = s.applianceHostPorts;
+  return {
+    ...s.appliances,
+    postgres: {
+      ...s.appliances.postgres,
+      ...(postgres === undefined ? {} : { nodePort: APPLIANCE_NODE_PORTS.postgres }),
+    },
+    kafka: {
+      ...s.appliances.kafka,
+      ...(kafka === undefined
+        ? {}
+        : { hostAccess: { hostPort: kafka, nodePort: APPLIANCE_NODE_PORTS.kafka } }),
+    },
   };
 }

@@ -2,12 +2,15 @@ import { loadCatalog } from "../catalog/load";
 import { planDeployment } from "../catalog/plan";
 import { CatalogError, Problem } from "../catalog/problems";
 import { CommonSettings } from "../config/commonSettings";
+import { ConfigError } from "../config/errors";
+import { secretProblems } from "../config/secrets";
 import { ConfigSource } from "../config/source";
 import { publishedImage } from "../kube/images";
 
 /**
  * Loads the catalog and plans the selection, for either stack kind; errors name the file each key
- * was set in. Every service that is not built must have a published image to run.
+ * was set in. Every service that is not built must have a published image to run (a service
+ * running another's image: that one's), and every secret a deployed service refers to must be set.
  */
 export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
   const catalog = loadCatalog(settings.catalogDir);
@@ -28,7 +31,10 @@ export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
     overrides: settings.images.overrides,
   };
   const problems: Problem[] = [];
-  for (const spec of plan.services) {
+  for (const deployed of plan.services) {
+    // An entry deployed from its own manifests runs the images they name.
+    if (deployed.manifests) continue;
+    const spec = plan.imageFrom.get(deployed.name) ?? deployed;
     if (plan.local.has(spec.name)) continue;
     try {
       publishedImage(spec, policy);
@@ -38,5 +44,12 @@ export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
     }
   }
   if (problems.length > 0) throw new CatalogError(problems, "no published image");
+  const secrets = secretProblems(
+    new Set(settings.secrets?.keys() ?? []),
+    catalog,
+    plan,
+    source.stackFile,
+  );
+  if (secrets.length > 0) throw new ConfigError(secrets);
   return { catalog, plan };
 }

@@ -9,6 +9,8 @@ import {
   currentPods,
   currentReplicaSet,
   deploymentOf,
+  jobEnd,
+  jobOf,
   livePods,
   statefulSetOf,
   timeOf,
@@ -16,6 +18,7 @@ import {
 } from "./rollout";
 
 export type ProblemKind =
+  | "job-failed"
   | "create-failed"
   | "image-pull"
   | "container-config"
@@ -26,6 +29,7 @@ export type ProblemKind =
 
 /** Most specific first: when a service has several problems, the first one is reported. */
 const KIND_ORDER: readonly ProblemKind[] = [
+  "job-failed",
   "create-failed",
   "image-pull",
   "container-config",
@@ -380,7 +384,16 @@ function createFailed(o: DiagnoseInput): Problem | undefined {
   let fresh = true;
   const d = deploymentOf(o);
   const s = statefulSetOf(o);
-  if (d) {
+  const j = jobOf(o);
+  if (j) {
+    if (livePods(o).length > 0 || (j.status?.succeeded ?? 0) > 0 || jobEnd(j)) return undefined;
+    const event = eventsAbout(
+      o,
+      { uid: j.metadata?.uid, kind: "Job", name: j.metadata?.name },
+      timeOf(o.since),
+    ).find((e) => e.reason === "FailedCreate");
+    text = event?.message?.replace(/^Error creating: /, "");
+  } else if (d) {
     const rs = currentReplicaSet(o);
     const failure = [...(rs?.status?.conditions ?? []), ...(d.status?.conditions ?? [])].find(
       (c) => c.type === "ReplicaFailure" && c.status === "True",
@@ -428,6 +441,63 @@ function rolloutStalled(o: DiagnoseInput): Problem | undefined {
   };
 }
 
+/** The pod whose failure ended a failed Job: the newest failed one. */
+function failedJobPod(o: WorkloadObjects): V1Pod | undefined {
+  return o.pods
+    .filter((p) => p.status?.phase === "Failed")
+    .sort(
+      (a, b) => timeOf(b.metadata?.creationTimestamp) - timeOf(a.metadata?.creationTimestamp),
+    )[0];
+}
+
+/** A Job that failed: its failed pod's exit and the last lines of its log. */
+function jobFailed(o: DiagnoseInput): Problem | undefined {
+  const j = jobOf(o);
+  if (!j || jobEnd(j)?.type !== "Failed") return undefined;
+  const where = o.definedIn ?? "the workload's spec";
+  const who = `${o.service} in namespace ${o.namespace}`;
+  const hint = `fix what its log shows (the job's code, or its env and dependencies in ${where}), then run \`pulumi up\` again: it runs the job again`;
+  const pod = failedJobPod(o);
+  const cs =
+    pod && statuses(pod).find((c) => c.state?.terminated && c.state.terminated.exitCode !== 0);
+  if (!pod || !cs) {
+    const cond = (j.status?.conditions ?? []).find((c) => c.type === "Failed");
+    return {
+      kind: "job-failed",
+      terminal: true,
+      message: `${who}: the job failed (${cond?.reason ?? "Failed"})${cond?.message ? `: ${cond.message}` : ""}`,
+      hint,
+    };
+  }
+  const t = cs.state!.terminated!;
+  const podName = pod.metadata?.name ?? "";
+  const lines = (o.previousLogs?.[logKey(podName, cs.name)] ?? [])
+    .map((l) => l.replace(/\s+$/, ""))
+    .filter((l) => l !== "")
+    .slice(-LOG_TAIL_LINES);
+  const last = lines[lines.length - 1];
+  const limit = containerSpec(pod, cs.name)?.resources?.limits?.memory;
+  const what =
+    t.reason === "OOMKilled"
+      ? `was killed for using more memory than its limit${limit ? ` of ${limit}` : ""} (OOMKilled, exit code ${t.exitCode})`
+      : `exited with code ${t.exitCode} (${t.reason ?? "Error"})`;
+  return {
+    kind: "job-failed",
+    terminal: true,
+    message: `${who}: the job failed: container ${cs.name} ${what}; ${last ? `its last log line: "${last}"` : "it wrote no log"}`,
+    detail:
+      lines.length > 0
+        ? [
+            `last ${plural(lines.length, "line")} of its log:`,
+            ...lines.map((l) => `  | ${l}`),
+          ].join("\n")
+        : undefined,
+    hint: t.reason === "OOMKilled" ? `raise resources.limits.memory in ${where}, ${again}` : hint,
+    pod: podName,
+    container: cs.name,
+  };
+}
+
 /** A running container that fails a probe: the probe's latest failure from the pod's events. */
 function notReady(o: DiagnoseInput, pod: V1Pod): Problem | undefined {
   const waiting = statuses(pod).find((cs) => cs.state?.running && !cs.ready);
@@ -464,6 +534,7 @@ function podProblems(o: DiagnoseInput, pod: V1Pod): Problem[] {
  */
 export function diagnose(o: DiagnoseInput): Problem | undefined {
   const problems = [
+    jobFailed(o),
     createFailed(o),
     ...currentPods(o).flatMap((pod) => podProblems(o, pod)),
     rolloutStalled(o),
@@ -472,8 +543,20 @@ export function diagnose(o: DiagnoseInput): Problem | undefined {
   return problems.sort((a, b) => rank(a) - rank(b))[0];
 }
 
-/** Containers of the current pods whose log explains a crash: fetch these before {@link diagnose}. */
+/**
+ * Containers whose log explains a crash (of the current pods), or a failed Job (its failed pod):
+ * fetch these before {@link diagnose}.
+ */
 export function logsToFetch(o: WorkloadObjects): LogRequest[] {
+  const j = jobOf(o);
+  if (j && jobEnd(j)?.type === "Failed") {
+    const pod = failedJobPod(o);
+    return pod
+      ? statuses(pod)
+          .filter((cs) => cs.state?.terminated && cs.state.terminated.exitCode !== 0)
+          .map((cs) => ({ pod: pod.metadata?.name ?? "", container: cs.name, previous: false }))
+      : [];
+  }
   return currentPods(o).flatMap((pod) =>
     statuses(pod).flatMap((cs) => {
       const { run, previous } = crashedRun(cs);

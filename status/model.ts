@@ -147,7 +147,7 @@ export function serviceRow(
   activity: Activity | undefined,
 ): ServiceRow {
   const w = objects.workload;
-  const desired = w?.spec?.replicas ?? 0;
+  const desired = (w?.spec && "replicas" in w.spec ? w.spec.replicas : undefined) ?? 0;
   const pods = podRows(objects.pods);
   const ready = pods.filter((p) => p.ready).length;
   const image = w?.spec?.template?.spec?.containers?.[0]?.image;

@@ -6,6 +6,7 @@
 import type {
   CoreV1Event,
   V1Deployment,
+  V1Job,
   V1ObjectMeta,
   V1Pod,
   V1ReplicaSet,
@@ -13,16 +14,16 @@ import type {
 } from "@kubernetes/client-node";
 
 /**
- * Everything Kubernetes holds about one service at one moment: its workload (a Deployment or a
- * StatefulSet), the ReplicaSets and pods it owns, and events (of the namespace, or only those
- * about these objects).
+ * Everything Kubernetes holds about one service at one moment: its workload (a Deployment, a
+ * StatefulSet or a Job), the ReplicaSets and pods it owns, and events (of the namespace, or only
+ * those about these objects).
  */
 export interface WorkloadObjects {
   /** The catalog or appliance name shown in messages, e.g. `bank`, `postgres`. */
   readonly service: string;
   readonly namespace: string;
-  /** The Deployment or StatefulSet; told apart by `kind`, or by its spec when a list left `kind` out. */
-  readonly workload?: V1Deployment | V1StatefulSet;
+  /** The Deployment, StatefulSet or Job; told apart by `kind`, or by its spec when a list left `kind` out. */
+  readonly workload?: V1Deployment | V1StatefulSet | V1Job;
   /** ReplicaSets of a Deployment (others are ignored). @default none */
   readonly replicaSets?: readonly V1ReplicaSet[];
   /** Pods matching the workload's selector (others, and terminating ones, are ignored). */
@@ -47,13 +48,34 @@ export function timeOf(t: Date | string | number | undefined | null): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** Which kind of workload this is (list items have no `kind`; a StatefulSet's spec has `serviceName`). */
-export function workloadKind(w: V1Deployment | V1StatefulSet): "Deployment" | "StatefulSet" {
-  if (w.kind === "Deployment" || w.kind === "StatefulSet") return w.kind;
+/**
+ * Which kind of workload this is (list items have no `kind`; a StatefulSet's spec has
+ * `serviceName`, a Job's `backoffLimit` or `completions`).
+ */
+export function workloadKind(
+  w: V1Deployment | V1StatefulSet | V1Job,
+): "Deployment" | "StatefulSet" | "Job" {
+  if (w.kind === "Deployment" || w.kind === "StatefulSet" || w.kind === "Job") return w.kind;
   const spec = (w.spec ?? {}) as Record<string, unknown>;
+  if ("backoffLimit" in spec || "completions" in spec || "completionMode" in spec) return "Job";
   return "serviceName" in spec || "updateStrategy" in spec || "volumeClaimTemplates" in spec
     ? "StatefulSet"
     : "Deployment";
+}
+
+/** The workload as a Job, when it is one. */
+export function jobOf(o: WorkloadObjects): V1Job | undefined {
+  return o.workload && workloadKind(o.workload) === "Job" ? (o.workload as V1Job) : undefined;
+}
+
+/** The condition of a Job that ended it: `Complete` or `Failed`, when one is true. */
+export function jobEnd(job: V1Job): { type: "Complete" | "Failed"; at: number } | undefined {
+  const c = (job.status?.conditions ?? []).find(
+    (x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True",
+  );
+  return c
+    ? { type: c.type as "Complete" | "Failed", at: timeOf(c.lastTransitionTime ?? undefined) }
+    : undefined;
 }
 
 /** The workload as a Deployment, when it is one. */
@@ -157,8 +179,23 @@ function statefulSetStatus(s: V1StatefulSet): RolloutStatus {
   return { ready: true, waitingFor: "" };
 }
 
-/** Whether the workload's rollout is complete. No workload yet: not ready. */
+/** A Job is "ready" when it completed (it succeeded); a failed one is never ready. */
+function jobStatus(j: V1Job): RolloutStatus {
+  const end = jobEnd(j);
+  if (end?.type === "Complete") return { ready: true, waitingFor: "" };
+  if (end?.type === "Failed") return { ready: false, waitingFor: "a job that failed" };
+  if (j.spec?.suspend) return { ready: false, waitingFor: "the job, which is suspended" };
+  const active = j.status?.active ?? 0;
+  return {
+    ready: false,
+    waitingFor: `the job to complete (${active === 0 ? "no pod running yet" : `${active} pod${active === 1 ? "" : "s"} running`})`,
+  };
+}
+
+/** Whether the workload's rollout is complete (a Job: whether it succeeded). No workload yet: not ready. */
 export function rolloutStatus(o: WorkloadObjects): RolloutStatus {
+  const j = jobOf(o);
+  if (j) return jobStatus(j);
   const d = deploymentOf(o);
   if (d) return deploymentStatus(d);
   const s = statefulSetOf(o);

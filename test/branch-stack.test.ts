@@ -118,11 +118,15 @@ const hash6 = (name: string) => createHash("sha256").update(name).digest("hex").
 
 describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
   test("the project's Pulumi.branch.yaml and built-in defaults deploy the whole catalog, published images, per-branch appliances", async () => {
-    // A stack without config reaches the program with PULUMI_CONFIG=null: read through the real Pulumi config.
+    // A stack whose only config is the secret the example catalog's settlement needs
+    // (`pulumi config set --secret localkube:secrets.settlementKey …`), read through the real
+    // Pulumi config, as the engine hands it to the program.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const store = require("@pulumi/pulumi/runtime/state").getStore();
     const saved = { env: process.env.PULUMI_CONFIG, store: store.config.PULUMI_CONFIG };
-    process.env.PULUMI_CONFIG = store.config.PULUMI_CONFIG = "null";
+    process.env.PULUMI_CONFIG = store.config.PULUMI_CONFIG = JSON.stringify({
+      "localkube:secrets.settlementKey": "Settle-K3y",
+    });
     const { pulumiConfigSource } = await import("../config/source");
     let out;
     try {
@@ -144,13 +148,15 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
       createdAt: "2026-11-24T12:00:00.000Z",
       expiresAt: "2026-11-27T12:00:00.000Z",
       imageTag: "foo-3f2a1c9",
-      services: ["ledger", "price", "bank", "web"],
+      services: ["ledger", "price", "bank", "partner", "web"],
+      jobs: ["bank-migrate", "settlement"],
       appliances: ["postgres", "kafka", "schema-registry"],
       sharedAppliances: [],
       builtFromSource: [],
       urls: {
         bank: "http://bank.foo.sandbox.localhost",
         ledger: "http://ledger.foo.sandbox.localhost",
+        partner: "http://partner.foo.sandbox.localhost",
         price: "http://price.foo.sandbox.localhost",
         web: "http://www.foo.sandbox.localhost",
       },

@@ -375,7 +375,15 @@ describe("loadCatalog", () => {
 
   test("the example catalog in services/ loads with no problems", () => {
     const catalog = loadCatalog(path.resolve(__dirname, "../services"));
-    expect([...catalog.services.keys()]).toEqual(["bank", "ledger", "price", "web"]);
+    expect([...catalog.services.keys()]).toEqual([
+      "bank-migrate",
+      "bank",
+      "ledger",
+      "partner",
+      "price",
+      "settlement",
+      "web",
+    ]);
     expect([...catalog.groups]).toEqual([
       ["appliances", ["postgres", "kafka", "schema-registry"]],
       ["payments", ["bank", "ledger"]],
@@ -387,15 +395,32 @@ describe("loadCatalog", () => {
     expect(
       Object.fromEntries([...catalog.services.values()].map((s) => [s.name, s.dependsOn])),
     ).toEqual({
-      bank: ["postgres", "price"],
+      "bank-migrate": ["postgres"],
+      bank: ["postgres", "price", "bank-migrate"],
       ledger: ["kafka", "schema-registry"],
+      partner: ["price"],
       price: [],
+      settlement: ["bank"],
       web: ["bank"],
     });
-    const plan = planDeployment(catalog, { local: ["bank", "ledger", "price", "web"] });
-    expect(plan.services.map((s) => s.name)).toEqual(["ledger", "price", "bank", "web"]);
+    const plan = planDeployment(catalog, {
+      local: ["bank", "ledger", "partner", "price", "web"],
+    });
+    expect(plan.services.map((s) => s.name)).toEqual([
+      "bank-migrate",
+      "ledger",
+      "price",
+      "bank",
+      "partner",
+      "settlement",
+      "web",
+    ]);
     expect(plan.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
-    expect([...plan.local]).toEqual(["bank", "ledger", "price", "web"]);
+    expect([...plan.local]).toEqual(["bank", "ledger", "partner", "price", "web"]);
+    expect(Object.fromEntries([...plan.imageFrom].map(([k, v]) => [k, v.name]))).toEqual({
+      "bank-migrate": "bank",
+      settlement: "bank",
+    });
   });
 });
 
@@ -463,6 +488,7 @@ describe("planDeployment: closure and order", () => {
       services: [],
       appliances: ["kafka", "schema-registry"],
       local: new Set(),
+      imageFrom: new Map(),
     });
     expect(planDeployment(catalog, { selection: ["appliances"] }).appliances).toEqual([
       "postgres",

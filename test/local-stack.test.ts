@@ -97,8 +97,14 @@ describe("local stack resource graph", () => {
       { "pulumi.com/skipAwait": "true" },
       { "pulumi.com/skipAwait": "true" },
       { "pulumi.com/skipAwait": "true" },
+      { "pulumi.com/skipAwait": "true" },
     ]);
     expect(out.services).toEqual(["price", "bank"]);
+    // bank's migration, a Job, runs before bank; it is listed apart from the services.
+    expect(out.jobs).toEqual(["bank-migrate"]);
+    expect(names("kubernetes:batch/v1:Job")).toEqual(["platform-bank-migrate-job"]);
+    // PostgreSQL is published on the host, on its default port (not 5432).
+    expect(out.hostAccess).toEqual({ postgres: "127.0.0.1:15432" });
     expect(out.appliances).toEqual(["postgres"]);
     expect(out.builtFromSource).toEqual(["bank"]);
     expect(await promiseOf(out.urls)).toEqual({
@@ -191,11 +197,14 @@ describe("local stack resource graph", () => {
       (r) => r.type.startsWith("kubernetes:") && r.urn.includes("::platform-"),
     );
     expect(inPlatform.map((r) => r.name).sort()).toEqual([
+      "platform-appliances-postgres-host-service",
       "platform-appliances-postgres-secret",
       "platform-appliances-postgres-service",
       "platform-appliances-postgres-statefulset",
+      "platform-bank-config-files",
       "platform-bank-deployment",
       "platform-bank-ingress",
+      "platform-bank-migrate-job",
       "platform-bank-service",
       "platform-price-deployment",
       "platform-price-ingress",
@@ -241,6 +250,7 @@ describe("local stack resource graph", () => {
     const strip = ({ __provider, kubeconfig: _kubeconfig, ...rest }: Record<string, any>) => rest;
     expect(gates.map((g) => g.name).sort()).toEqual([
       "platform-appliances-postgres-ready",
+      "platform-bank-migrate-ready",
       "platform-bank-ready",
       "platform-price-ready",
     ]);
@@ -277,8 +287,25 @@ describe("local stack resource graph", () => {
       expect.arrayContaining([
         gate("platform-appliances-postgres-ready").urn,
         gate("platform-price-ready").urn,
+        gate("platform-bank-migrate-ready").urn,
       ]),
     );
+    // The migration runs bank's image (its local build) once postgres is ready.
+    const migrate = ofType(registered, "kubernetes:batch/v1:Job")[0];
+    expect(migrate.dependsOn).toEqual(
+      expect.arrayContaining([gate("platform-appliances-postgres-ready").urn]),
+    );
+    expect(strip(gate("platform-bank-migrate-ready").inputs)).toMatchObject({
+      kind: "Job",
+      name: "bank-migrate",
+      timeoutSeconds: 90,
+      imageOrigins: {
+        "bank-migrate": {
+          chosenBy: "a build from source (localkube:local) pushed to localhost:5001",
+          fix: "check that the cluster can pull from localhost:5001 (a private registry needs localkube:registry.username and registry.password)",
+        },
+      },
+    });
     const urnOf = (name: string) => registered.find((r) => r.name === name)!.urn;
     expect(bank.dependsOn).not.toContain(urnOf("platform-price-deployment"));
     expect(bank.dependsOn).not.toContain(urnOf("platform-appliances-postgres-statefulset"));
@@ -325,6 +352,7 @@ describe("local stack resource graph", () => {
       "platform-appliances-kafka-ready",
       "platform-appliances-postgres-ready",
       "platform-appliances-schema-registry-ready",
+      "platform-bank-migrate-ready",
       "platform-bank-ready",
       "platform-ledger-ready",
       "platform-price-ready",
@@ -336,6 +364,12 @@ describe("local stack resource graph", () => {
       ]);
     const resolved: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(out)) resolved[k] = await promiseOf(v as any);
+    // The connection string of PostgreSQL on the host holds the password: a secret output.
+    expect(resolved.postgresUrl).toBe(
+      `postgresql://app:${MOCK_PASSWORD}@127.0.0.1:15432/app?sslmode=disable`,
+    );
+    expect(await (out.postgresUrl as any).isSecret).toBe(true);
+    delete resolved.postgresUrl;
     expect(JSON.stringify(resolved)).not.toContain(MOCK_PASSWORD);
     // The kubeconfig output is the cluster's, marked secret.
     expect(resolved.kubeconfig).toBe(MOCK_KUBECONFIG);

@@ -16,6 +16,10 @@ export interface Registered {
   deletedWith: string;
   /** Its aliases by name: the names and parent URNs it had before ("" parent: the stack). */
   readonly aliases: { readonly name: string; readonly parent: string }[];
+  /** Properties whose change replaces it (`replaceOnChanges`). */
+  readonly replaceOnChanges: string[];
+  /** Deleted before its replacement is created (`deleteBeforeReplace`). */
+  readonly deleteBeforeReplace: boolean;
 }
 
 /** Value the mocked GeneratedPassword returns; tests check it never leaks. */
@@ -66,6 +70,8 @@ export function installMocks(): Registered[] {
             .getAliasesList()
             .filter((a: any) => a.getSpec()?.getName())
             .map((a: any) => ({ name: a.getSpec().getName(), parent: a.getSpec().getParenturn() })),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
         };
         registered.push(record);
         transforms.set(urn, { parent: req.getParent(), callbacks: req.getTransformsList() });

@@ -1,7 +1,9 @@
 """bank: accounts in PostgreSQL, valued with quotes from price.
 
-GET / -> the demo account read from Postgres and its value from price: proof that both
-dependencies are reachable. GET /healthz -> process liveness only.
+GET / -> the demo account read from Postgres (from the tables bank-migrate created before bank
+started) and its value from price: proof that the dependencies are reachable and ran.
+POST /settlements -> records a settlement batch (settlement, a CronJob, posts one per run).
+GET /settlements -> the latest settlements. GET /healthz -> process liveness only.
 """
 import json
 import os
@@ -12,19 +14,48 @@ import psycopg2
 
 GREETING = "bank v1"
 ACCOUNT = os.environ.get("ACCOUNT_ID", "demo")
+# Mounted from the repository (services/config/bank.json) through a ConfigMap.
+CONFIG_FILE = os.environ.get("BANK_CONFIG", "/etc/bank/config.json")
+
+
+def config():
+    try:
+        with open(CONFIG_FILE) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def connect():
+    return psycopg2.connect(os.environ["DATABASE_URL"], connect_timeout=5)
 
 
 def account():
-    with psycopg2.connect(os.environ["DATABASE_URL"], connect_timeout=5) as conn, conn.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS accounts (id text PRIMARY KEY, balance numeric NOT NULL, currency text NOT NULL)")
-        cur.execute("INSERT INTO accounts VALUES (%s, 100, 'EUR') ON CONFLICT (id) DO NOTHING", (ACCOUNT,))
+    # The tables are bank-migrate's: bank only reads them.
+    with connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT balance, currency, current_database(), current_user, version() FROM accounts WHERE id = %s", (ACCOUNT,))
         balance, currency, database, user, version = cur.fetchone()
+        cur.execute("SELECT version, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1")
+        schema, applied = cur.fetchone()
     return {"id": ACCOUNT, "balance": float(balance), "currency": currency}, {
         "database": database,
         "user": user,
         "server": version.split(" on ")[0],
+        "schema": {"version": schema, "appliedAt": applied.isoformat()},
     }
+
+
+def settlements():
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT id, settled_at, batch, signature FROM settlements ORDER BY id DESC LIMIT 10")
+        rows = cur.fetchall()
+    return [{"id": i, "settledAt": t.isoformat(), "batch": b, "signature": s} for i, t, b, s in rows]
+
+
+def settle(body):
+    with connect() as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO settlements (batch, signature) VALUES (%s, %s) RETURNING id", (body["batch"], body["signature"]))
+        return {"id": cur.fetchone()[0], "batch": body["batch"]}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -36,9 +67,23 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        if self.path != "/settlements":
+            return self.reply(404, {"error": "not found"})
+        try:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            self.reply(201, settle(body))
+        except Exception as err:
+            self.reply(503, {"service": "bank", "error": f"{type(err).__name__}: {err}"})
+
     def do_GET(self):
         if self.path == "/healthz":
             return self.reply(200, {"status": "ok"})
+        if self.path == "/settlements":
+            try:
+                return self.reply(200, {"settlements": settlements()})
+            except Exception as err:
+                return self.reply(503, {"service": "bank", "error": f"{type(err).__name__}: {err}"})
         if self.path != "/":
             return self.reply(404, {"error": "not found"})
         try:
@@ -46,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
             with urllib.request.urlopen(f"{os.environ['PRICE_URL']}/price/{acct['currency']}", timeout=5) as r:
                 quote = json.load(r)
             acct["value"] = {quote["pair"].split("/")[1]: round(acct["balance"] * quote["rate"], 2)}
-            self.reply(200, {"service": "bank", "message": GREETING, "account": acct, "postgres": postgres, "price": quote})
+            self.reply(200, {"service": "bank", "message": GREETING, "bank": config().get("displayName"), "account": acct, "postgres": postgres, "price": quote})
         except Exception as err:  # the page reports which dependency failed
             self.reply(503, {"service": "bank", "error": f"{type(err).__name__}: {err}"})
 

@@ -1,0 +1,204 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceSpec } from "../catalog/types";
+import { Connection } from "../kube/connection";
+import { renderedWorkloads, replaceImages, withNamespace } from "../kube/manifests";
+import { ReadinessSettings } from "../providers/workloadReady";
+import { WorkloadsReady } from "../providers/workloadsReady";
+import type { ImageOrigin } from "../status/diagnose";
+import { backendPort, MicroserviceIngress } from "./microservice";
+
+/**
+ * A transform for the objects of a chart or YAML files: every container image of `repository`
+ * becomes `image` (a local build by digest), in the Kubernetes objects only.
+ */
+export function imageTransform(
+  repository: string,
+  image: pulumi.Input<string>,
+): pulumi.ResourceTransform {
+  return ({ type, props, opts }) =>
+    type.startsWith("kubernetes:")
+      ? { props: replaceImages(props, repository, image), opts }
+      : undefined;
+}
+
+export interface ManifestServiceArgs {
+  /** The validated catalog entry, with `chart` or `manifests`. */
+  readonly spec: ServiceSpec;
+  /** Namespace the objects go to (those that name none; a chart's release namespace). */
+  readonly namespace: pulumi.Input<string>;
+  /** Connection info of the entry's direct dependencies: applied after they are ready. @default none */
+  readonly dependencies?: readonly Connection[];
+  /**
+   * The image that replaces every container image of `spec.image.repository` in the rendered
+   * objects (a local build, by digest, or `localkube:images.overrides`). @default the manifests' own
+   */
+  readonly image?: pulumi.Input<string>;
+  /** Which config chose that image, named when it cannot be pulled. @default not named */
+  readonly imageOrigin?: ImageOrigin;
+  /** How its workloads are awaited: cluster access and `localkube:readyTimeout`. */
+  readonly readiness: ReadinessSettings;
+  /** Ingress settings; required when the spec has an `ingress` section. @default no Ingress */
+  readonly ingress?: MicroserviceIngress;
+  /** Labels of the Ingress. @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A catalog entry deployed from the team's own manifests, unchanged: a Helm chart (the Kubernetes
+ * provider's `helm.v4.Chart`) or YAML files (`yaml.v2.ConfigGroup`), applied after the entry's
+ * dependencies are ready. A `transforms` entry replaces the image of `image.repository` in every
+ * object (containers, init containers) when the entry runs a local build; objects that name no
+ * namespace go to the environment's. The objects are applied without the provider's await and one
+ * gate waits for all their Deployments, StatefulSets and Jobs, with the diagnosis of any other
+ * workload. An `ingress` section routes `<host>.<domain>` to a Service of the manifests.
+ */
+export class ManifestService extends pulumi.ComponentResource {
+  readonly chart?: k8s.helm.v4.Chart;
+  readonly configGroup?: k8s.yaml.v2.ConfigGroup;
+  /** Completes when every workload of the manifests is ready. */
+  readonly ready: WorkloadsReady;
+  readonly ingress?: k8s.networking.v1.Ingress;
+  /** What dependents of this entry wait for (it offers no connection values). */
+  readonly connection: Connection;
+  /** Public URL through the ingress, when exposed. */
+  readonly url?: string;
+
+  constructor(name: string, args: ManifestServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("localkube:index:ManifestService", name, {}, opts);
+    const spec = args.spec;
+    const source = spec.manifests;
+    if (!source) throw new Error(`${spec.file}: ${spec.name} has no chart or manifests`);
+    if (spec.ingress && !args.ingress)
+      throw new Error(
+        `${spec.file}: service ${spec.name} has an ingress section but the environment gave no ingress settings`,
+      );
+    const repository = spec.image.repository;
+    const transforms =
+      args.image !== undefined && repository !== undefined
+        ? [imageTransform(repository, args.image)]
+        : [];
+    const childOpts: pulumi.ComponentResourceOptions = {
+      parent: this,
+      dependsOn: (args.dependencies ?? []).flatMap((d) => d.ready),
+      transforms,
+    };
+
+    let resources: pulumi.Output<unknown[]>;
+    if (source.kind === "chart") {
+      this.chart = new k8s.helm.v4.Chart(
+        `${name}-chart`,
+        {
+          name: spec.name,
+          namespace: args.namespace,
+          chart:
+            source.path ??
+            (source.repo!.startsWith("oci://") ? `${source.repo}/${source.name}` : source.name!),
+          version: source.version,
+          repositoryOpts:
+            source.repo && !source.repo.startsWith("oci://") ? { repo: source.repo } : undefined,
+          values: source.values as Record<string, pulumi.Input<unknown>>,
+          // Awaited by the gate below, which fails as soon as a workload cannot become ready.
+          skipAwait: true,
+        },
+        childOpts,
+      );
+      resources = this.chart.resources;
+    } else {
+      const namespace = args.namespace;
+      this.configGroup = new k8s.yaml.v2.ConfigGroup(
+        `${name}-manifests`,
+        { files: [...source.files], skipAwait: true },
+        {
+          ...childOpts,
+          // ConfigGroup has no namespace of its own: objects that name none go to the environment's.
+          transforms: [
+            ({ type, props, opts: o }) =>
+              type.startsWith("kubernetes:")
+                ? { props: withNamespace(props, namespace), opts: o }
+                : undefined,
+            ...transforms,
+          ],
+        },
+      );
+      resources = this.configGroup.resources;
+    }
+
+    // The workloads as applied (kind, name, uid, generation): a new spec is a new rollout to wait for.
+    const workloads = pulumi
+      .all([resources, args.namespace])
+      .apply(([rs, namespace]) =>
+        pulumi
+          .all(
+            ((rs ?? []) as k8s.apps.v1.Deployment[]).map((r) =>
+              pulumi.all([r.kind, r.metadata]).apply(([kind, metadata]) => ({ kind, metadata })),
+            ),
+          )
+          .apply((objects) =>
+            renderedWorkloads(
+              objects as { kind?: string; metadata?: Record<string, unknown> }[],
+              namespace,
+            ),
+          ),
+      );
+    this.ready = new WorkloadsReady(
+      `${name}-ready`,
+      {
+        ...args.readiness,
+        workloads,
+        service: spec.name,
+        definedIn: spec.file,
+        imageOrigins: args.imageOrigin ? { [spec.name]: args.imageOrigin } : undefined,
+      },
+      { parent: this, dependsOn: [this.chart ?? this.configGroup!] },
+    );
+
+    if (spec.ingress && args.ingress) {
+      const ing = args.ingress;
+      const annotations: Record<string, string> = { ...(ing.annotations ?? {}) };
+      if (ing.await === false) annotations["pulumi.com/skipAwait"] = "true";
+      else annotations["pulumi.com/timeoutSeconds"] = String(args.readiness.timeoutSeconds);
+      this.ingress = new k8s.networking.v1.Ingress(
+        `${name}-ingress`,
+        {
+          metadata: {
+            name: spec.name,
+            namespace: args.namespace,
+            labels: { ...(args.labels ?? {}) },
+            annotations,
+          },
+          spec: {
+            ingressClassName: ing.className,
+            tls: ing.tlsSecretName
+              ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }]
+              : undefined,
+            rules: [
+              {
+                host: ing.host,
+                http: {
+                  paths: [
+                    {
+                      path: spec.ingress.path,
+                      pathType: "Prefix",
+                      backend: {
+                        service: {
+                          name: spec.ingress.service ?? spec.name,
+                          port: backendPort(spec.ingress.port),
+                        },
+                      },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+        { parent: this, dependsOn: [this.ready, ...(ing.dependsOn ?? [])] },
+      );
+      this.url = `${ing.tlsSecretName ? "https" : "http"}://${ing.host}${spec.ingress.path === "/" ? "" : spec.ingress.path}`;
+    }
+
+    this.connection = { name: spec.name, kind: "service", env: {}, ready: [this.ready] };
+    this.registerOutputs({ ready: this.ready, ingress: this.ingress, url: this.url });
+  }
+}

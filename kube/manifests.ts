@@ -1,0 +1,109 @@
+/**
+ * Pure helpers for the objects of a team's own chart or YAML files: which image repository a
+ * reference names, replacing one image everywhere it runs, the namespace of namespaced objects,
+ * and which of the objects are workloads to wait for.
+ */
+
+/** The repository of an image reference: without its digest and tag (`ghcr.io/a/b:1@sha256:…` → `ghcr.io/a/b`). */
+export function imageRepository(ref: string): string {
+  const name = ref.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"];
+
+/**
+ * A copy of a Kubernetes object (or any part of one) where every container whose image is of
+ * `repository` runs `image` instead; containers of other images, and everything else, unchanged.
+ * Returns the object itself when nothing matched.
+ */
+export function replaceImages<T>(obj: T, repository: string, image: unknown): T {
+  let changed = false;
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      const items = value.map(walk);
+      return items.some((v, i) => v !== value[i]) ? items : value;
+    }
+    if (value === null || typeof value !== "object") return value;
+    const o = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, v] of Object.entries(o)) {
+      let next = walk(v);
+      if (CONTAINER_LISTS.includes(key) && Array.isArray(next))
+        next = next.map((c) => {
+          const container = c as Record<string, unknown> | null;
+          if (typeof container?.image !== "string") return c;
+          if (imageRepository(container.image) !== repository) return c;
+          changed = true;
+          return { ...container, image };
+        });
+      if (next !== v) (copy ??= { ...o })[key] = next;
+    }
+    return copy ?? value;
+  };
+  const out = walk(obj) as T;
+  return changed ? out : obj;
+}
+
+/** Kinds without a namespace (the common built-in ones; anything else is taken as namespaced). */
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "StorageClass",
+  "CSIDriver",
+  "CSINode",
+  "VolumeAttachment",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "APIService",
+  "PriorityClass",
+  "RuntimeClass",
+  "IngressClass",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+]);
+
+/** The object with `metadata.namespace` set when it is namespaced and names none. */
+export function withNamespace<T extends { kind?: unknown; metadata?: unknown }>(
+  obj: T,
+  namespace: unknown,
+): T {
+  if (typeof obj.kind !== "string" || CLUSTER_SCOPED.has(obj.kind)) return obj;
+  const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
+  if (metadata.namespace !== undefined && metadata.namespace !== "") return obj;
+  return { ...obj, metadata: { ...metadata, namespace } };
+}
+
+/** Kinds of rendered objects a readiness gate waits for. */
+export const GATED_KINDS = ["Deployment", "StatefulSet", "Job"] as const;
+
+/** One workload among rendered objects. */
+export interface RenderedWorkload {
+  readonly kind: (typeof GATED_KINDS)[number];
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly generation: number;
+}
+
+/** The workloads among rendered objects (their kind and metadata), in name order. */
+export function renderedWorkloads(
+  objects: readonly { kind?: string; metadata?: Record<string, unknown> }[],
+  defaultNamespace: string,
+): RenderedWorkload[] {
+  return objects
+    .filter((o) => (GATED_KINDS as readonly (string | undefined)[]).includes(o.kind))
+    .map((o) => ({
+      kind: o.kind as RenderedWorkload["kind"],
+      namespace: String(o.metadata?.namespace || defaultNamespace),
+      name: String(o.metadata?.name ?? ""),
+      uid: String(o.metadata?.uid ?? ""),
+      generation: Number(o.metadata?.generation ?? 0),
+    }))
+    .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+}
