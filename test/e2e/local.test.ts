@@ -3,6 +3,8 @@
  * inner loop, Kafka + Schema Registry, interrupted ups, the cluster deleted out of band, destroy.
  * Scenarios run in order on one stack; each asserts the outcome, not only the exit code.
  */
+import { spawnSync } from "child_process";
+import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as h from "./harness";
@@ -57,6 +59,36 @@ async function checkpoint(): Promise<{ urns: string[]; pending: unknown[] }> {
     urns: (deployment.resources ?? []).map((x: any) => x.urn),
     pending: deployment.pending_operations ?? [],
   };
+}
+
+/** `kubectl … -n localkube`, parsed as JSON. */
+async function kubeJson(args: string[]): Promise<any> {
+  const r = await h.kubectl([...args, "-n", "localkube", "-o", "json"]);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** The value the suite sets as the settlement key (`localkube:secrets.settlementKey`). */
+const SETTLEMENT_KEY = "e2e-Settle-K3y-4f1d9c";
+
+/**
+ * Debian's PostgreSQL and Kafka clients on the host (psql, kcat), installed when missing: what a
+ * developer runs against the appliances' host ports. Quick when they are there.
+ */
+function ensureHostClients(): void {
+  const missing = [
+    ["psql", "postgresql-client"],
+    ["kcat", "kcat"],
+  ].filter(([bin]) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
+  if (missing.length === 0) return;
+  const apt = (args: string[]) =>
+    spawnSync("apt-get", args, {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    }).status === 0;
+  const install = ["install", "-y", "--no-install-recommends", ...missing.map(([, pkg]) => pkg)];
+  if (!apt(install) && !(apt(["update"]) && apt(install)))
+    throw new Error(`apt-get install ${missing.map(([, p]) => p).join(" ")} failed`);
 }
 
 const bankAnswers = (text: string) => async () => {
@@ -119,6 +151,54 @@ test(
 );
 
 test(
+  "jobs, files and host access: bank-migrate succeeded before bank started, bank reads its tables and its mounted file, psql on the host reaches PostgreSQL",
+  async () => {
+    await timed("migration, file and psql checks", async () => {
+      const out = await h.outputs(dir, STACK);
+      expect(out.jobs).toEqual(["bank-migrate"]);
+      expect(out.hostAccess).toEqual({ postgres: "127.0.0.1:15432" });
+      expect(out.postgresUrl).toBe("[secret]");
+
+      // The migration Job succeeded, and bank's pod was created only after it completed.
+      const job = await kubeJson(["get", "job", "bank-migrate"]);
+      expect(job.status.succeeded).toBe(1);
+      expect(job.spec.template.spec.containers[0].image).toMatch(
+        new RegExp(`^${h.registryAddress()}/bank@sha256:[0-9a-f]{64}$`),
+      );
+      const pods = (await kubeJson(["get", "pods", "-l", "app.kubernetes.io/name=bank"])).items;
+      expect(pods).toHaveLength(1);
+      expect(Date.parse(job.status.completionTime)).toBeLessThanOrEqual(
+        Date.parse(pods[0].metadata.creationTimestamp),
+      );
+      // bank reads the tables the migration created (bank itself creates none), and the file
+      // services/config/bank.json mounted at /etc/bank/config.json.
+      const body = JSON.parse((await h.httpGet("bank.localhost")).body);
+      expect(body.postgres.schema.version).toBe(1);
+      expect(body.bank).toBe("localkube demo bank");
+
+      // PostgreSQL from the laptop: psql on 127.0.0.1:15432, with the stack's secret output.
+      ensureHostClients();
+      const url = await h.must(
+        "pulumi",
+        ["stack", "output", "postgresUrl", "--show-secrets", "--stack", STACK, "--non-interactive"],
+        { cwd: dir },
+      );
+      expect(url.stdout.trim()).toMatch(
+        /^postgresql:\/\/app:[^@]+@127\.0\.0\.1:15432\/app\?sslmode=disable$/,
+      );
+      const psql = await h.must("psql", [
+        url.stdout.trim(),
+        "-At",
+        "-c",
+        "SELECT balance::int, currency FROM accounts WHERE id = 'demo'",
+      ]);
+      expect(psql.stdout.trim()).toBe("100|EUR");
+    });
+  },
+  10 * 60_000,
+);
+
+test(
   "second up --expect-no-changes succeeds",
   async () => {
     const r = await timed("no-op up", () =>
@@ -148,9 +228,14 @@ test(
     const changed = (JSON.parse(preview.stdout).steps as any[])
       .filter((s) => s.op !== "same")
       .map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    // bank-migrate runs bank's image: a new image is a new migration run (its Job replaced).
     expect(changed.sort()).toEqual([
+      "create-replacement platform-bank-migrate-job",
+      "delete-replaced platform-bank-migrate-job",
+      "replace platform-bank-migrate-job",
       "update platform-bank-deployment",
       "update platform-bank-image-image",
+      "update platform-bank-migrate-ready",
     ]);
 
     await timed("inner loop up", mustUp);
@@ -188,6 +273,161 @@ test(
     expect(body.subject).toBe("ledger-entries-value");
     // The consumed record is Confluent wire format: magic byte 0, the registered schema's id, the entry.
     expect(body.consumed).toEqual({ magic: 0, schemaId: body.schemaId, entry: body.produced });
+  },
+  30 * 60_000,
+);
+
+test(
+  "Kafka on the host: kcat on localhost:19092 sees the broker advertised there, produces and consumes a message",
+  async () => {
+    await timed("kafka from the host", async () => {
+      ensureHostClients();
+      const out = await h.outputs(dir, STACK);
+      expect(out.hostAccess).toEqual({ postgres: "127.0.0.1:15432", kafka: "localhost:19092" });
+      const meta = await h.must("kcat", ["-b", "localhost:19092", "-L", "-J", "-m", "30"]);
+      expect(JSON.parse(meta.stdout).brokers).toEqual([
+        expect.objectContaining({ name: "localhost:19092" }),
+      ]);
+      const message = `from-the-host-${Date.now()}`;
+      const topic = "e2e-host-access";
+      await h.must("kcat", ["-b", "localhost:19092", "-t", topic, "-P", "-m", "30"], {
+        input: `${message}\n`,
+        timeoutMs: 90_000,
+      });
+      const consumed = await h.must(
+        "kcat",
+        ["-b", "localhost:19092", "-t", topic, "-C", "-o", "-1", "-c", "1", "-e", "-q", "-m", "30"],
+        { timeoutMs: 90_000 },
+      );
+      expect(consumed.stdout.trim()).toBe(message);
+    });
+  },
+  10 * 60_000,
+);
+
+test(
+  "a cron job, a chart and a secret: settlement runs from its CronJob with the secret, partner's chart answers with its local build; the secret is in no output, state or log",
+  async () => {
+    await h.must(
+      "pulumi",
+      [
+        "config",
+        "set",
+        "--secret",
+        "--stack",
+        STACK,
+        "localkube:secrets.settlementKey",
+        SETTLEMENT_KEY,
+        "--non-interactive",
+      ],
+      { cwd: dir },
+    );
+    const upRun = await timed("up with settlement + partner (chart, local build)", () =>
+      mustUp([
+        "--config",
+        "localkube:services=bank,ledger,settlement,partner",
+        "--config",
+        "localkube:local=bank,ledger,partner",
+      ]),
+    );
+    await timed("cron job, chart and secret checks", async () => {
+      const out = await h.outputs(dir, STACK);
+      expect(out.services).toEqual(["ledger", "price", "bank", "partner"]);
+      expect(out.jobs).toEqual(["bank-migrate", "settlement"]);
+      expect(out.urls.partner).toBe("http://partner.localhost");
+
+      // partner, from its own Helm chart, answers through the ingress with its local build.
+      const partner = await h.eventually(
+        () => h.httpGet("partner.localhost"),
+        (x) => x.status === 200,
+        60_000,
+      );
+      expect(partner.status).toBe(200);
+      const offer = JSON.parse(partner.body);
+      expect(offer.message).toBe("partner v1");
+      expect(offer.offer["EUR/USD"]).toBe(10.8);
+      const deployment = await kubeJson(["get", "deployment", "partner"]);
+      expect(deployment.spec.template.spec.containers[0].image).toMatch(
+        new RegExp(`^${h.registryAddress()}/partner@sha256:[0-9a-f]{64}$`),
+      );
+      // The chart's own values, not localkube's: 1 replica (the catalog's values), its labels.
+      expect(deployment.metadata.labels["app.kubernetes.io/instance"]).toBe("partner");
+
+      // A run of settlement now: a Job created from the CronJob's template.
+      const cron = await kubeJson(["get", "cronjob", "settlement"]);
+      expect(cron.spec.schedule).toBe("0 2 * * *");
+      await h.must("docker", [
+        "exec",
+        `${h.E2E.cluster}-control-plane`,
+        "kubectl",
+        "--kubeconfig",
+        "/etc/kubernetes/admin.conf",
+        "-n",
+        "localkube",
+        "create",
+        "job",
+        "settlement-e2e",
+        "--from=cronjob/settlement",
+      ]);
+      const done = await h.kubectl([
+        "-n",
+        "localkube",
+        "wait",
+        "--for=condition=complete",
+        "job/settlement-e2e",
+        "--timeout=120s",
+      ]);
+      expect(done.stdout + done.stderr).toContain("condition met");
+      // Its row went through bank, signed with the key: the secret reached the container.
+      const settled = JSON.parse((await h.httpGet("bank.localhost", "/settlements")).body);
+      const row = settled.settlements[0];
+      expect(row.batch).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\/settlement-e2e-/);
+      expect(row.signature).toBe(
+        createHmac("sha256", SETTLEMENT_KEY).update(row.batch).digest("hex"),
+      );
+
+      // Nowhere in plaintext: stack outputs, the state, the update's output, the pods' logs.
+      const encoded = Buffer.from(SETTLEMENT_KEY).toString("base64");
+      const outputsText = (
+        await h.must(
+          "pulumi",
+          ["stack", "output", "--json", "--stack", STACK, "--non-interactive"],
+          {
+            cwd: dir,
+          },
+        )
+      ).stdout;
+      const state = (
+        await h.must("pulumi", ["stack", "export", "--stack", STACK, "--non-interactive"], {
+          cwd: dir,
+        })
+      ).stdout;
+      const logs = await h.kubectl(["-n", "localkube", "logs", "job/settlement-e2e"]);
+      expect(logs.stdout).toContain("settlement: batch");
+      for (const [what, text] of [
+        ["stack outputs", outputsText],
+        ["state", state],
+        ["pulumi up's output", upRun.stdout + upRun.stderr],
+        ["settlement's log", logs.stdout],
+      ])
+        expect([what, text.includes(SETTLEMENT_KEY) || text.includes(encoded)]).toEqual([
+          what,
+          false,
+        ]);
+    });
+
+    // Back to the selection the next scenarios expect: partner and settlement are removed.
+    await timed("up back to bank + ledger", () =>
+      mustUp([
+        "--config",
+        "localkube:services=bank,ledger",
+        "--config",
+        "localkube:local=bank,ledger",
+      ]),
+    );
+    const left = await h.kubectl(["get", "deployments,cronjobs", "-n", "localkube", "-o", "name"]);
+    expect(left.stdout).not.toContain("partner");
+    expect(left.stdout).not.toContain("settlement");
   },
   30 * 60_000,
 );
