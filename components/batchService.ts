@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
 import { workloadLabels, WORKLOAD_ANNOTATIONS } from "../kube/labels";
+import { containerSecurityContext, podIdentity } from "../kube/security";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
 import { containerCommand, needsConfig, serviceEnv, toProbe } from "./microservice";
@@ -21,6 +22,8 @@ export interface BatchServiceArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** Secrets used to pull the image. @default none */
   readonly imagePullSecrets?: readonly pulumi.Input<string>[];
+  /** ServiceAccount the pods run as. @default the namespace's `default` */
+  readonly serviceAccountName?: pulumi.Input<string>;
   /** How a job's completion is awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
   /** Which config chose the image, named when it cannot be pulled. @default not named */
@@ -80,6 +83,7 @@ export class BatchService extends pulumi.ComponentResource {
           restartPolicy: "Never",
           enableServiceLinks: false,
           imagePullSecrets: args.imagePullSecrets?.map((n) => ({ name: n })),
+          ...podIdentity(spec.serviceAccount, args.serviceAccountName),
           volumes: config?.volumes,
           containers: [
             {
@@ -94,6 +98,7 @@ export class BatchService extends pulumi.ComponentResource {
               livenessProbe: spec.probes.liveness && toProbe(spec.probes.liveness),
               startupProbe: spec.probes.startup && toProbe(spec.probes.startup),
               volumeMounts: config?.volumeMounts,
+              securityContext: containerSecurityContext(spec.securityContext),
             },
           ],
         },

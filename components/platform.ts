@@ -205,6 +205,7 @@ export class Platform extends pulumi.ComponentResource {
             dependencies: deps,
             labels: env.labels,
             imagePullSecrets: env.imagePullSecrets,
+            serviceAccountName: env.serviceAccountName,
             readiness: env.readiness,
             imageOrigin,
             secrets: args.secrets,

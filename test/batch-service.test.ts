@@ -131,6 +131,8 @@ describe("BatchService: a job", () => {
           spec: {
             restartPolicy: "Never",
             enableServiceLinks: false,
+            // Like every container localkube runs: no token, the default securityContext.
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: "bank-migrate",
@@ -148,6 +150,11 @@ describe("BatchService: a job", () => {
                 resources: {
                   requests: { cpu: "20m", memory: "32Mi" },
                   limits: { memory: "128Mi" },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ["ALL"] },
+                  seccompProfile: { type: "RuntimeDefault" },
                 },
               },
             ],
