@@ -5,6 +5,7 @@ import { pulumiConfigSource } from "./config/source";
 import { PreflightError } from "./host/preflight";
 import { branchStack } from "./stacks/branchStack";
 import { localStack } from "./stacks/localStack";
+import { memoizeStackTraces } from "./stacks/stackTraces";
 
 /**
  * Entry point. The stack name picks the environment: `branch-<name>` stacks are branch
@@ -12,6 +13,8 @@ import { localStack } from "./stacks/localStack";
  * Input errors end the run with their message alone (no stack trace), before anything is created.
  */
 async function main() {
+  // Every resource formats a stack trace: map each distinct one to TypeScript once.
+  memoizeStackTraces();
   const stack = pulumi.getStack();
   try {
     const source = pulumiConfigSource(stack);
