@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as h from "./harness";
 
-const LOCAL = "local";
+/** The "cloud" cluster's own stack (the suite's name: never a developer's `local`). */
+const LOCAL = "lk-e2e-cloud";
 const BRANCH = "branch-e2e";
 let dir: string;
 

@@ -133,6 +133,8 @@ export function run(
       );
       resolve(r);
     });
+    // A program that exits without reading its input (docker push) must not fail the run.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? "");
   });
 }
@@ -254,6 +256,9 @@ export async function initStack(
   config: Record<string, string>,
 ): Promise<void> {
   fs.mkdirSync(path.join(ARTIFACTS, "state"), { recursive: true });
+  // The stack starts from exactly the config given here: no stack file of the project's (such
+  // as the committed Pulumi.local.yaml) or of an earlier run.
+  fs.rmSync(path.join(dir, `Pulumi.${stack}.yaml`), { force: true });
   // A suite killed mid-update leaves its lock in the suite's own state dir.
   fs.rmSync(path.join(ARTIFACTS, "state/.pulumi/locks/organization/localkube", stack), {
     recursive: true,
