@@ -2,8 +2,9 @@
  * The 50-service catalog of `npm run bench:e2e`'s scale scenario (issue 18): what our users run
  * to test a complicated workflow. 49 services run a published image (the stand-in `price` image
  * under 49 names, one of them `price`), `bank` is built from source and depends on PostgreSQL,
- * `price` and the deepest layer: dependencies four levels deep. Every service has a Service and
- * an Ingress; two groups (`core`, `edge`) select them all.
+ * `price`, its migration job (as in the example catalog) and the deepest layer: dependencies four
+ * levels deep. Every service has a Service and an Ingress; two groups (`core`, `edge`) select
+ * them all.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -72,12 +73,19 @@ export function writeScaleCatalog(
     }
   }
   fs.writeFileSync(path.join(dir, "price.yaml"), serviceYaml(publishedImage, "price", []));
+  // bank as the example catalog has it (its migration job, its mounted config file), with the
+  // deepest level as one more dependency.
   const top = levels[LEVELS - 1];
-  const bankYaml = fs
-    .readFileSync(path.join(projectDir, "services/bank.yaml"), "utf8")
-    .replace(/^dependsOn: .*$/m, `dependsOn: [postgres, price, ${top[top.length - 1]}]`);
-  fs.writeFileSync(path.join(dir, "bank.yaml"), bankYaml);
-  fs.cpSync(path.join(projectDir, "services/bank"), path.join(dir, "bank"), { recursive: true });
+  const bankYaml = fs.readFileSync(path.join(projectDir, "services/bank.yaml"), "utf8");
+  const deps = /^dependsOn: \[(.*)\]$/m.exec(bankYaml);
+  if (!deps) throw new Error("services/bank.yaml: no one-line dependsOn to extend");
+  fs.writeFileSync(
+    path.join(dir, "bank.yaml"),
+    bankYaml.replace(deps[0], `dependsOn: [${deps[1]}, ${top[top.length - 1]}]`),
+  );
+  for (const f of ["bank", "bank-migrate.yaml", "config"])
+    if (fs.existsSync(path.join(projectDir, "services", f)))
+      fs.cpSync(path.join(projectDir, "services", f), path.join(dir, f), { recursive: true });
   const core = ["price", ...levels.slice(0, 2).flat()];
   const edge = [...levels.slice(2).flat(), "bank"];
   fs.writeFileSync(
