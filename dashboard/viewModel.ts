@@ -112,8 +112,11 @@ export function age(iso: string | Date | undefined, now: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/** `(services/price/app.py)`; a trigger already in parentheses as it is. */
+const because = (trigger: string) => (trigger.startsWith("(") ? trigger : `(${trigger})`);
+
 function updateView(u: UpdateRecord): UpdateView {
-  const what = u.kind === "converge" ? `converge (${u.trigger})` : `update (${u.trigger})`;
+  const what = `${u.kind === "converge" ? "converge" : "update"} ${because(u.trigger)}`;
   return {
     text: u.ok
       ? `${what} succeeded in ${u.seconds.toFixed(1)} s`
@@ -122,9 +125,6 @@ function updateView(u: UpdateRecord): UpdateView {
     ...(u.error ? { error: u.error } : {}),
   };
 }
-
-/** `(services/price/app.py)`; a trigger already in parentheses as it is. */
-const because = (trigger: string) => (trigger.startsWith("(") ? trigger : `(${trigger})`);
 
 function activityText(row: ServiceRow): string | undefined {
   const a = row.activity;

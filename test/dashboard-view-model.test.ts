@@ -355,4 +355,16 @@ test("dashboardView: the stack's last update is left out when it is the last con
     ok: true,
   });
   expect(view.stack).not.toHaveProperty("lastUpdate");
+  const rebuild = {
+    kind: "services" as const,
+    trigger: "(rebuild requested)",
+    seconds: 9,
+    ok: true,
+  };
+  expect(
+    dashboardView(
+      { rows: [], stack: STACK, lastConverge: converge, lastUpdate: rebuild, events: new Map() },
+      NOW,
+    ).stack.lastUpdate,
+  ).toEqual({ text: "update (rebuild requested) succeeded in 9.0 s", ok: true });
 });
