@@ -9,6 +9,11 @@ import type { ImageOrigin } from "../status/diagnose";
 import { containerCommand, needsConfig, serviceEnv, toProbe } from "./microservice";
 import { ServiceConfig } from "./serviceConfig";
 
+/** A Job's own annotations: deleted with background propagation (see the Job below). */
+export const JOB_ANNOTATIONS: Readonly<Record<string, string>> = {
+  "pulumi.com/deletionPropagationPolicy": "background",
+};
+
 export interface BatchServiceArgs {
   /** The validated catalog entry, with `workload: job` or `workload: cronjob`. */
   readonly spec: ServiceSpec;
@@ -113,7 +118,14 @@ export class BatchService extends pulumi.ComponentResource {
     if (spec.workload === "job") {
       this.job = new k8s.batch.v1.Job(
         `${name}-job`,
-        { metadata, spec: jobSpec },
+        {
+          // Deleted at once, its pods after it: its replacement (same name) can be created now.
+          metadata: {
+            ...metadata,
+            annotations: { ...metadata.annotations, ...JOB_ANNOTATIONS },
+          },
+          spec: jobSpec,
+        },
         // A Job's template cannot change: a new spec (or image) is a new run.
         { ...childOpts, replaceOnChanges: ["spec"] },
       );

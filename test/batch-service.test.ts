@@ -122,7 +122,11 @@ describe("BatchService: a job", () => {
         name: "bank-migrate",
         namespace: "localkube",
         labels: LABELS("bank-migrate", "job"),
-        annotations: { "pulumi.com/skipAwait": "true" },
+        // Awaited by its gate; deleted at once when replaced, so the new Job (same name) can be created.
+        annotations: {
+          "pulumi.com/skipAwait": "true",
+          "pulumi.com/deletionPropagationPolicy": "background",
+        },
       },
       spec: {
         backoffLimit: 0,

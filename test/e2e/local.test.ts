@@ -230,12 +230,11 @@ test(
       .map((s) => `${s.op} ${s.urn.split("::").pop()}`);
     // bank-migrate runs bank's image: a new image is a new migration run (its Job replaced).
     expect(changed.sort()).toEqual([
-      "create-replacement platform-bank-migrate-job",
-      "delete-replaced platform-bank-migrate-job",
       "replace platform-bank-migrate-job",
       "update platform-bank-deployment",
       "update platform-bank-image-image",
       "update platform-bank-migrate-ready",
+      "update platform-bank-ready",
     ]);
 
     await timed("inner loop up", mustUp);
@@ -425,9 +424,13 @@ test(
         "localkube:local=bank,ledger",
       ]),
     );
-    const left = await h.kubectl(["get", "deployments,cronjobs", "-n", "localkube", "-o", "name"]);
-    expect(left.stdout).not.toContain("partner");
-    expect(left.stdout).not.toContain("settlement");
+    // Deleted without waiting (skipAwait): gone within moments.
+    const left = await h.eventually(
+      () => h.kubectl(["get", "deployments,cronjobs", "-n", "localkube", "-o", "name"]),
+      (r) => !/partner|settlement/.test(r.stdout),
+      60_000,
+    );
+    expect(left.stdout).not.toMatch(/partner|settlement/);
   },
   30 * 60_000,
 );
