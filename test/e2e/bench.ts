@@ -557,6 +557,33 @@ async function main() {
     await h.must("docker", ["network", "rm", "kind"]);
   };
   const failures: string[] = [];
+  /**
+   * Untimed runs with the engine's verbose log (per-step timings, plugin start-up, provider calls)
+   * in ARTIFACTS/bench-profile/<name>.log, for finding where time goes; their durations are given
+   * apart (the logging slows them down).
+   */
+  const profiled: Record<string, number> = {};
+  const profile = async (name: string, command: "up" | "destroy", stack: string) => {
+    const logDir = path.join(h.ARTIFACTS, "bench-profile");
+    fs.mkdirSync(logDir, { recursive: true });
+    const r = await h.must(
+      "pulumi",
+      [
+        command,
+        "--yes",
+        "--skip-preview",
+        "--stack",
+        stack,
+        "--non-interactive",
+        "-v=7",
+        "--logflow",
+        "--logtostderr",
+      ],
+      { cwd: dir },
+    );
+    fs.writeFileSync(path.join(logDir, `${name}.log`), r.stderr);
+    profiled[name] = r.seconds;
+  };
 
   // 3 services, Pulumi side.
   await wipeBuildkitCache();
@@ -566,6 +593,7 @@ async function main() {
   });
   const manifests = await captureManifests();
   const noopUp = await repeat(SAMPLES, () => seconds(up));
+  await profile("noop-3", "up", STACK);
   const innerLoop = await repeat(SAMPLES, (i) => {
     editBank(`bank inner-${i}`);
     return seconds(async () => {
@@ -615,7 +643,7 @@ async function main() {
     await up();
     await bankReady(bankGreeting);
   });
-  await destroyStack(STACK);
+  await profile("destroy-3", "destroy", STACK);
 
   // 50 services.
   let fifty:
@@ -646,6 +674,7 @@ async function main() {
       if (r.status !== 200) throw new Error(`${s}.localhost answered ${r.status}`);
     }
     const noopUp50 = await repeat(SAMPLES, () => seconds(up50));
+    await profile("noop-50", "up", STACK_50);
     const edit50 = await repeat(SAMPLES, (i) => {
       setGreeting(scale.localSource, `bank scale-${i}`);
       return seconds(async () => {
@@ -653,12 +682,15 @@ async function main() {
         await bankReady(`bank scale-${i}`);
       });
     });
+    setGreeting(scale.localSource, "bank scale-profiled");
+    await profile("edit-50", "up", STACK_50);
+    await bankReady("bank scale-profiled");
     const destroy50 = await seconds(() => destroyStack(STACK_50));
     // The baseline needs the same cluster: up again (a second cold-up figure), then remove it by hand.
     await h.seedRegistry();
     const coldUpAgain = await seconds(async () => {
       await up50();
-      await bankReady(`bank scale-${SAMPLES}`);
+      await bankReady("bank scale-profiled");
     });
     const kindDelete50 = await seconds(removeClusterAndRegistry);
     await h.must(
@@ -699,6 +731,8 @@ async function main() {
       loadAverage: load.done(),
     },
     failures,
+    // Verbose runs (ARTIFACTS/bench-profile): not comparable with the figures below.
+    profiledSeconds: profiled,
     threeServices: {
       services: [
         "bank (built from source)",
