@@ -127,6 +127,29 @@ export async function servicesReadyWithLinks(
   return { groups, links };
 }
 
+/**
+ * The stack panel once the last converge is shown as succeeded and the cluster's version is known:
+ * each field's text as the page shows it.
+ */
+export async function stackPanel(
+  d: Dashboard,
+  timeoutMs: number,
+): Promise<
+  Record<"cluster" | "kubernetes" | "registry" | "ingress" | "namespace" | "lastConverge", string>
+> {
+  await d.page.locator("#stack-converge.ok").waitFor({ timeout: timeoutMs });
+  await d.page.locator("#stack-version", { hasText: /^v\d/ }).waitFor({ timeout: timeoutMs });
+  const text = async (id: string) => ((await d.page.locator(`#${id}`).textContent()) ?? "").trim();
+  return {
+    cluster: await text("stack-cluster"),
+    kubernetes: await text("stack-version"),
+    registry: await text("stack-registry"),
+    ingress: await text("stack-ingress"),
+    namespace: await text("stack-namespace"),
+    lastConverge: await text("stack-converge"),
+  };
+}
+
 /** Opens a service's detail (a click on its row). */
 export async function select(d: Dashboard, service: string): Promise<void> {
   await row(d, service).locator("button.link").click();

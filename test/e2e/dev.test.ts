@@ -343,6 +343,15 @@ describe("dashboard", () => {
         ["services", "price"],
       ]);
       expect(links).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
+      const stack = await ui.stackPanel(page!, 120_000);
+      expect(stack).toMatchObject({
+        cluster: `kind ${h.E2E.cluster}`,
+        registry: h.registryAddress(),
+        ingress: "traefik",
+        namespace: "localkube",
+      });
+      expect(stack.kubernetes).toMatch(/^v1\.\d+\.\d+$/);
+      expect(stack.lastConverge).toMatch(/^converge \(.+\) succeeded in [\d.]+ s$/);
     },
     5 * 60_000,
   );
