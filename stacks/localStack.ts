@@ -115,12 +115,14 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
       ...(postgres && ports.postgres ? { postgres: `127.0.0.1:${ports.postgres}` } : {}),
       ...(platform.appliances?.kafka && ports.kafka ? { kafka: `localhost:${ports.kafka}` } : {}),
     },
-    postgresUrl:
-      postgres && ports.postgres
-        ? pulumi.secret(
+    // Only when PostgreSQL runs and is published: an undefined output is warned about on every up.
+    ...(postgres && ports.postgres
+      ? {
+          postgresUrl: pulumi.secret(
             pulumi.interpolate`postgresql://${postgres.user}:${postgres.password}@127.0.0.1:${ports.postgres}/${postgres.database}?sslmode=disable`,
-          )
-        : undefined,
+          ),
+        }
+      : {}),
   };
 }
 
