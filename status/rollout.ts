@@ -137,7 +137,7 @@ export function currentPods(o: WorkloadObjects): V1Pod[] {
  * runs the current template and as many are available, and no pod of an older revision is left
  * (`kubectl rollout status`).
  */
-function deploymentStatus(d: V1Deployment): RolloutStatus {
+function deploymentStatus(d: V1Deployment, current: V1ReplicaSet | undefined): RolloutStatus {
   const generation = d.metadata?.generation ?? 0;
   const s = d.status ?? {};
   const want = d.spec?.replicas ?? 1;
@@ -147,6 +147,9 @@ function deploymentStatus(d: V1Deployment): RolloutStatus {
   if ((s.observedGeneration ?? 0) < generation)
     return { ready: false, waitingFor: "the Deployment controller to see the new spec" };
   if (updated < want) return { ready: false, waitingFor: `${updated} of ${want} pods updated` };
+  // During a rollout the old pods are what is available: what counts is the new ReplicaSet's.
+  const fresh = current?.status?.availableReplicas ?? (total > updated ? 0 : available);
+  if (fresh < want) return { ready: false, waitingFor: `${fresh} of ${want} updated pods ready` };
   if (total > updated)
     return {
       ready: false,
@@ -197,7 +200,7 @@ export function rolloutStatus(o: WorkloadObjects): RolloutStatus {
   const j = jobOf(o);
   if (j) return jobStatus(j);
   const d = deploymentOf(o);
-  if (d) return deploymentStatus(d);
+  if (d) return deploymentStatus(d, currentReplicaSet(o));
   const s = statefulSetOf(o);
   if (s) return statefulSetStatus(s);
   return { ready: false, waitingFor: "the workload to exist" };

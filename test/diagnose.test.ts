@@ -576,12 +576,16 @@ describe("diagnose: which problem, which pods", () => {
 describe("rolloutStatus", () => {
   const ready = { availableReplicas: 1, readyReplicas: 1 };
   test.each([
-    [{ observedGeneration: 1 }, "the Deployment controller to see the new spec"],
-    [{ updatedReplicas: 0 }, "0 of 1 pods updated"],
-    [{ replicas: 2, ...ready }, "1 old pod to terminate"],
-    [{ availableReplicas: 0 }, "0 of 1 updated pods ready"],
-  ])("Deployment %j waits for %s", (status, waitingFor) => {
-    expect(rolloutStatus(input([], { workload: deployment(status) }))).toEqual({
+    [{ observedGeneration: 1 }, {}, "the Deployment controller to see the new spec"],
+    [{ updatedReplicas: 0 }, {}, "0 of 1 pods updated"],
+    // Mid-rollout the old pod is the available one: the new ReplicaSet's pod is not ready yet.
+    [{ replicas: 2, ...ready }, {}, "0 of 1 updated pods ready"],
+    [{ replicas: 2, ...ready }, { availableReplicas: 1 }, "1 old pod to terminate"],
+    [{ availableReplicas: 0 }, {}, "0 of 1 updated pods ready"],
+  ])("Deployment %j, new ReplicaSet %j: waits for %s", (status, current, waitingFor) => {
+    const workload = deployment(status);
+    const replicaSets = [RS_OLD, replicaSet("2", "rs2", current)];
+    expect(rolloutStatus(input([], { workload, replicaSets }))).toEqual({
       ready: false,
       waitingFor,
     });
