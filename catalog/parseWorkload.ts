@@ -61,7 +61,7 @@ const CRON_MACROS = [
   "@hourly",
 ];
 export const CRON_HELP =
-  'five fields (minute hour day-of-month month day-of-week) such as "*/5 * * * *" or "0 2 * * MON", or one of @hourly, @daily, @weekly, @monthly, @yearly';
+  'five fields (minute hour day-of-month month day-of-week) such as "*/5 * * * *" or "0 2 * * MON", or one of @hourly, @daily, @weekly, @monthly, @yearly, @every <duration>';
 
 /**
  * What is wrong with a CronJob schedule (the syntax Kubernetes accepts: five fields of `*`,
@@ -69,6 +69,10 @@ export const CRON_HELP =
  */
 export function cronProblem(schedule: string): string | undefined {
   const text = schedule.trim();
+  if (/^@every\s/.test(text))
+    return /^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)
+      ? undefined
+      : `${show(text)} is not "@every" and a duration such as 90s or 1h30m`;
   if (text.startsWith("@"))
     return CRON_MACROS.includes(text) ? undefined : `${show(text)} is not a known macro`;
   if (/^(CRON_)?TZ=/.test(text))

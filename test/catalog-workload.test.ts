@@ -45,7 +45,7 @@ function catalogProblems(files: Record<string, string>): string[] {
 }
 
 const CRON_HELP =
-  'five fields (minute hour day-of-month month day-of-week) such as "*/5 * * * *" or "0 2 * * MON", or one of @hourly, @daily, @weekly, @monthly, @yearly';
+  'five fields (minute hour day-of-month month day-of-week) such as "*/5 * * * *" or "0 2 * * MON", or one of @hourly, @daily, @weekly, @monthly, @yearly, @every <duration>';
 
 describe("workload: job and cronjob", () => {
   test("a job: the workload, no schedule, the rest as for any service", () => {
@@ -120,6 +120,7 @@ describe("workload: job and cronjob", () => {
     ["*/0 * * * *", 'the step of "*/0" is 0'],
     ["0 0 * * 1-", '"1-" is not a valid day of week'],
     ["@every-day", '"@every-day" is not a known macro'],
+    ["@every day", '"@every day" is not "@every" and a duration such as 90s or 1h30m'],
     [
       "TZ=UTC 0 2 * * *",
       "a time zone cannot be part of the schedule (the cluster's time zone applies)",
@@ -138,6 +139,7 @@ describe("workload: job and cronjob", () => {
     "0 0 29 2 *",
     "@daily",
     "@midnight",
+    "@every 1h30m",
   ])("schedule %j is accepted", (schedule) => {
     expect(cronProblem(schedule)).toBeUndefined();
   });
