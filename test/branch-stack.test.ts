@@ -24,7 +24,7 @@ beforeAll(async () => {
   // takes longer than settle() waits between two registrations.
   const { workloadReadyProvider } = await import("../providers/workloadReady");
   const sdk = await import("@pulumi/pulumi");
-  new sdk.dynamic.Resource(workloadReadyProvider, "warm-up", {});
+  new (class extends sdk.dynamic.Resource {})(workloadReadyProvider, "warm-up", {});
   await settle();
 }, 60_000);
 beforeEach(() => {
