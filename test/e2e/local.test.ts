@@ -248,6 +248,39 @@ test(
 );
 
 test(
+  "a failing migration: up fails with the job's last log lines and bank keeps serving; the fix runs it again",
+  async () => {
+    const migrate = path.join(dir, "services/bank/migrate.py");
+    const original = fs.readFileSync(migrate, "utf8");
+    const bankBefore = (await podUids()).bank;
+    fs.writeFileSync(
+      migrate,
+      original.replace(
+        "VERSION = 1\n",
+        'VERSION = 1\nraise SystemExit("bank-migrate: column balance_cents is missing")\n',
+      ),
+    );
+    const failed = await timed("up with a failing migration", () => up());
+    const text = failed.stdout + failed.stderr;
+    expect(failed.code).not.toBe(0);
+    expect(text).toContain(
+      'bank-migrate in namespace localkube: the job failed: container bank-migrate exited with code 1 (Error); its last log line: "bank-migrate: column balance_cents is missing"',
+    );
+    expect(text).toContain("fix: fix what its log shows");
+    // bank, which depends on the migration, was not rolled: its pods serve as before.
+    expect((await podUids()).bank).toEqual(bankBefore);
+    expect(await bankAnswers("bank v2")()).toBe(true);
+
+    fs.writeFileSync(migrate, original);
+    await timed("up after the fix", mustUp);
+    const job = await kubeJson(["get", "job", "bank-migrate"]);
+    expect(job.status.succeeded).toBe(1);
+    expect(await h.eventually(bankAnswers("bank v2"), (ok) => ok, 60_000)).toBe(true);
+  },
+  20 * 60_000,
+);
+
+test(
   "appliances: ledger registers a schema in the Schema Registry and round-trips a Kafka message",
   async () => {
     await timed("up with kafka + schema registry + ledger", () =>
