@@ -1,4 +1,10 @@
-import { APPLIANCES, ApplianceName } from "./types";
+/** The appliances (shared infrastructure): their names, what they offer their dependents, what they need. */
+/** The shared infrastructure every environment can run, selectable like services. */
+export const APPLIANCES = ["postgres", "kafka", "schema-registry"] as const;
+export type ApplianceName = (typeof APPLIANCES)[number];
+
+/** The built-in group that names all appliances at once. */
+export const APPLIANCES_GROUP = "appliances";
 
 /** Connection keys each appliance offers to its dependents (as env vars and `env.*.key`). */
 export const APPLIANCE_CONNECTION_KEYS: Readonly<Record<ApplianceName, readonly string[]>> = {

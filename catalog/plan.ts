@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { APPLIANCE_DEPENDENCIES, isAppliance } from "./appliances";
+import { APPLIANCE_DEPENDENCIES, APPLIANCES, ApplianceName, isAppliance } from "./appliances";
 import { CatalogError, didYouMean, listNames, Problem, show } from "./problems";
-import { APPLIANCES, ApplianceName, Catalog, ServiceSpec } from "./types";
+import { Catalog, ServiceSpec } from "./types";
 import { expandDependencies } from "./validate";
 
 /** What one stack deploys: the selected services, everything they need, and what to build. */

@@ -3,13 +3,6 @@
  * Every type here is plain data; nothing in `catalog/` creates cloud resources.
  */
 
-/** The shared infrastructure every environment can run, selectable like services. */
-export const APPLIANCES = ["postgres", "kafka", "schema-registry"] as const;
-export type ApplianceName = (typeof APPLIANCES)[number];
-
-/** The built-in group that names all appliances at once. */
-export const APPLIANCES_GROUP = "appliances";
-
 export type PortProtocol = "TCP" | "UDP" | "SCTP";
 
 export interface PortSpec {

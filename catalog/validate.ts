@@ -1,9 +1,15 @@
 import * as path from "path";
-import { APPLIANCE_CONNECTION_KEYS, isAppliance, SERVICE_CONNECTION_KEYS } from "./appliances";
+import {
+  APPLIANCE_CONNECTION_KEYS,
+  APPLIANCES,
+  APPLIANCES_GROUP,
+  isAppliance,
+  SERVICE_CONNECTION_KEYS,
+} from "./appliances";
 import { parseServiceFile } from "./parseService";
 import { DEFAULT_POLICY, parseSettingsFile, SETTINGS_FILE } from "./parseSettings";
 import { CatalogError, didYouMean, listNames, Problem, show, sortProblems } from "./problems";
-import { APPLIANCES, APPLIANCES_GROUP, Catalog, ServiceSpec } from "./types";
+import { Catalog, ServiceSpec } from "./types";
 import { formatPath, PathSegment } from "./yamlFile";
 
 type Locator = (

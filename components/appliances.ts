@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ApplianceName } from "../catalog/types";
+import { ApplianceName } from "../catalog/appliances";
 import { Connection } from "../kube/connection";
 import { ReadinessSettings } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";

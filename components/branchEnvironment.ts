@@ -10,8 +10,7 @@ import {
   podSecurityLabels,
   postgresKeys,
 } from "../branch/sandbox";
-import { APPLIANCE_CONNECTION_KEYS } from "../catalog/appliances";
-import { APPLIANCES } from "../catalog/types";
+import { APPLIANCE_CONNECTION_KEYS, APPLIANCES } from "../catalog/appliances";
 import type { BranchSettings } from "../config/branchSettings";
 import { Connection } from "../kube/connection";
 import { labelValue } from "../kube/labels";

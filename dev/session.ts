@@ -6,7 +6,8 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { loadCatalog } from "../catalog/load";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
-import { APPLIANCES, Catalog } from "../catalog/types";
+import { APPLIANCES } from "../catalog/appliances";
+import { Catalog } from "../catalog/types";
 import {
   Activity,
   ciVerdict,
