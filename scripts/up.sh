@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TC=toolchain
+STACK="${LOCALKUBE_STACK:-local}"
 . "$TC/lib.sh" # cache dir, toolchain bin first on PATH, log()
 
 [ -d node_modules ] || { log "installing Node packages"; npm ci --no-audit --no-fund; }
