@@ -31,6 +31,12 @@ export interface ImagePolicy extends PublishedImages {
   readonly login?: RegistryLogin;
   /** What must exist before a push (e.g. the local registry container). */
   readonly pushDependsOn: readonly pulumi.Resource[];
+  /**
+   * The resource whose deletion removes every pushed image (the local registry's container, with
+   * its volume): images are deleted with it, without a delete of their own (docker-build's takes
+   * ~3 s and held back the cluster's). @default none: a remote registry keeps its images
+   */
+  readonly deletedWith?: pulumi.Resource;
 }
 
 /**

@@ -112,6 +112,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         pushRegistry: this.registry.address,
         pushTag: "localkube",
         pushDependsOn: [this.registry.container],
+        deletedWith: this.registry.container,
       },
       labels: { "localkube.dev/stack": args.stack },
       imagePullSecrets: [],

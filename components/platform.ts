@@ -139,7 +139,11 @@ export class Platform extends pulumi.ComponentResource {
             tag: env.images.pushTag,
             login: env.images.login,
           },
-          { parent: this, dependsOn: [...env.images.pushDependsOn] },
+          {
+            parent: this,
+            dependsOn: [...env.images.pushDependsOn],
+            deletedWith: env.images.deletedWith,
+          },
         ),
       );
     }

@@ -54,7 +54,8 @@ export class ServiceImage extends pulumi.ComponentResource {
           },
         ],
       },
-      { parent: this },
+      // Deleted with what the component is deleted with (the local registry holding the image).
+      { parent: this, deletedWith: opts?.deletedWith },
     );
     this.ref = pulumi.interpolate`${args.repository}@${this.image.digest}`;
     this.registerOutputs({ ref: this.ref });

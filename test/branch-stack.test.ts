@@ -324,6 +324,8 @@ describe("branch stack: images", () => {
     expect(out.builtFromSource).toEqual(["bank"]);
     const [image] = ofType(registered, "docker-build:index:Image");
     expect(image.inputs.tags).toEqual([`ghcr.io/acme/sandboxes/bank:${tag}`]);
+    // A remote registry keeps the image: destroy deletes it like any other resource.
+    expect(image.deletedWith).toBe("");
     expect(image.inputs.push).toBe(true);
     expect(image.inputs.context).toEqual({ location: path.join(REPO, "services", "bank") });
     expect(deployment("bank").inputs.spec.template.spec.containers[0].image).toBe(

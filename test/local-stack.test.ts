@@ -219,12 +219,12 @@ describe("local stack resource graph", () => {
       (r) => r.type.startsWith("kubernetes:") && r.name.startsWith("local-ingress-"),
     );
     expect(ingress.map((r) => r.deletedWith)).toEqual(Array(ingress.length).fill(cluster));
+    const registry = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0];
+    expect(byUrn(registered, registry.urn).deletedWith).toBe("");
+    // Images built from source live in the registry: deleted with it, without a delete of their own.
     expect(
-      byUrn(
-        registered,
-        ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0].urn,
-      ).deletedWith,
-    ).toBe("");
+      ofType(registered, "docker-build:index:Image").map((i) => [i.name, i.deletedWith]),
+    ).toEqual([["platform-bank-image-image", registry.urn]]);
   });
 
   test("every workload is applied without the provider's await and has its own readiness gate; dependents wait for the gates", async () => {
