@@ -534,6 +534,14 @@ async function devLoopBench(dir: string) {
   }
 }
 
+/** What `pulumi destroy` removes, by hand (the kind network goes with the last of its containers). */
+async function removeClusterAndRegistry(): Promise<void> {
+  await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
+  await h.must("docker", ["rm", "--force", "--volumes", h.E2E.registry]);
+  await h.must("docker", ["volume", "rm", `${h.E2E.registry}-data`]);
+  await h.must("docker", ["network", "rm", "kind"]);
+}
+
 /** The 3-service stack: bank built from source, price published, PostgreSQL. */
 function threeServiceConfig(): Record<string, string> {
   return {
@@ -579,6 +587,67 @@ async function devLoopOnly() {
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
   fs.writeFileSync(RESULTS, JSON.stringify(result, null, 2) + "\n");
   console.log(JSON.stringify({ devLoop, devLoopRun: result.devLoopRun }, null, 2));
+}
+
+/**
+ * `npm run bench:e2e -- --only destroy`: `destroy` against kind delete + registry removal of the
+ * same cluster, for 3 and 50 services, merged into the results of the last full run.
+ */
+async function destroyOnly() {
+  const load = new LoadWatch();
+  await h.ensureToolchain();
+  await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
+  const dir = h.projectCopy("bench");
+  const scale = writeScaleCatalog(dir, h.mirrored("localkube-e2e/price:1"));
+  const pulumiIn = (stack: string, args: string[]) =>
+    h.must("pulumi", [...args, "--yes", "--skip-preview", "--stack", stack, "--non-interactive"], {
+      cwd: dir,
+    });
+  const pair = async (stack: string, config: Record<string, string>) => {
+    await h.seedRegistry();
+    await h.initStack(dir, stack, config);
+    await pulumiIn(stack, ["up"]);
+    const destroy = await seconds(() => pulumiIn(stack, ["destroy"]));
+    await h.seedRegistry();
+    await pulumiIn(stack, ["up"]);
+    const kindDelete = await seconds(removeClusterAndRegistry);
+    await h.must(
+      "pulumi",
+      ["stack", "rm", "--force", "--yes", "--stack", stack, "--non-interactive"],
+      {
+        cwd: dir,
+      },
+    );
+    return { destroy, kindDelete };
+  };
+  const three = await pair(STACK, threeServiceConfig());
+  const fifty = await pair(STACK_50, {
+    ...h.localE2eConfig(),
+    "localkube:catalogDir": scale.catalogDir,
+    "localkube:services": scale.selection,
+    "localkube:local": scale.local,
+  });
+  const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, "utf8")) : {};
+  const merged = structuredClone(previous);
+  merged.destroyRun = { date: new Date().toISOString(), loadAverage: load.done(), three, fifty };
+  if (merged.threeServices) Object.assign(merged.threeServices.seconds, three);
+  if (merged.fiftyServices) Object.assign(merged.fiftyServices.seconds, fifty);
+  merged.ratios = {
+    ...merged.ratios,
+    destroyVsKindDelete: round(three.destroy / three.kindDelete),
+    destroy50VsKindDelete50: round(fifty.destroy / fifty.kindDelete),
+  };
+  merged.targets = {
+    ...merged.targets,
+    destroy: { target: "≤ 1.2 × kind delete", met: three.destroy <= 1.2 * three.kindDelete },
+    destroy50: {
+      target: "≤ 1.2 × kind delete + registry removal",
+      met: fifty.destroy <= 1.2 * fifty.kindDelete,
+    },
+  };
+  fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+  fs.writeFileSync(RESULTS, JSON.stringify(merged, null, 2) + "\n");
+  console.log(JSON.stringify(merged.destroyRun, null, 2));
 }
 
 type DevFigures = Awaited<ReturnType<typeof devLoopBench>>;
@@ -640,13 +709,6 @@ async function main() {
       ["destroy", "--yes", "--skip-preview", "--stack", stack, "--non-interactive"],
       { cwd: dir },
     );
-  // What `pulumi destroy` leaves behind: nothing (the kind network goes with the last of its containers).
-  const removeClusterAndRegistry = async () => {
-    await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
-    await h.must("docker", ["rm", "--force", "--volumes", h.E2E.registry]);
-    await h.must("docker", ["volume", "rm", `${h.E2E.registry}-data`]);
-    await h.must("docker", ["network", "rm", "kind"]);
-  };
   const failures: string[] = [];
   /**
    * Untimed runs with the engine's verbose log (per-step timings, plugin start-up, provider calls)
@@ -899,10 +961,10 @@ function scaleExtraServices(services: number): number {
   return services - 3;
 }
 
-(process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "dev"
-  ? devLoopOnly()
-  : main()
-).catch((err) => {
+const only = process.argv.includes("--only")
+  ? process.argv[process.argv.indexOf("--only") + 1]
+  : undefined;
+(only === "dev" ? devLoopOnly() : only === "destroy" ? destroyOnly() : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });
