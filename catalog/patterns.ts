@@ -81,3 +81,9 @@ export const CONTAINER_NAME: ValueRule = {
   pattern: /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/,
   help: "a container name (letters, digits, '_', '.', '-', at most 63)",
 };
+
+/** Name of a secret in the stack's config, `localkube:secrets.<name>`. */
+export const SECRET_NAME: ValueRule = {
+  pattern: /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+  help: "a secret name: letters, digits, '_' and '-', starting with a letter (set with `pulumi config set --secret localkube:secrets.<name> <value>`)",
+};

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_NAME } from "../catalog/parseService";
+import { SECRET_NAME } from "../catalog/patterns";
 import { DeploymentPlan } from "../catalog/plan";
 import { didYouMean, listNames, Problem, show } from "../catalog/problems";
 import { Catalog, ServiceSpec } from "../catalog/types";
