@@ -23,7 +23,8 @@ export const E2E = {
   registryPort: Number(process.env.LOCALKUBE_E2E_REGISTRY_PORT ?? 5051),
   httpPort: Number(process.env.LOCALKUBE_E2E_HTTP_PORT ?? 80),
   httpsPort: Number(process.env.LOCALKUBE_E2E_HTTPS_PORT ?? 443),
-  nodeImage: process.env.LOCALKUBE_E2E_NODE_IMAGE ?? "localkube-e2e/kind-node:v1.34.4",
+  // The node image toolchain/ensure.sh builds (toolchain/kind/versions.sh: LOCALKUBE_K8S_VERSION).
+  nodeImage: process.env.LOCALKUBE_E2E_NODE_IMAGE ?? "localkube-e2e/kind-node:v1.37.2",
   registryImage: "localkube-e2e/registry:2.8.2",
 };
 
