@@ -1,5 +1,5 @@
 import { CLUSTER_NAME, CONTAINER_NAME, DNS_LABEL_RULE, DOMAIN } from "../catalog/patterns";
-import { DEFAULT_KUBERNETES_VERSION, nodeImageFor } from "../kind/nodeImages";
+import { DEFAULT_KUBERNETES_VERSION, nodeImageFor, PINNED_BY_KIND } from "../kind/nodeImages";
 import { ApplianceHostPorts, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { IngressControllerKind, INGRESS_CONTROLLERS } from "../kube/ingress";
 import { CommonSettings, IMAGE_REF_RULE, readCommonSettings } from "./commonSettings";
@@ -13,6 +13,8 @@ export interface LocalSettings extends CommonSettings {
     readonly kubernetesVersion: string;
     /** The node image: `cluster.nodeImage`, else the one pinned for `kubernetesVersion`. */
     readonly nodeImage: string;
+    /** The node image is one of the pinned ones (made by kind {@link PINNED_BY_KIND}). */
+    readonly pinnedImage: boolean;
     /** The node image needs the containerd `config_path` patch (images older than kind 0.27). */
     readonly containerdConfigPath: boolean;
     readonly workers: number;
@@ -70,6 +72,7 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
       name: r.string("cluster.name", "localkube", { ...CLUSTER_NAME, example: "localkube" }),
       kubernetesVersion: version,
       nodeImage: nodeImage ?? (pinned.ok ? pinned.image : ""),
+      pinnedImage: nodeImage === undefined,
       containerdConfigPath: nodeImage === undefined && pinned.ok && pinned.configPath,
       workers: r.int("cluster.workers", 0, 0, 10),
       httpPort: r.int("cluster.httpPort", 80, 1, 65535),

@@ -20,7 +20,10 @@ export interface PreflightFacts {
   readonly docker:
     | { readonly ok: true; readonly cgroupVersion?: 1 | 2 }
     | { readonly ok: false; readonly detail: string };
-  readonly kind: { readonly ok: true } | { readonly ok: false; readonly detail: string };
+  /** `kind version` answered, with the version it printed (`v0.33.0`); else why not. */
+  readonly kind:
+    | { readonly ok: true; readonly version?: string }
+    | { readonly ok: false; readonly detail: string };
   /** For each port: free, or held by the named containers (empty: by a non-container process). */
   readonly ports: ReadonlyMap<
     number,
@@ -28,11 +31,37 @@ export interface PreflightFacts {
   >;
 }
 
+/** What the cluster needs of the machine beyond ports. */
+export interface PreflightNeeds {
+  /**
+   * The kind release the node image was made by: an older kind cannot create its cluster (kind
+   * supports an image only with the release that built it). @default any kind
+   */
+  readonly kindVersion?: string;
+}
+
+/** `v0.30.0` from `kind v0.30.0 go1.24.6 linux/amd64`. */
+export function kindVersionOf(output: string): string | undefined {
+  return /\bv(\d+\.\d+\.\d+)\b/.exec(output)?.[0];
+}
+
+const semver = (v: string) => v.replace(/^v/, "").split(".").map(Number);
+const older = (a: string, b: string) => {
+  const [x, y] = [semver(a), semver(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
+  return false;
+};
+
 /**
- * Decides whether the local stack can start: Docker answers, kind is installed, and every port
- * is free or already held by this stack's own container. Returns one message per problem.
+ * Decides whether the local stack can start: Docker answers, kind is installed (and new enough
+ * for the node image), and every port is free or already held by this stack's own container.
+ * Returns one message per problem.
  */
-export function preflightProblems(facts: PreflightFacts, needs: readonly PortNeed[]): string[] {
+export function preflightProblems(
+  facts: PreflightFacts,
+  needs: readonly PortNeed[],
+  wants: PreflightNeeds = {},
+): string[] {
   const problems: string[] = [];
   if (!facts.docker.ok) {
     problems.push(
@@ -42,6 +71,15 @@ export function preflightProblems(facts: PreflightFacts, needs: readonly PortNee
   if (!facts.kind.ok) {
     problems.push(
       `kind is not installed or not on PATH (${facts.kind.detail}). Install it: \`go install sigs.k8s.io/kind@v0.33.0\` (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation).`,
+    );
+  } else if (
+    wants.kindVersion &&
+    facts.kind.version &&
+    older(facts.kind.version, wants.kindVersion)
+  ) {
+    problems.push(
+      `kind ${facts.kind.version} is older than ${wants.kindVersion}, the release that made the pinned node image: it cannot create this cluster. ` +
+        `Install kind ${wants.kindVersion} (\`go install sigs.k8s.io/kind@${wants.kindVersion}\`; \`npm run up\` builds it when kind is not on PATH), or set localkube:cluster.nodeImage to an image your kind supports.`,
     );
   }
   for (const need of needs) {
@@ -120,14 +158,20 @@ export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<
     docker: dockerInfo.ok
       ? { ok: true, cgroupVersion: cgroupVersionOf(dockerInfo.stdout) }
       : { ok: false, detail: dockerInfo.detail },
-    kind: kind.ok ? { ok: true } : { ok: false, detail: kind.detail },
+    kind: kind.ok
+      ? { ok: true, version: kindVersionOf(kind.stdout) }
+      : { ok: false, detail: kind.detail },
     ports,
   };
 }
 
 /** Throws a {@link PreflightError} listing every problem, if there is any. */
-export function preflightFailures(facts: PreflightFacts, needs: readonly PortNeed[]): void {
-  const problems = preflightProblems(facts, needs);
+export function preflightFailures(
+  facts: PreflightFacts,
+  needs: readonly PortNeed[],
+  wants: PreflightNeeds = {},
+): void {
+  const problems = preflightProblems(facts, needs, wants);
   if (problems.length > 0) throw new PreflightError(problems);
 }
 

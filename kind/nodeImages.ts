@@ -6,6 +6,9 @@
  * images older than kind 0.27 that need the containerd `config_path` patch for registry hosts.toml
  * files (none of these).
  */
+/** The kind release that made the pinned images: an older kind cannot create their clusters. */
+export const PINNED_BY_KIND = "v0.33.0";
+
 export const KIND_NODE_IMAGES: Readonly<
   Record<string, { readonly image: string; readonly configPath: boolean }>
 > = {

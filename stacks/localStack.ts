@@ -12,6 +12,7 @@ import {
 } from "../host/preflight";
 import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
+import { PINNED_BY_KIND } from "../kind/nodeImages";
 import { loadAndPlan } from "./plan";
 
 /** What a local stack run needs from the outside world; tests inject fakes. */
@@ -85,7 +86,9 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
   const { catalog, plan } = loadAndPlan(settings, source);
   const needs = localPortNeeds(settings);
   const facts = await (deps.preflight ?? gatherPreflightFacts)(needs);
-  preflightFailures(facts, needs);
+  preflightFailures(facts, needs, {
+    kindVersion: settings.cluster.pinnedImage ? PINNED_BY_KIND : undefined,
+  });
 
   const local = new LocalEnvironment("local", {
     stack,

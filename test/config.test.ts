@@ -89,6 +89,7 @@ describe("readLocalSettings: every problem at once", () => {
       name: "localkube",
       kubernetesVersion: "1.20",
       nodeImage: "mirror.acme.dev/kind-node:1.20",
+      pinnedImage: false,
       containerdConfigPath: false,
       workers: 0,
       httpPort: 80,

@@ -1,6 +1,7 @@
 import * as net from "net";
 import {
   cgroupVersionOf,
+  kindVersionOf,
   portIsFree,
   preflightFailures,
   PreflightFacts,
@@ -81,4 +82,31 @@ test("portIsFree: false while something listens on 127.0.0.1:<port>, true once i
   expect(await portIsFree(port)).toBe(false);
   await new Promise((resolve) => server.close(resolve));
   expect(await portIsFree(port)).toBe(true);
+});
+
+describe("kind's version", () => {
+  test("kindVersionOf reads what `kind version` prints", () => {
+    expect(kindVersionOf("kind v0.33.0 go1.26.8 linux/amd64\n")).toBe("v0.33.0");
+    expect(kindVersionOf("kind version 0.1.0")).toBeUndefined();
+  });
+
+  test("a kind older than the release that made the pinned node image is refused, with both fixes", () => {
+    const facts = { ...OK, kind: { ok: true as const, version: "v0.30.0" } };
+    expect(preflightProblems(facts, NEEDS, { kindVersion: "v0.33.0" })).toEqual([
+      "kind v0.30.0 is older than v0.33.0, the release that made the pinned node image: it cannot create this cluster. " +
+        "Install kind v0.33.0 (`go install sigs.k8s.io/kind@v0.33.0`; `npm run up` builds it when kind is not on PATH), or set localkube:cluster.nodeImage to an image your kind supports.",
+    ]);
+    expect(
+      preflightProblems({ ...OK, kind: { ok: true, version: "v0.33.0" } }, NEEDS, {
+        kindVersion: "v0.33.0",
+      }),
+    ).toEqual([]);
+    expect(
+      preflightProblems({ ...OK, kind: { ok: true, version: "v0.34.1" } }, NEEDS, {
+        kindVersion: "v0.33.0",
+      }),
+    ).toEqual([]);
+    // An image of your own: any kind may be the right one.
+    expect(preflightProblems(facts, NEEDS)).toEqual([]);
+  });
 });
