@@ -1,5 +1,5 @@
 import { CLUSTER_NAME, CONTAINER_NAME, DNS_LABEL_RULE, DOMAIN } from "../catalog/patterns";
-import { DEFAULT_KUBERNETES_VERSION, nodeImageFor, PINNED_BY_KIND } from "../kind/nodeImages";
+import { DEFAULT_KUBERNETES_VERSION, nodeImageFor } from "../kind/nodeImages";
 import { ApplianceHostPorts, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { IngressControllerKind, INGRESS_CONTROLLERS } from "../kube/ingress";
 import { CommonSettings, IMAGE_REF_RULE, readCommonSettings } from "./commonSettings";
@@ -13,7 +13,7 @@ export interface LocalSettings extends CommonSettings {
     readonly kubernetesVersion: string;
     /** The node image: `cluster.nodeImage`, else the one pinned for `kubernetesVersion`. */
     readonly nodeImage: string;
-    /** The node image is one of the pinned ones (made by kind {@link PINNED_BY_KIND}). */
+    /** The node image is one of the pinned ones (made by kind v0.33.0, kind/nodeImages.ts). */
     readonly pinnedImage: boolean;
     /** The node image needs the containerd `config_path` patch (images older than kind 0.27). */
     readonly containerdConfigPath: boolean;
