@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageOrigin } from "../status/diagnose";
-import { awaitReady, ClusterAccess, GatedKind, ReadinessSettings } from "./workloadReady";
+import { ClusterAccess, GatedKind, gateRuntime, ReadinessSettings } from "./workloadReady";
 
 /** One workload to wait for, as applied. */
 export interface RenderedWorkload {
@@ -37,6 +37,7 @@ export function workloadsChanged(olds: WorkloadsReadyInputs, news: WorkloadsRead
 
 async function awaitAll(inputs: WorkloadsReadyInputs): Promise<void> {
   // One at a time, each with the gate of a single workload: the same diagnosis and timeout.
+  const { awaitReady } = gateRuntime();
   for (const w of inputs.workloads) {
     await awaitReady({
       kubeconfig: inputs.kubeconfig,

@@ -15,6 +15,9 @@ import {
   workloadReadyProvider,
   WorkloadReadyInputs,
 } from "../providers/workloadReady";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { workloadsReadyProvider } from "../providers/workloadsReady";
 import type { Problem } from "../status/diagnose";
 
 const base = { service: "bank", namespace: "localkube", timeoutSeconds: 120 };
@@ -154,6 +157,28 @@ describe("the gate's diff", () => {
       deleteBeforeReplace: false,
     });
   });
+});
+
+describe("the gates' serialized providers", () => {
+  // Kept in every gate's inputs and outputs in the state, and sent with each of its diffs.
+  test.each([
+    ["WorkloadReady", workloadReadyProvider],
+    ["WorkloadsReady", workloadsReadyProvider],
+  ])(
+    "%s: a loader of the gate's module (a few KB), not the diagnosis itself",
+    async (_name, provider) => {
+      const { text } = await pulumi.runtime.serializeFunction(() => provider, {
+        allowSecrets: true,
+      });
+      expect(text.length).toBeLessThan(6000);
+      expect(text).toContain(
+        JSON.stringify(path.resolve(__dirname, "../providers/workloadReady.ts")),
+      );
+      expect(text).toContain(JSON.stringify(path.resolve(__dirname, "../tsconfig.pulumi.json")));
+      expect(text).not.toMatch(/function __(diagnose|rolloutStatus|observe)\b/);
+    },
+    60_000,
+  );
 });
 
 describe("controllerToWake", () => {
