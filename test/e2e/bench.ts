@@ -632,8 +632,9 @@ async function devLoopOnly() {
 }
 
 /**
- * `npm run bench:e2e -- --only destroy`: `destroy` against kind delete + registry removal of the
- * same cluster, for 3 and 50 services, merged into the results of the last full run.
+ * `npm run bench:e2e -- --only destroy`: cold `up` (warm build caches), then `destroy` against kind
+ * delete + registry removal of the same cluster, for 3 and 50 services, merged into the results of
+ * the last full run.
  */
 async function destroyOnly() {
   const load = new LoadWatch();
@@ -648,7 +649,11 @@ async function destroyOnly() {
   const pair = async (stack: string, config: Record<string, string>) => {
     await h.seedRegistry();
     await h.initStack(dir, stack, config);
-    await pulumiIn(stack, ["up"]);
+    // A cold up with warm build caches, as the full run measures it.
+    const coldUp = await seconds(async () => {
+      await pulumiIn(stack, ["up"]);
+      await bankAnswers("bank v1");
+    });
     const destroy = await seconds(() => pulumiIn(stack, ["destroy"]));
     await h.seedRegistry();
     await pulumiIn(stack, ["up"]);
@@ -660,7 +665,7 @@ async function destroyOnly() {
         cwd: dir,
       },
     );
-    return { destroy, kindDelete };
+    return { coldUp, destroy, kindDelete };
   };
   const three = await pair(STACK, threeServiceConfig());
   const fifty = await pair(STACK_50, {
@@ -672,16 +677,31 @@ async function destroyOnly() {
   const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, "utf8")) : {};
   const merged = structuredClone(previous);
   merged.destroyRun = { date: new Date().toISOString(), loadAverage: load.done(), three, fifty };
-  if (merged.threeServices) Object.assign(merged.threeServices.seconds, three);
-  if (merged.fiftyServices) Object.assign(merged.fiftyServices.seconds, fifty);
+  if (merged.threeServices)
+    Object.assign(merged.threeServices.seconds, {
+      coldUpWarmCache: three.coldUp,
+      destroy: three.destroy,
+      kindDelete: three.kindDelete,
+    });
+  if (merged.fiftyServices) {
+    Object.assign(merged.fiftyServices.seconds, fifty);
+    merged.fiftyServices.perExtraService.coldUpSeconds = round(
+      (fifty.coldUp - three.coldUp) / scaleExtraServices(scale.services.length),
+    );
+  }
   merged.ratios = {
     ...merged.ratios,
     destroyVsKindDelete: round(three.destroy / three.kindDelete),
+    coldUp50VsColdUp3: round(fifty.coldUp / three.coldUp),
     destroy50VsKindDelete50: round(fifty.destroy / fifty.kindDelete),
   };
   merged.targets = {
     ...merged.targets,
     destroy: { target: "≤ 1.2 × kind delete", met: three.destroy <= 1.2 * three.kindDelete },
+    coldUp50: {
+      target: `≤ 3-service cold up (warm caches) + ~1 s × ${scaleExtraServices(scale.services.length)} extra services`,
+      met: fifty.coldUp <= three.coldUp + scaleExtraServices(scale.services.length),
+    },
     destroy50: {
       target: "≤ 1.2 × kind delete + registry removal",
       met: fifty.destroy <= 1.2 * fifty.kindDelete,
