@@ -793,6 +793,61 @@ async function innerOnly() {
   console.log(JSON.stringify({ innerLoop, floor, edit50, innerRun: merged.innerRun }, null, 2));
 }
 
+/**
+ * `npm run bench:e2e -- --only idle`: the dev loop's CPU time over an idle minute without the
+ * 20,000-file tree (its status watch, dashboard and timers alone): the baseline of the watcher's
+ * figure, merged into the last run's results.
+ */
+async function idleOnly() {
+  await h.ensureToolchain();
+  await h.must("kind", ["delete", "cluster", "--name", h.E2E.cluster]);
+  await h.seedRegistry();
+  const dir = h.projectCopy("bench");
+  await h.initStack(dir, STACK, threeServiceConfig());
+  const pulumiIn = (args: string[]) =>
+    h.must("pulumi", [...args, "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], {
+      cwd: dir,
+    });
+  await pulumiIn(["up"]);
+  const args = [
+    "bank",
+    "--local",
+    "bank,price",
+    "--stack",
+    STACK,
+    "--ui-port",
+    String(DEV_UI_PORT),
+  ];
+  const dev = new DevLoop(dir, args);
+  let idle: { idleSeconds: number; idleCpuSeconds: number; files: number };
+  try {
+    await dev.line(/^✔ converging \(npm run dev\): done in [\d.]+ s$/, 15 * 60_000);
+    await dev.line(/^watching for changes/, 300_000);
+    await quiet(dev, 10_000, 90_000);
+    const cpu0 = cpuSeconds(dev.pid);
+    const t0 = Date.now();
+    await sleep(60_000);
+    idle = {
+      idleSeconds: (Date.now() - t0) / 1000,
+      idleCpuSeconds: round(cpuSeconds(dev.pid) - cpu0),
+      files: lsFiles(path.join(dir, "services/price")),
+    };
+  } finally {
+    await dev.stop();
+    await pulumiIn(["destroy"]);
+  }
+  const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, "utf8")) : {};
+  if (previous.devLoop?.watcher) previous.devLoop.watcher.withoutTree = idle;
+  fs.writeFileSync(RESULTS, JSON.stringify(previous, null, 2) + "\n");
+  console.log(JSON.stringify(idle));
+}
+
+/** Files under a directory. */
+function lsFiles(dir: string): number {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    .length;
+}
+
 type DevFigures = Awaited<ReturnType<typeof devLoopBench>>;
 
 function devLoopRatios(d: DevFigures) {
@@ -1101,7 +1156,9 @@ const only = process.argv.includes("--only")
     ? destroyOnly()
     : only === "inner"
       ? innerOnly()
-      : main()
+      : only === "idle"
+        ? idleOnly()
+        : main()
 ).catch((err) => {
   console.error(err);
   process.exit(1);
