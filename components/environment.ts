@@ -81,15 +81,21 @@ export interface Environment {
   readonly deletedWith?: pulumi.Resource;
 }
 
+/** Type of the readiness gates (providers/workloadReady.ts), which live as long as their workload. */
+const WORKLOAD_READY_TYPE = "pulumi-nodejs:dynamic/localkube:WorkloadReady";
+
 /**
- * Transform for every Kubernetes object created under a component: waits for the environment
- * to be ready and, when the environment has one, is deleted with the cluster.
+ * Transform for every Kubernetes object created under a component, and for its readiness gate:
+ * waits for the environment to be ready and, when the environment has one, is deleted with the
+ * cluster (a gate deletes nothing; without this, destroy sent one delete per gate to the dynamic
+ * provider before the cluster's own).
  */
 export function inClusterTransform(
   env: Pick<Environment, "ready" | "deletedWith">,
 ): pulumi.ResourceTransform {
   return ({ type, custom, props, opts }) => {
-    if (!custom || !type.startsWith("kubernetes:")) return undefined;
+    if (!custom || !(type.startsWith("kubernetes:") || type === WORKLOAD_READY_TYPE))
+      return undefined;
     return {
       props,
       opts: pulumi.mergeOptions(opts, {

@@ -162,6 +162,24 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
       },
     });
     expect(names("kubernetes:core/v1:Namespace")).toEqual(["sandbox-namespace"]);
+    // Readiness gates go with the namespace, like the workloads they wait for.
+    const namespace = one("kubernetes:core/v1:Namespace").urn;
+    expect(
+      ofType(registered, "pulumi-nodejs:dynamic/localkube:WorkloadReady")
+        .map((g) => [g.name, g.deletedWith === namespace])
+        .sort(),
+    ).toEqual(
+      [
+        "platform-appliances-kafka-ready",
+        "platform-appliances-postgres-ready",
+        "platform-appliances-schema-registry-ready",
+        "platform-bank-migrate-ready",
+        "platform-bank-ready",
+        "platform-ledger-ready",
+        "platform-price-ready",
+        "platform-web-ready",
+      ].map((name) => [name, true]),
+    );
     expect(names("docker-build:index:Image")).toEqual([]);
     expect(names("kubernetes:apps/v1:StatefulSet")).toEqual([
       "platform-appliances-kafka-statefulset",

@@ -1,7 +1,7 @@
 import { inClusterTransform } from "../components/environment";
 
 describe("inClusterTransform", () => {
-  test("Kubernetes objects wait for the environment and are deleted with the cluster; others are untouched", () => {
+  test("Kubernetes objects and readiness gates wait for the environment and are deleted with the cluster; others are untouched", () => {
     const ready = [{ urn: "ready" }] as any[];
     const cluster = { urn: "cluster" } as any;
     const t = inClusterTransform({ ready, deletedWith: cluster });
@@ -15,6 +15,18 @@ describe("inClusterTransform", () => {
     expect(out.props).toEqual({ a: 1 });
     expect(out.opts.dependsOn).toEqual(ready);
     expect(out.opts.deletedWith).toBe(cluster);
+    const gate = t({
+      type: "pulumi-nodejs:dynamic/localkube:WorkloadReady",
+      name: "g",
+      custom: true,
+      props: { b: 2 },
+      opts: {},
+    } as any) as any;
+    expect([gate.props, gate.opts.dependsOn, gate.opts.deletedWith]).toEqual([
+      { b: 2 },
+      ready,
+      cluster,
+    ]);
     expect(
       t({ type: "docker-build:index:Image", name: "i", custom: true, props: {}, opts: {} } as any),
     ).toBeUndefined();

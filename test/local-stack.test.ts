@@ -188,7 +188,7 @@ describe("local stack resource graph", () => {
     expect(controller.extraArgs).toEqual({ "publish-status-address": "localhost" });
   });
 
-  test("every in-cluster object waits for the namespace and the registry wiring and is deleted with the cluster", async () => {
+  test("every in-cluster object and readiness gate waits for the namespace and the registry wiring and is deleted with the cluster", async () => {
     await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
     const cluster = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster")[0].urn;
     const wiring = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryWiring")[0].urn;
@@ -219,6 +219,17 @@ describe("local stack resource graph", () => {
       (r) => r.type.startsWith("kubernetes:") && r.name.startsWith("local-ingress-"),
     );
     expect(ingress.map((r) => r.deletedWith)).toEqual(Array(ingress.length).fill(cluster));
+    // Readiness gates delete nothing: skipped with the cluster rather than one provider call each.
+    expect(
+      ofType(registered, "pulumi-nodejs:dynamic/localkube:WorkloadReady")
+        .map((g) => [g.name, g.deletedWith])
+        .sort(),
+    ).toEqual([
+      ["platform-appliances-postgres-ready", cluster],
+      ["platform-bank-migrate-ready", cluster],
+      ["platform-bank-ready", cluster],
+      ["platform-price-ready", cluster],
+    ]);
     const registry = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0];
     expect(byUrn(registered, registry.urn).deletedWith).toBe("");
     // Images built from source live in the registry: deleted with it, without a delete of their own.
