@@ -39,7 +39,15 @@ export class KindCluster extends pulumi.ComponentResource {
     this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
     this.provider = new k8s.Provider(
       `${name}-provider`,
-      { kubeconfig: this.kubeconfig, deleteUnreachable: true },
+      {
+        kubeconfig: this.kubeconfig,
+        deleteUnreachable: true,
+        // The same provider across a replacement of the cluster (an upgrade): without an identifier
+        // the provider is replaced whenever the kubeconfig is not known yet, and Pulumi unloads the
+        // old one before the objects in the old cluster are deleted ("grpc: the client connection
+        // is closing"). Those objects are replaced with the cluster instead (see livesIn).
+        clusterIdentifier: this.context,
+      },
       { parent: this },
     );
     this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });

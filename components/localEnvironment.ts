@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalSettings } from "../config/localSettings";
 import { applianceMappings } from "../kube/hostAccess";
-import { Environment, inClusterTransform } from "./environment";
+import { Environment, inClusterTransform, livesIn } from "./environment";
 import { IngressController } from "./ingressController";
 import { KindCluster } from "./kindCluster";
 import { LocalRegistry } from "./localRegistry";
@@ -86,7 +86,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       { metadata: { name: s.namespace } },
-      { ...was("namespace"), provider: this.cluster.provider, deletedWith: this.cluster.cluster },
+      { ...was("namespace"), provider: this.cluster.provider, ...livesIn(this.cluster.cluster) },
     );
 
     this.environment = {

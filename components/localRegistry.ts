@@ -5,6 +5,7 @@ import { DEFAULT_IMAGES } from "../kube/images";
 import { KindClusterResource } from "../providers/kindCluster";
 import { RegistryContainer, RegistryWiring } from "../providers/registry";
 import { CONTAINER_NAME } from "../catalog/patterns";
+import { livesIn } from "./environment";
 
 export interface LocalRegistryArgs {
   /** Container name; nodes reach the registry as `<name>:5000`. @default "localkube-registry" */
@@ -84,7 +85,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
         containerId: this.container.id,
       },
       // Nothing to undo when the cluster goes too: destroy does not wait for a disconnect.
-      { parent: this, deletedWith: args.cluster },
+      { parent: this, ...livesIn(args.cluster) },
     );
     const configMap = new k8s.core.v1.ConfigMap(
       `${this.baseName}-hosting`,
@@ -97,7 +98,7 @@ export class LocalRegistry extends pulumi.ComponentResource {
       {
         parent: this,
         provider: args.provider,
-        deletedWith: args.cluster,
+        ...livesIn(args.cluster),
         deleteBeforeReplace: true,
       },
     );

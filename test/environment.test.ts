@@ -1,7 +1,7 @@
 import { inClusterTransform } from "../components/environment";
 
 describe("inClusterTransform", () => {
-  test("Kubernetes objects and readiness gates wait for the environment and are deleted with the cluster; others are untouched", () => {
+  test("Kubernetes objects and readiness gates wait for the environment and are deleted and replaced with the cluster; others are untouched", () => {
     const ready = [{ urn: "ready" }] as any[];
     const cluster = { urn: "cluster" } as any;
     const t = inClusterTransform({ ready, deletedWith: cluster });
@@ -15,6 +15,7 @@ describe("inClusterTransform", () => {
     expect(out.props).toEqual({ a: 1 });
     expect(out.opts.dependsOn).toEqual(ready);
     expect(out.opts.deletedWith).toBe(cluster);
+    expect(out.opts.replaceWith).toEqual([cluster]);
     const gate = t({
       type: "pulumi-nodejs:dynamic/localkube:WorkloadReady",
       name: "g",
@@ -22,11 +23,9 @@ describe("inClusterTransform", () => {
       props: { b: 2 },
       opts: {},
     } as any) as any;
-    expect([gate.props, gate.opts.dependsOn, gate.opts.deletedWith]).toEqual([
-      { b: 2 },
-      ready,
-      cluster,
-    ]);
+    expect([gate.props, gate.opts.dependsOn, gate.opts.deletedWith, gate.opts.replaceWith]).toEqual(
+      [{ b: 2 }, ready, cluster, [cluster]],
+    );
     expect(
       t({ type: "docker-build:index:Image", name: "i", custom: true, props: {}, opts: {} } as any),
     ).toBeUndefined();

@@ -188,11 +188,25 @@ describe("local stack resource graph", () => {
     expect(controller.extraArgs).toEqual({ "publish-status-address": "localhost" });
   });
 
-  test("every in-cluster object and readiness gate waits for the namespace and the registry wiring and is deleted with the cluster", async () => {
+  test("every in-cluster object and readiness gate waits for the namespace and the registry wiring and is deleted and replaced with the cluster, through one provider", async () => {
     await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
     const cluster = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster")[0].urn;
     const wiring = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryWiring")[0].urn;
     const namespace = registered.find((r) => r.name === "local-namespace")!.urn;
+    // The namespace and the registry's wiring live in the cluster too.
+    expect(
+      ["local-namespace", "local-registry-wiring", "local-registry-hosting"].map((n) => {
+        const r = registered.find((x) => x.name === n)!;
+        return [n, r.deletedWith, r.replaceWith];
+      }),
+    ).toEqual([
+      ["local-namespace", cluster, [cluster]],
+      ["local-registry-wiring", cluster, [cluster]],
+      ["local-registry-hosting", cluster, [cluster]],
+    ]);
+    // Its provider stays the same provider when the cluster is replaced (an upgrade).
+    const [provider] = ofType(registered, "pulumi:providers:kubernetes");
+    expect(provider.inputs.clusterIdentifier).toBe("kind-localkube");
     const inPlatform = registered.filter(
       (r) => r.type.startsWith("kubernetes:") && r.urn.includes("::platform-"),
     );
@@ -211,24 +225,26 @@ describe("local stack resource graph", () => {
       "platform-price-service",
     ]);
     for (const r of inPlatform) {
-      expect([r.name, r.deletedWith]).toEqual([r.name, cluster]);
+      expect([r.name, r.deletedWith, r.replaceWith]).toEqual([r.name, cluster, [cluster]]);
       expect([r.name, r.dependsOn]).toEqual([r.name, expect.arrayContaining([namespace, wiring])]);
     }
     // The ingress controller's objects are deleted with the cluster too; the registry container is not (it outlives clusters).
     const ingress = registered.filter(
       (r) => r.type.startsWith("kubernetes:") && r.name.startsWith("local-ingress-"),
     );
-    expect(ingress.map((r) => r.deletedWith)).toEqual(Array(ingress.length).fill(cluster));
+    expect(ingress.map((r) => [r.deletedWith, r.replaceWith])).toEqual(
+      Array(ingress.length).fill([cluster, [cluster]]),
+    );
     // Readiness gates delete nothing: skipped with the cluster rather than one provider call each.
     expect(
       ofType(registered, "pulumi-nodejs:dynamic/localkube:WorkloadReady")
-        .map((g) => [g.name, g.deletedWith])
+        .map((g) => [g.name, g.deletedWith, g.replaceWith])
         .sort(),
     ).toEqual([
-      ["platform-appliances-postgres-ready", cluster],
-      ["platform-bank-migrate-ready", cluster],
-      ["platform-bank-ready", cluster],
-      ["platform-price-ready", cluster],
+      ["platform-appliances-postgres-ready", cluster, [cluster]],
+      ["platform-bank-migrate-ready", cluster, [cluster]],
+      ["platform-bank-ready", cluster, [cluster]],
+      ["platform-price-ready", cluster, [cluster]],
     ]);
     const registry = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0];
     expect(byUrn(registered, registry.urn).deletedWith).toBe("");

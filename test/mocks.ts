@@ -14,6 +14,8 @@ export interface Registered {
   dependsOn: string[];
   /** URN of the resource it is deleted with, after transforms ("" for none). */
   deletedWith: string;
+  /** URNs of the resources it is replaced with (`replaceWith`), after transforms. */
+  replaceWith: string[];
   /** Its aliases by name: the names and parent URNs it had before ("" parent: the stack). */
   readonly aliases: { readonly name: string; readonly parent: string }[];
   /** Properties whose change replaces it (`replaceOnChanges`). */
@@ -65,6 +67,7 @@ export function installMocks(): Registered[] {
           parent: req.getParent(),
           dependsOn: req.getDependenciesList(),
           deletedWith: req.getDeletedwith(),
+          replaceWith: req.getReplaceWithList(),
           // Aliases by name; the type-only ones the Kubernetes SDK adds (older API versions) are left out.
           aliases: req
             .getAliasesList()
@@ -132,10 +135,12 @@ async function applyTransforms(req: any, record: Registered): Promise<void> {
   const server = settings.getCallbacks();
   let deps: string[] = record.dependsOn;
   let deletedWith = record.deletedWith;
+  let replaceWith = record.replaceWith;
   for (const cb of chain) {
     const options = new resproto.TransformResourceOptions();
     options.setDependsOnList(deps);
     options.setDeletedWith(deletedWith);
+    options.setReplaceWithList(replaceWith);
     const request = new resproto.TransformRequest();
     request.setType(record.type);
     request.setName(record.name);
@@ -150,10 +155,12 @@ async function applyTransforms(req: any, record: Registered): Promise<void> {
     if (out) {
       deps = out.getDependsOnList();
       deletedWith = out.getDeletedWith();
+      replaceWith = out.getReplaceWithList();
     }
   }
   record.dependsOn = deps;
   record.deletedWith = deletedWith;
+  record.replaceWith = replaceWith;
 }
 
 /** Resolves an Output (or plain value) under mocks. */
