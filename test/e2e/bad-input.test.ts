@@ -37,13 +37,8 @@ async function failingUp(
   );
   try {
     expect(r.code).not.toBe(0);
-    const state = await h.must(
-      "pulumi",
-      ["stack", "export", "--stack", stack, "--non-interactive"],
-      { cwd: dir },
-    );
-    const types = (JSON.parse(state.stdout).deployment.resources ?? []).map((x: any) => x.type);
-    expect(types.filter((t: string) => t !== "pulumi:pulumi:Stack")).toEqual([]);
+    const types = (await h.deployment(dir, stack)).resources.map((x) => x.type);
+    expect(types.filter((t) => t !== "pulumi:pulumi:Stack")).toEqual([]);
     expect(h.leftovers(CLUSTER, REGISTRY)).toEqual({
       clusters: [],
       containers: [],

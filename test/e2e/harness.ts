@@ -303,6 +303,18 @@ export async function outputs(dir: string, stack: string): Promise<Record<string
   return JSON.parse(r.stdout);
 }
 
+/** The stack's parsed checkpoint (`pulumi stack export`): its resources and pending operations. */
+export async function deployment(
+  dir: string,
+  stack: string,
+): Promise<{ resources: { urn: string; type: string }[]; pendingOperations: unknown[] }> {
+  const r = await must("pulumi", ["stack", "export", "--stack", stack, "--non-interactive"], {
+    cwd: dir,
+  });
+  const d = JSON.parse(r.stdout).deployment;
+  return { resources: d.resources ?? [], pendingOperations: d.pending_operations ?? [] };
+}
+
 /** HTTP GET through the ingress on 127.0.0.1 with a Host header (what curl does for *.localhost). */
 export async function httpGet(
   host: string,

@@ -51,14 +51,8 @@ async function podUids(): Promise<Record<string, string[]>> {
 
 /** The stack's checkpoint: resources and pending operations. */
 async function checkpoint(): Promise<{ urns: string[]; pending: unknown[] }> {
-  const r = await h.must("pulumi", ["stack", "export", "--stack", STACK, "--non-interactive"], {
-    cwd: dir,
-  });
-  const deployment = JSON.parse(r.stdout).deployment;
-  return {
-    urns: (deployment.resources ?? []).map((x: any) => x.urn),
-    pending: deployment.pending_operations ?? [],
-  };
+  const d = await h.deployment(dir, STACK);
+  return { urns: d.resources.map((x) => x.urn), pending: d.pendingOperations };
 }
 
 /** `kubectl … -n localkube`, parsed as JSON. */

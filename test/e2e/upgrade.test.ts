@@ -182,10 +182,7 @@ const registryId = () =>
       expect(cluster.map((s) => s.op)).toContain("replace");
       // The registry container (and so its images) is not touched: it is in the state, and the
       // preview has no step for it but "same" (`preview --json` leaves unchanged resources out).
-      const state = await h.must("pulumi", ["stack", "export", "--stack", STACK], { cwd: dir });
-      const urns = (JSON.parse(state.stdout).deployment.resources as { urn: string }[]).map(
-        (r) => r.urn,
-      );
+      const urns = (await h.deployment(dir, STACK)).resources.map((r) => r.urn);
       expect(urns.filter((u) => u.endsWith(REGISTRY_CONTAINER))).toHaveLength(1);
       expect(steps.filter((s) => s.urn.endsWith(REGISTRY_CONTAINER) && s.op !== "same")).toEqual(
         [],
