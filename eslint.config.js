@@ -5,7 +5,15 @@ const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
   {
-    ignores: ["node_modules/", "bin/", "coverage/", "toolchain/", "test/e2e/toolchain/", "**/*.js"],
+    ignores: [
+      "node_modules/",
+      "bin/",
+      "coverage/",
+      "toolchain/",
+      "test/e2e/toolchain/",
+      "**/*.js",
+      "**/*.cjs",
+    ],
   },
   ...tseslint.configs.recommended,
   {

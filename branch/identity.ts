@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { ConfigError } from "../config/errors";
+import { InputError } from "../catalog/problems";
 
 /** Prefix of every branch stack name and branch namespace. */
 export const BRANCH_PREFIX = "branch-";
@@ -31,7 +31,7 @@ export interface BranchIdentity {
  */
 export function branchIdentity(name: string, source = "the stack name"): BranchIdentity {
   const reject = (why: string) =>
-    new ConfigError(
+    new InputError(
       [
         {
           file: source,

@@ -7,8 +7,8 @@
 import * as path from "path";
 import { DashboardServer } from "../dashboard/server";
 import { DevArgsError, parseDevArgs, USAGE } from "../dev/args";
-import { DevSession, startError } from "../dev/session";
-import { paint } from "../dev/terminal";
+import { openDevLoop, startError } from "../dev/open";
+import { paint, Screen } from "../dev/terminal";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -27,15 +27,29 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const session = new DevSession(PROJECT_DIR, args, process.stdout);
-  const dashboard = args.ui ? await DashboardServer.start(session, args.ui) : undefined;
-  if (dashboard) session.screen.print(`dashboard: ${dashboard.url}`);
+  const screen = new Screen(process.stdout);
+  let loop;
+  try {
+    loop = await openDevLoop(PROJECT_DIR, args, screen);
+  } catch (err) {
+    const message = startError(err);
+    if (message === undefined) throw err;
+    process.stderr.write(`${message}\n`);
+    return 2;
+  }
+  const { engine, abort } = loop;
+  const dashboard = args.ui ? await DashboardServer.start(engine, args.ui) : undefined;
+  if (dashboard) screen.print(`dashboard: ${dashboard.url}`);
   let interrupted = false;
   const stop = () => {
     if (interrupted) return;
     interrupted = true;
-    session.screen.print(paint(session.screen.tty, "gray", "stopping: the stack stays up"));
-    void Promise.all([session.stop(), dashboard?.stop()]).then(() => process.exit(0));
+    screen.print(paint(screen.tty, "gray", "stopping: the stack stays up"));
+    abort.abort();
+    void Promise.all([engine.stop(), dashboard?.stop()]).then(() => {
+      screen.release();
+      process.exit(0);
+    });
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
@@ -44,46 +58,40 @@ async function main(argv: readonly string[]): Promise<number> {
   const timer =
     args.timeoutMs === undefined ? undefined : setTimeout(() => void onTimeout(), args.timeoutMs);
   const onTimeout = async () => {
-    session.screen.print(
-      paint(session.screen.tty, "red", `timed out after ${args.timeoutMs! / 1000} s`),
-    );
+    screen.print(paint(screen.tty, "red", `timed out after ${args.timeoutMs! / 1000} s`));
     if (args.ci) {
-      await session.stop();
+      await engine.stop();
       process.exit(1);
     }
   };
-  let converged: boolean;
-  try {
-    converged = await session.start();
-  } catch (err) {
-    const message = startError(err);
-    if (message === undefined) throw err;
-    process.stderr.write(`${message}\n`);
-    return 2;
-  }
+  const converged = await engine.start();
   if (args.ci) {
-    const verdict = converged ? await session.verdict(deadline) : "failed";
+    const verdict = converged ? await engine.verdict(deadline) : "failed";
     clearTimeout(timer);
-    for (const row of session.currentRows()) {
+    for (const row of engine.currentRows()) {
       if (row.problem)
-        session.screen.print(
+        screen.print(
           `${row.name}: ${row.problem.message}${row.problem.hint ? ` — ${row.problem.hint}` : ""}`,
         );
       else if (verdict !== "ready" && row.state !== "ready")
-        session.screen.print(`${row.name}: ${row.state} (${row.ready}/${row.desired} ready)`);
+        screen.print(`${row.name}: ${row.state} (${row.ready}/${row.desired} ready)`);
     }
-    session.screen.print(
+    screen.print(
       verdict === "ready"
         ? "all services ready"
         : verdict === "timeout"
           ? "not ready in time"
           : "failed",
     );
-    await session.stop();
+    await engine.stop();
+    screen.release();
     return verdict === "ready" ? 0 : 1;
   }
   clearTimeout(timer);
-  await session.follow();
+  if (args.watch)
+    screen.print(
+      paint(screen.tty, "gray", "watching for changes; Ctrl-C stops watching (the stack stays up)"),
+    );
   return new Promise<number>(() => undefined); // runs until Ctrl-C
 }
 

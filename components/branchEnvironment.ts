@@ -251,6 +251,7 @@ export class BranchEnvironment extends pulumi.ComponentResource {
         pushRegistry: s.registry.address ?? "",
         pushTag: branchImageTag(s.branch.slug, s.gitSha),
         login,
+        builder: s.images.builder,
         pushDependsOn: [],
       },
       labels: {

@@ -29,6 +29,8 @@ export interface ImagePolicy extends PublishedImages {
   readonly pushTag: string;
   /** Login for pushes. @default anonymous */
   readonly login?: RegistryLogin;
+  /** The buildx builder images are built with. @default docker-build's choice */
+  readonly builder?: string;
   /** What must exist before a push (e.g. the local registry container). */
   readonly pushDependsOn: readonly pulumi.Resource[];
   /**

@@ -111,6 +111,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         overrides: s.images.overrides,
         pushRegistry: this.registry.address,
         pushTag: "localkube",
+        builder: s.images.builder,
         pushDependsOn: [this.registry.container],
         deletedWith: this.registry.container,
       },

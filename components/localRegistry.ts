@@ -1,9 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryContainerSpec } from "../host/tools";
 import { DEFAULT_IMAGES } from "../kube/images";
 import { KindClusterResource } from "../providers/kindCluster";
-import { RegistryContainer, RegistryWiring } from "../providers/registry";
+import { RegistryContainer, RegistryContainerSpec, RegistryWiring } from "../providers/registry";
 import { CONTAINER_NAME } from "../catalog/patterns";
 import { livesIn } from "./environment";
 

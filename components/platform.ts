@@ -5,7 +5,7 @@ import { ServiceSpec } from "../catalog/types";
 import { expandDependencies } from "../catalog/validate";
 import { Appliances, AppliancesArgs } from "./appliances";
 import { Connection } from "../kube/connection";
-import { DEFAULT_IMAGES, publishedImage, PublishedImages } from "../kube/images";
+import { DEFAULT_IMAGES, ImageBuild, publishedImage, PublishedImages } from "../kube/images";
 import type { ImageOrigin } from "../status/diagnose";
 import { BatchService } from "./batchService";
 import { Environment, inClusterTransform } from "./environment";
@@ -92,6 +92,8 @@ export class Platform extends pulumi.ComponentResource {
   /** Entries deployed from their own chart or YAML files. */
   readonly manifests: ReadonlyMap<string, ManifestService>;
   readonly images: ReadonlyMap<string, ServiceImage>;
+  /** How each image built from source is built: what `npm run dev` builds its fast saves with. */
+  readonly builds: Readonly<Record<string, ImageBuild>>;
   /** Public URL of each service with an ingress. */
   readonly urls: Record<string, string>;
 
@@ -138,6 +140,8 @@ export class Platform extends pulumi.ComponentResource {
             repository: `${env.images.pushRegistry}/${spec.name}`,
             tag: env.images.pushTag,
             login: env.images.login,
+            builder: env.images.builder,
+            service: spec.name,
           },
           {
             parent: this,
@@ -246,6 +250,7 @@ export class Platform extends pulumi.ComponentResource {
     this.batches = batches;
     this.manifests = manifests;
     this.images = images;
+    this.builds = Object.fromEntries([...images].map(([service, image]) => [service, image.build]));
     this.urls = urls;
     this.registerOutputs({ urls });
   }

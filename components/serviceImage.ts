@@ -1,6 +1,7 @@
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildSpec } from "../catalog/types";
+import { ImageBuild, reproducibleBuildArgs } from "../kube/images";
 
 /** Credentials for a registry that needs a login to push. */
 export interface RegistryLogin {
@@ -20,6 +21,30 @@ export interface ServiceImageArgs {
   readonly tag: string;
   /** Login for the push. @default none (anonymous push, e.g. the local registry) */
   readonly login?: RegistryLogin;
+  /**
+   * The buildx builder to build with (`localkube:build.builder`). @default docker-build's choice:
+   * the current buildx builder, else the first one it supports
+   */
+  readonly builder?: string;
+  /** Label naming the catalog service the image is built for (`localkube.dev/service`). */
+  readonly service: string;
+}
+
+/** How the image is built and pushed, in plain values: what the dev loop's fast saves build too. */
+export function imageBuildOf(args: ServiceImageArgs): ImageBuild {
+  const b = args.build;
+  return {
+    context: b.context,
+    dockerfile: b.dockerfile,
+    args: reproducibleBuildArgs(b.args),
+    // Names the service in the engine's events (the dev loop's progress lines).
+    labels: { "localkube.dev/service": args.service },
+    ...(b.target ? { target: b.target } : {}),
+    repository: args.repository,
+    tag: args.tag,
+    ...(args.builder ? { builder: args.builder } : {}),
+    login: args.login !== undefined,
+  };
 }
 
 /**
@@ -31,18 +56,22 @@ export class ServiceImage extends pulumi.ComponentResource {
   readonly image: dockerBuild.Image;
   /** `repository@sha256:…`: pull reference pinned to the pushed content. */
   readonly ref: pulumi.Output<string>;
+  /** How it is built (see {@link imageBuildOf}). */
+  readonly build: ImageBuild;
 
   constructor(name: string, args: ServiceImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:ServiceImage", name, {}, opts);
-    const b = args.build;
+    const b = (this.build = imageBuildOf(args));
     this.image = new dockerBuild.Image(
       `${name}-image`,
       {
         context: { location: b.context },
         dockerfile: { location: b.dockerfile },
-        buildArgs: Object.keys(b.args).length > 0 ? { ...b.args } : undefined,
+        buildArgs: { ...b.args },
         target: b.target,
         tags: [`${args.repository}:${args.tag}`],
+        builder: b.builder ? { name: b.builder } : undefined,
+        labels: { ...b.labels },
         push: true,
         // Previews stay fast and side-effect free; `up` builds.
         buildOnPreview: false,

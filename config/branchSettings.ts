@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { CPU_QUANTITY, DNS_LABEL_RULE, DOMAIN, REGISTRY_PREFIX, SIZE } from "../catalog/patterns";
+import { InputError } from "../catalog/problems";
 import { BRANCH_PREFIX, BranchIdentity, branchIdentity } from "../branch/identity";
 import { EgressDestination, parseEgressAllow } from "../branch/egress";
 import {
@@ -9,9 +10,8 @@ import {
   postgresHost,
   postgresUrlProblem,
 } from "../branch/sandbox";
-import { parseTtl } from "../branch/ttl";
+import { parseDuration } from "../catalog/durations";
 import { CommonSettings, readCommonSettings } from "./commonSettings";
-import { ConfigError } from "./errors";
 import { ConfigReader } from "./reader";
 
 /** A branch sandbox's settings: `Pulumi.branch.yaml` defaults under the stack's own config. */
@@ -104,7 +104,7 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
   );
   const ttl = r.string("ttl", "72h");
   const ttlMs =
-    parseTtl(ttl) ??
+    parseDuration(ttl) ??
     (r.report(
       "ttl",
       `${JSON.stringify(ttl)} is not a duration: use a whole number with s, m, h, d or w`,
@@ -200,7 +200,7 @@ function readBranchIdentity(r: ConfigReader, name: string, source: string): Bran
   try {
     return branchIdentity(name, source);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof InputError)) throw err;
     r.problems.push(...err.problems);
     return { name, slug: "invalid", namespace: `${BRANCH_PREFIX}invalid`, changed: false };
   }

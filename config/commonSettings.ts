@@ -6,7 +6,7 @@ import {
   REGISTRY_PREFIX,
   SIZE,
 } from "../catalog/patterns";
-import { parseTtl } from "../branch/ttl";
+import { parseDuration } from "../catalog/durations";
 import { ConfigReader, ConfigRule } from "./reader";
 import { readSecrets } from "./secrets";
 
@@ -32,6 +32,11 @@ export interface CommonSettings {
     readonly tag: string;
     /** Exact image per service. */
     readonly overrides: Readonly<Record<string, string>>;
+    /**
+     * The buildx builder that builds images from source (`localkube:build.builder`); undefined:
+     * docker-build's choice (the current buildx builder, else the first BuildKit one).
+     */
+    readonly builder?: string;
   };
   readonly appliances: {
     readonly images: {
@@ -72,7 +77,7 @@ export interface CommonDefaults {
 /** `localkube:readyTimeout` in seconds: a duration such as `120s` or `10m`, from 10 s to 6 h. */
 function readReadyTimeout(r: ConfigReader, fallback: string): number {
   const text = r.string("readyTimeout", fallback);
-  const ms = parseTtl(text);
+  const ms = parseDuration(text);
   const { min, max } = READY_TIMEOUT_RANGE;
   if (ms !== undefined && ms >= min * 1000 && ms <= max * 1000) return ms / 1000;
   r.report(
@@ -80,7 +85,7 @@ function readReadyTimeout(r: ConfigReader, fallback: string): number {
     `${JSON.stringify(text)} is not a duration from ${min}s to ${max / 3600}h: use a whole number with s, m or h, e.g. 120s or 10m`,
     fallback,
   );
-  return (parseTtl(fallback) ?? 120_000) / 1000;
+  return (parseDuration(fallback) ?? 120_000) / 1000;
 }
 
 /** Reads the keys both stack kinds share; `defaults` holds those that differ by stack kind. */
@@ -98,6 +103,11 @@ export function readCommonSettings(r: ConfigReader, defaults: CommonDefaults): C
       }),
       tag: r.string("images.tag", "latest", { ...IMAGE_TAG, example: "latest" }),
       overrides: r.stringMap("images.overrides"),
+      builder: r.optionalString("build.builder", {
+        pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+        help: "a buildx builder name (letters, digits, '_', '.', '-')",
+        example: "localkube",
+      }),
     },
     appliances: {
       images: {

@@ -4,18 +4,20 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import type * as K from "@kubernetes/client-node";
-import type { SessionListener, StackInfo, UpdateRecord } from "../dev/session";
+import type { EngineListener } from "../dev/engine/engine";
+import type { UpdateRecord } from "../dev/engine/state";
+import type { StackInfo } from "../dev/stackView";
 import type { LogLine } from "../dev/logs";
 import type { ServiceRow } from "../status/model";
 import { dashboardView } from "./viewModel";
 
-/** What the dashboard needs of the dev session (a `DevSession`; a fake in tests). */
+/** What the dashboard needs of the dev loop (its `DevEngine`; a fake in tests). */
 export interface DashboardSource {
   readonly lastUpdate?: UpdateRecord;
   currentRows(): readonly ServiceRow[];
   events(service: string): readonly K.CoreV1Event[];
   stackInfo(): Promise<StackInfo>;
-  listen(l: SessionListener): () => void;
+  listen(l: EngineListener): () => void;
   /** Rebuild and redeploy: resolves when the service runs new pods. */
   redeploy(service: string): Promise<void>;
   /** Restart the service's pods. */
@@ -119,7 +121,7 @@ export class DashboardServer {
     this.unlisten = source.listen({
       rows: () => {
         this.schedulePush();
-        // The API server's version is known once the session watches the cluster.
+        // The API server's version is known once the loop watches the cluster.
         if (!this.stack.kubernetesVersion && Date.now() - this.stackAsked > STACK_RETRY_MS)
           void this.refreshStack();
       },

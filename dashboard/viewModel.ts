@@ -1,10 +1,10 @@
 import type * as K from "@kubernetes/client-node";
-import type { StackInfo, UpdateRecord } from "../dev/session";
-import { sourceText } from "../dev/terminal";
-import type { ServiceRow, ServiceState } from "../status/model";
+import type { UpdateRecord } from "../dev/engine/state";
+import type { StackInfo } from "../dev/stackView";
+import { sourceText, type ServiceRow, type ServiceState } from "../status/model";
 
 /**
- * What the dashboard shows, as a pure function of what the dev session knows: the status rows (the
+ * What the dashboard shows, as a pure function of what the dev loop knows: the status rows (the
  * same ones the terminal renders), the stack's facts, the last updates and the services' recent
  * events. The page only lays this out; it computes nothing.
  */
@@ -87,7 +87,7 @@ export interface DashboardView {
   readonly groups: readonly GroupView[];
 }
 
-/** The session data the dashboard is drawn from. */
+/** The dev loop's data the dashboard is drawn from. */
 export interface DashboardData {
   readonly rows: readonly ServiceRow[];
   readonly stack: StackInfo;

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { sameTrigger, Trigger } from "./trigger";
 
 /** A locally built service's sources: its build context (minus what .dockerignore ignores) and Dockerfile. */
 export interface WatchedContext {
@@ -52,13 +53,13 @@ export function convergeFilesFor(stack: string): string[] {
   ];
 }
 
-/** What a batch of changed files calls for. */
+/** What a batch of changed files (or the loop's own findings) calls for. */
 export type Decision =
   | { readonly kind: "none" }
-  /** Rebuild and roll these services only; each with the files (relative to the project) that triggered it. */
-  | { readonly kind: "services"; readonly services: ReadonlyMap<string, readonly string[]> }
-  /** A full converge, and the first file that called for it. */
-  | { readonly kind: "converge"; readonly trigger: string };
+  /** New images of these services only; each with what triggered it (saved files first). */
+  | { readonly kind: "services"; readonly services: ReadonlyMap<string, readonly Trigger[]> }
+  /** A full converge, and the first cause that called for it. */
+  | { readonly kind: "converge"; readonly trigger: Trigger };
 
 const inside = (dir: string, file: string) => {
   const rel = path.relative(dir, file);
@@ -102,12 +103,12 @@ export function classify(
  * program file; else a rebuild of every service whose sources changed; else nothing.
  */
 export function decide(files: readonly string[], plan: WatchPlan): Decision {
-  const services = new Map<string, string[]>();
+  const services = new Map<string, Trigger[]>();
   for (const file of files) {
     const c = classify(file, plan);
-    if ("converge" in c) return { kind: "converge", trigger: path.relative(plan.projectDir, file) };
-    for (const s of c.services)
-      services.set(s, [...(services.get(s) ?? []), path.relative(plan.projectDir, file)]);
+    const trigger: Trigger = { kind: "file", path: path.relative(plan.projectDir, file) };
+    if ("converge" in c) return { kind: "converge", trigger };
+    for (const s of c.services) services.set(s, [...(services.get(s) ?? []), trigger]);
   }
   return services.size === 0 ? { kind: "none" } : { kind: "services", services };
 }
@@ -119,7 +120,10 @@ export function merge(a: Decision, b: Decision): Decision {
   if (a.kind === "none") return b;
   if (b.kind === "none") return a;
   const services = new Map(a.services);
-  for (const [s, files] of b.services)
-    services.set(s, [...new Set([...(services.get(s) ?? []), ...files])]);
+  for (const [s, triggers] of b.services) {
+    const all = [...(services.get(s) ?? [])];
+    for (const t of triggers) if (!all.some((x) => sameTrigger(x, t))) all.push(t);
+    services.set(s, all);
+  }
   return { kind: "services", services };
 }

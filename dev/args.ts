@@ -1,5 +1,5 @@
 import { didYouMean } from "../catalog/problems";
-import { parseTtl } from "../branch/ttl";
+import { parseDuration } from "../catalog/durations";
 
 /** What `npm run dev` was asked to do, parsed once from its command line. */
 export interface DevArgs {
@@ -195,7 +195,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         break;
       case "--timeout": {
         const v = value();
-        const ms = parseTtl(v);
+        const ms = parseDuration(v);
         if (ms === undefined)
           throw new DevArgsError(
             `--timeout: ${JSON.stringify(v)} is not a duration (a whole number with s, m or h, e.g. 90s or 10m)`,

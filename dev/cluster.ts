@@ -1,6 +1,9 @@
 import type * as K from "@kubernetes/client-node";
 import { Writable } from "stream";
 import type { NamespaceObjects } from "../status/model";
+import { DEV_LOOP_MANAGER } from "./engine/divergence";
+import type { ClusterPort } from "./engine/ports";
+import type { Workloads } from "./fastSave";
 
 /** How to reach the cluster: a kubeconfig document, or a context of the user's kubeconfig. */
 export interface ClusterAccess {
@@ -26,34 +29,36 @@ export function kubeConfig(access: ClusterAccess): K.KubeConfig {
   return kc;
 }
 
+/** What the watch holds: the namespace's objects the status and the fast save path read. */
+export type WatchedObjects = NamespaceObjects & Workloads;
+
 /**
- * Watches a namespace's pods, events, Deployments, StatefulSets and ReplicaSets through the API
- * server's watch (informers that list, then follow changes and re-list after a dropped
- * connection), and calls `onChange` (coalesced) after any change. Nothing polls a CLI.
+ * Watches a namespace's pods, events, Deployments, StatefulSets, ReplicaSets, Jobs and CronJobs
+ * through the API server's watch (informers that list, then follow changes and re-list after a
+ * dropped connection), and tells its listeners (coalesced) after any change. Nothing polls a CLI.
+ * Also the few API calls the loop makes: server-side apply as a given field manager, a Job's
+ * deletion, a rollout restart, a container's last log lines.
  */
-export class ClusterWatch {
+export class ClusterWatch implements ClusterPort {
   private readonly informers: { stop(): Promise<void> }[] = [];
-  private readonly caches: Partial<Record<keyof NamespaceObjects, { list(): readonly unknown[] }>> =
+  private readonly caches: Partial<Record<keyof WatchedObjects, { list(): readonly unknown[] }>> =
     {};
+  private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   private constructor(
     readonly kc: K.KubeConfig,
     readonly namespace: string,
-    private readonly onChange: () => void,
   ) {}
 
-  static async start(
-    access: ClusterAccess,
-    namespace: string,
-    onChange: () => void,
-  ): Promise<ClusterWatch> {
+  static async start(access: ClusterAccess, namespace: string): Promise<ClusterWatch> {
     const k = kubeClient();
     const kc = kubeConfig(access);
-    const w = new ClusterWatch(kc, namespace, onChange);
+    const w = new ClusterWatch(kc, namespace);
     const core = kc.makeApiClient(k.CoreV1Api);
     const apps = kc.makeApiClient(k.AppsV1Api);
+    const batch = kc.makeApiClient(k.BatchV1Api);
     const ns = encodeURIComponent(namespace);
     await Promise.all([
       w.watch(
@@ -86,12 +91,24 @@ export class ClusterWatch {
           apps.listNamespacedReplicaSet({ namespace }),
         ),
       ),
+      w.watch(
+        "jobs",
+        k.makeInformer(kc, `/apis/batch/v1/namespaces/${ns}/jobs`, () =>
+          batch.listNamespacedJob({ namespace }),
+        ),
+      ),
+      w.watch(
+        "cronJobs",
+        k.makeInformer(kc, `/apis/batch/v1/namespaces/${ns}/cronjobs`, () =>
+          batch.listNamespacedCronJob({ namespace }),
+        ),
+      ),
     ]);
     return w;
   }
 
   private async watch<T extends K.KubernetesObject>(
-    key: keyof NamespaceObjects,
+    key: keyof WatchedObjects,
     informer: K.Informer<T> & K.ObjectCache<T>,
   ) {
     this.caches[key] = informer;
@@ -108,19 +125,77 @@ export class ClusterWatch {
   private changed() {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onChange(), 50);
+    this.timer = setTimeout(() => this.listeners.forEach((l) => l()), 20);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** What the watches hold now. */
-  snapshot(): NamespaceObjects {
-    const list = <T>(key: keyof NamespaceObjects) => (this.caches[key]?.list() ?? []) as T[];
+  snapshot(): WatchedObjects {
+    const list = <T>(key: keyof WatchedObjects) => (this.caches[key]?.list() ?? []) as T[];
     return {
       pods: list("pods"),
       events: list("events"),
       deployments: list("deployments"),
       statefulSets: list("statefulSets"),
       replicaSets: list("replicaSets"),
+      jobs: list("jobs"),
+      cronJobs: list("cronJobs"),
     };
+  }
+
+  async apply(object: K.KubernetesObject, manager: string): Promise<void> {
+    const k = kubeClient();
+    await k.KubernetesObjectApi.makeApiClient(this.kc).patch(
+      object,
+      undefined,
+      undefined,
+      manager,
+      false,
+      k.PatchStrategy.ServerSideApply,
+    );
+  }
+
+  async deleteJob(name: string): Promise<void> {
+    const batch = this.kc.makeApiClient(kubeClient().BatchV1Api);
+    await batch.deleteNamespacedJob({
+      name,
+      namespace: this.namespace,
+      propagationPolicy: "Background",
+    });
+  }
+
+  async restart(deployment: string): Promise<void> {
+    const k = kubeClient();
+    const apps = this.kc.makeApiClient(k.AppsV1Api);
+    await apps.patchNamespacedDeployment(
+      {
+        name: deployment,
+        namespace: this.namespace,
+        fieldManager: DEV_LOOP_MANAGER,
+        body: {
+          spec: {
+            template: {
+              metadata: {
+                annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() },
+              },
+            },
+          },
+        },
+      },
+      k.setHeaderOptions("Content-Type", k.PatchStrategy.StrategicMergePatch),
+    );
+  }
+
+  async version(): Promise<string | undefined> {
+    const api = this.kc.makeApiClient(kubeClient().VersionApi);
+    return api.getCode().then(
+      (v) => v.gitVersion,
+      () => undefined,
+    );
   }
 
   /** The last lines a container printed; `previous`: of its instance before the last restart. */
@@ -151,6 +226,7 @@ export class ClusterWatch {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.listeners.clear();
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
   }
 }

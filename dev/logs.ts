@@ -1,7 +1,14 @@
 import type * as K from "@kubernetes/client-node";
 import { PassThrough } from "stream";
 import { LABELS } from "../kube/labels";
-import { ClusterWatch, kubeClient, lineSink } from "./cluster";
+import { kubeClient, lineSink } from "./cluster";
+
+/** What following logs needs of the cluster: its client config and the pods the watch holds. */
+export interface LogSource {
+  readonly kc: K.KubeConfig;
+  readonly namespace: string;
+  snapshot(): { readonly pods: readonly K.V1Pod[] };
+}
 
 /** One line a service printed. */
 export interface LogLine {
@@ -43,7 +50,7 @@ export class LogFollower {
   private stopped = false;
 
   constructor(
-    private readonly watch: ClusterWatch,
+    private readonly watch: LogSource,
     private readonly services: ReadonlySet<string> | "all",
     private readonly onLine: (line: LogLine) => void,
   ) {}

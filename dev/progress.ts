@@ -1,7 +1,8 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { LABELS } from "../kube/labels";
 
-/** A step of one service during an update. */
-export type Step = "build" | "deploy" | "ready";
+/** A step of one service during an update; `remove` is the deletion of its workload. */
+export type Step = "build" | "deploy" | "ready" | "remove";
 
 /** A line of progress: a service started or finished a step, or failed. */
 export interface ProgressEvent {
@@ -23,19 +24,24 @@ export function stepOf(type: string): Step | undefined {
   return undefined;
 }
 
+/** Where localkube writes which catalog service (or appliance) a resource belongs to. */
+export const SERVICE_LABEL = "localkube.dev/service";
+
 /**
- * The service a platform resource belongs to, from its name: `platform-<service>-…` for services,
- * `platform-appliances-<appliance>-…` for appliances (the longest known name wins: `bank-api`
- * before `bank`).
+ * The service (or appliance) a resource of the stack belongs to, read from its own inputs: the
+ * `app.kubernetes.io/name` label of a Kubernetes object, the `localkube.dev/service` label of an
+ * image built from source, the `service` of a readiness gate. Undefined for the rest (cluster,
+ * registry, namespace…). Pure: no resource name is parsed.
  */
-export function serviceOf(resourceName: string, known: readonly string[]): string | undefined {
-  const candidates = known.filter(
-    (s) =>
-      resourceName.startsWith(`platform-${s}-`) ||
-      resourceName.startsWith(`platform-appliances-${s}-`),
-  );
-  return candidates.sort((a, b) => b.length - a.length)[0];
+export function ownerOf(type: string, inputs: Record<string, any> | undefined): string | undefined {
+  if (!inputs) return undefined;
+  if (type === "docker-build:index:Image") return text(inputs.labels?.[SERVICE_LABEL]);
+  if (type.startsWith("kubernetes:")) return text(inputs.metadata?.labels?.[LABELS.name]);
+  if (/Ready$/.test(type)) return text(inputs.service);
+  return undefined;
 }
+
+const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 
 /**
  * Turns the engine's event stream of an update into per-service progress: when each service's
@@ -45,7 +51,8 @@ export class ProgressTracker {
   private readonly started = new Map<string, number>();
   private readonly errors = new Map<string, string>();
 
-  constructor(private readonly known: readonly string[]) {}
+  /** @param known the catalog's services and the appliances: resources of others say nothing */
+  constructor(private readonly known: ReadonlySet<string>) {}
 
   onEvent(e: EngineEvent): ProgressEvent[] {
     const meta =
@@ -61,9 +68,14 @@ export class ProgressTracker {
       e.resOutputsEvent?.planning
     )
       return [];
-    const step = stepOf(meta.type);
-    const service = serviceOf(meta.urn.split("::").pop() ?? "", this.known);
-    if (!step || !service) return [];
+    // A service leaving the stack: its workload is removed; its image and gate say nothing (no
+    // "waiting until ready" for what goes away). The old half of a replacement says nothing either.
+    if (meta.op === "delete-replaced" || meta.op === "discard-replaced") return [];
+    const removing = meta.op === "delete" || meta.op === "discard";
+    const kind = stepOf(meta.type);
+    const step = removing ? (kind === "deploy" ? "remove" : undefined) : kind;
+    const service = ownerOf(meta.type, meta.new?.inputs ?? meta.old?.inputs);
+    if (!step || !service || !this.known.has(service)) return [];
     const at = e.timestamp * 1000;
     if (e.resourcePreEvent) {
       this.started.set(meta.urn, at);
@@ -79,11 +91,17 @@ export class ProgressTracker {
   }
 }
 
-const DONE_WORD: Record<Step, string> = { build: "built", deploy: "deployed", ready: "ready" };
+const DONE_WORD: Record<Step, string> = {
+  build: "built",
+  deploy: "deployed",
+  ready: "ready",
+  remove: "removed",
+};
 const START_WORD: Record<Step, string> = {
   build: "building",
   deploy: "deploying",
   ready: "waiting until ready",
+  remove: "removing",
 };
 
 /** The progress line printed for an event: `bank      built      sha256:1a2b3c4d5e6f  12.3 s`. */

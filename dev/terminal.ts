@@ -1,4 +1,4 @@
-import { ServiceRow } from "../status/model";
+import { ServiceRow, sourceText } from "../status/model";
 
 const COLORS = {
   red: 31,
@@ -9,7 +9,7 @@ const COLORS = {
   cyan: 36,
   gray: 90,
 } as const;
-type Color = keyof typeof COLORS;
+export type Color = keyof typeof COLORS;
 
 export const paint = (on: boolean, color: Color, text: string) =>
   on ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
@@ -22,16 +22,6 @@ const STATE_COLOR: Record<ServiceRow["state"], Color> = {
   "live-updated": "cyan",
   problem: "red",
 };
-
-/** The source column: `checkout 1a2b3c4d5e6f` (built, by digest) or `published 1.4`. */
-export function sourceText(row: ServiceRow): string {
-  const s = row.source;
-  return s.kind === "built"
-    ? `checkout ${s.digest}`
-    : s.kind === "published"
-      ? `published ${s.tag}`
-      : "";
-}
 
 /** What the STATUS column says: the state, and the problem in words when there is one. */
 export function statusText(row: ServiceRow): string {

@@ -10,7 +10,7 @@
 
 /** One invocation: program, arguments and optional stdin. */
 export interface ToolCall {
-  readonly file: "kind" | "docker";
+  readonly file: "kind" | "docker" | "buildctl";
   readonly args: readonly string[];
   readonly input?: string;
 }

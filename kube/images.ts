@@ -45,3 +45,36 @@ export function publishedImage(spec: ServiceSpec, images: PublishedImages): stri
   }
   return `${repository}:${spec.image.tag ?? images.publishedTag}`;
 }
+
+/** How the stack builds one service's image: what it gives docker-build, exported by the stack. */
+export interface ImageBuild {
+  /** Absolute build context. */
+  readonly context: string;
+  /** Absolute Dockerfile. */
+  readonly dockerfile: string;
+  /** Build args, SOURCE_DATE_EPOCH included (reproducible images). */
+  readonly args: Readonly<Record<string, string>>;
+  readonly target?: string;
+  /** Image labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Repository pushed to, as pods pull it: `localhost:5001/bank`. */
+  readonly repository: string;
+  /** Tag pushed beside the digest. */
+  readonly tag: string;
+  /** The buildx builder the stack names; undefined: docker-build's choice (see {@link pickBuilder}). */
+  readonly builder?: string;
+  /** The push needs the stack's registry login (which only the engine holds). */
+  readonly login: boolean;
+}
+
+/**
+ * Build args of every image built from source: the catalog's, and `SOURCE_DATE_EPOCH=0` unless it
+ * sets one — BuildKit then stamps the image config with that time instead of the build's, so the
+ * same sources give the same digest whoever builds them (the engine, or the dev loop's fast path),
+ * and an engine build after fast saves changes nothing in the cluster.
+ */
+export function reproducibleBuildArgs(
+  args: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return { SOURCE_DATE_EPOCH: "0", ...args };
+}

@@ -63,6 +63,9 @@ export function traefikArgs(className: string): string[] {
     `--providers.kubernetesIngressNGINX.ingressClass=${className}`,
     `--providers.kubernetesIngressNGINX.controllerClass=${NGINX_CONTROLLER_CLASS}`,
     "--providers.kubernetesIngressNGINX.publishStatusAddress=localhost",
+    // A rollout's new pod and its old pod's removal reach Traefik moments apart; by default it
+    // waits 2 s after one reload before the next, sending requests to the gone pod meanwhile.
+    "--providers.providersThrottleDuration=200ms",
     "--log.level=INFO",
   ];
 }

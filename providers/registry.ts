@@ -150,3 +150,6 @@ export class RegistryWiring extends pulumi.dynamic.Resource {
     super(registryWiringProvider, name, inputs, opts, "localkube", "RegistryWiring");
   }
 }
+
+/** What the registry container is made from: the resource's inputs. */
+export type { RegistryContainerSpec };

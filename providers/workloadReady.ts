@@ -5,13 +5,11 @@ import type * as K from "@kubernetes/client-node";
 import {
   CONFIG_REASONS,
   diagnose,
-  formatProblem,
   IMAGE_PULL_REASONS,
   ImageOrigin,
   logKey,
   logsToFetch,
   LOG_TAIL_LINES,
-  Problem,
 } from "../status/diagnose";
 import {
   currentReplicaSet,
@@ -20,11 +18,11 @@ import {
   jobOf,
   livePods,
   rolloutStatus,
-  RolloutStatus,
   statefulSetOf,
   timeOf,
   WorkloadObjects,
 } from "../status/rollout";
+import { gateStep } from "../status/gate";
 
 /**
  * How to reach the cluster: what the environment's Kubernetes provider was built from. Neither
@@ -73,15 +71,6 @@ const POLL_MS = 1000;
 const OWN_PODS_MS = 5000;
 /** The cluster may be unreachable this long (an API server restart) before the gate gives up. */
 const UNREACHABLE_MS = 30_000;
-
-/** `120s`, `10m`, `1h30m`: a duration as config would write it. */
-export function formatSeconds(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  const parts = [h ? `${h}h` : "", m ? `${m}m` : "", s || (!h && !m) ? `${s}s` : ""];
-  return parts.join("");
-}
 
 /**
  * Pods to delete before waiting: those an earlier attempt left in a back-off (image pull, crash
@@ -183,37 +172,6 @@ export function controllerToWake(
       e.involvedObject.name === s.metadata?.name,
   );
   return refused ? { kind: "StatefulSet", name: s.metadata.name } : undefined;
-}
-
-/** What the gate does after one look: done, keep waiting, or fail with this text. */
-export type GateStep =
-  | { readonly outcome: "ready" }
-  | { readonly outcome: "wait" }
-  | { readonly outcome: "fail"; readonly message: string };
-
-/**
- * The gate's decision: ready when the rollout is complete; failed at once on a terminal problem;
- * failed after the timeout with the last problem seen (a failing probe's message), or with what
- * the rollout still waits for.
- */
-export function gateStep(input: {
-  readonly service: string;
-  readonly namespace: string;
-  readonly status: RolloutStatus;
-  readonly problem?: Problem;
-  readonly elapsedMs: number;
-  readonly timeoutSeconds: number;
-}): GateStep {
-  const { status, problem } = input;
-  if (status.ready) return { outcome: "ready" };
-  if (problem?.terminal) return { outcome: "fail", message: formatProblem(problem) };
-  if (input.elapsedMs < input.timeoutSeconds * 1000) return { outcome: "wait" };
-  const limit = `${formatSeconds(input.timeoutSeconds)} (localkube:readyTimeout)`;
-  const head = `${input.service} in namespace ${input.namespace} did not become ready within ${limit}; waiting for ${status.waitingFor}`;
-  const tail = problem
-    ? formatProblem(problem)
-    : `fix: \`kubectl -n ${input.namespace} get pods -l app.kubernetes.io/name=${input.service}\` shows its pods; if it only needs longer, raise localkube:readyTimeout (e.g. pulumi config set localkube:readyTimeout 10m)`;
-  return { outcome: "fail", message: `${head}\n${tail}` };
 }
 
 /** A new rollout to wait for: another object, or a new spec of the same one. */

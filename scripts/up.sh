@@ -4,8 +4,8 @@
 #   Node packages   npm ci (when node_modules is missing)
 #   Docker engine   must answer `docker info`; on Debian/Ubuntu it is installed (docker.io) and
 #                   started when missing
-#   kind, Pulumi    used from PATH when present; otherwise built from source with Go (module proxy)
-#                   into ~/.cache/localkube/bin by the scripts the e2e suite uses
+#   kind, Pulumi,   used from PATH when present; otherwise built from source with Go (module proxy)
+#   buildctl        into ~/.cache/localkube/bin by the scripts the e2e suite uses
 #   state backend   `pulumi login --local` when not logged in anywhere; the passphrase protecting
 #                   the stack's secrets is generated once into ~/.config/localkube/passphrase
 #
@@ -28,6 +28,8 @@ if ! docker info >/dev/null 2>&1; then
 fi
 command -v kind >/dev/null || bash "$TC/kind.sh"
 command -v pulumi >/dev/null || bash "$TC/pulumi.sh"
+# BuildKit's client: `npm run dev` builds a save's image with it, on the stack's own builder.
+command -v buildctl >/dev/null || bash "$TC/pulumi.sh" buildkit
 if [ -x "$LOCALKUBE_CACHE/bin/pulumi" ] && [ "$(command -v pulumi)" = "$LOCALKUBE_CACHE/bin/pulumi" ]; then
   # Plugins of the source-built toolchain (the npm packages' install scripts would download them).
   export PULUMI_HOME="$LOCALKUBE_CACHE/pulumi-home" PULUMI_SKIP_UPDATE_CHECK=true

@@ -138,5 +138,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     sharedAppliances: plan.appliances.filter((a) => shared.has(a)),
     builtFromSource: [...plan.local],
     urls: platform.urls,
+    // What `npm run dev` needs to carry a save to the cluster without the engine (dev/fastSave.ts).
+    devLoop: { builds: platform.builds, readyTimeoutSeconds: settings.readyTimeoutSeconds },
   };
 }

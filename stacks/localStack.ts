@@ -114,6 +114,8 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     appliances: [...plan.appliances],
     builtFromSource: [...plan.local],
     urls: platform.urls,
+    // What `npm run dev` needs to carry a save to the cluster without the engine (dev/fastSave.ts).
+    devLoop: { builds: platform.builds, readyTimeoutSeconds: settings.readyTimeoutSeconds },
     hostAccess: {
       ...(postgres && ports.postgres ? { postgres: `127.0.0.1:${ports.postgres}` } : {}),
       ...(platform.appliances?.kafka && ports.kafka ? { kafka: `localhost:${ports.kafka}` } : {}),

@@ -106,6 +106,16 @@ export function objectsOf(name: string, namespace: string, all: NamespaceObjects
   return { service: name, namespace, workload, replicaSets, pods, events };
 }
 
+/** The source column every view shows: `checkout 1a2b3c4d5e6f` (built, by digest) or `published 1.4`. */
+export function sourceText(row: ServiceRow): string {
+  const s = row.source;
+  return s.kind === "built"
+    ? `checkout ${s.digest}`
+    : s.kind === "published"
+      ? `published ${s.tag}`
+      : "";
+}
+
 /** Where a workload's image comes from: a digest pushed by a local build, or a published tag. */
 export function imageSource(image: string | undefined): ImageSource {
   if (!image) return { kind: "unknown" };

@@ -160,6 +160,8 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
         price: "http://price.foo.sandbox.localhost",
         web: "http://www.foo.sandbox.localhost",
       },
+      // Nothing is built from source: the dev loop has no image of its own to build.
+      devLoop: { builds: {}, readyTimeoutSeconds: 600 },
     });
     expect(names("kubernetes:core/v1:Namespace")).toEqual(["sandbox-namespace"]);
     // Readiness gates go with the namespace, like the workloads they wait for.

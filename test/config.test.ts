@@ -1,4 +1,5 @@
-import { parseTtl, epochSeconds } from "../branch/ttl";
+import { epochSeconds } from "../branch/ttl";
+import { parseDuration } from "../catalog/durations";
 import { ConfigError } from "../config/errors";
 import { readBranchSettings } from "../config/branchSettings";
 import { readLocalSettings } from "../config/localSettings";
@@ -140,7 +141,7 @@ describe("localkube:readyTimeout", () => {
   });
 });
 
-describe("parseTtl", () => {
+describe("parseDuration", () => {
   test.each([
     ["30s", 30_000],
     ["90m", 5_400_000],
@@ -149,13 +150,13 @@ describe("parseTtl", () => {
     ["1w", 604_800_000],
     [" 2h ", 7_200_000],
   ])("%j is %d ms", (text, ms) => {
-    expect(parseTtl(text)).toBe(ms);
+    expect(parseDuration(text)).toBe(ms);
   });
 
   test.each([["0h"], ["h"], ["3"], ["1.5h"], ["-1d"], ["2 h"], ["3y"], [""]])(
     "%j is not a TTL",
     (text) => {
-      expect(parseTtl(text)).toBeUndefined();
+      expect(parseDuration(text)).toBeUndefined();
     },
   );
 

@@ -1,6 +1,7 @@
 import * as http from "http";
 import { DashboardServer, DashboardSource, hostAllowed, tokenMatches } from "../dashboard/server";
-import type { SessionListener, StackInfo } from "../dev/session";
+import type { EngineListener } from "../dev/engine/engine";
+import type { StackInfo } from "../dev/stackView";
 import { ServiceRow } from "../status/model";
 
 const TOKEN = "test-token-0123456789";
@@ -21,7 +22,7 @@ const price: ServiceRow = {
 /** A session stand-in: records the actions, lets the test emit rows and log lines. */
 class FakeSession implements DashboardSource {
   readonly calls: string[] = [];
-  readonly listeners: SessionListener[] = [];
+  readonly listeners: EngineListener[] = [];
   rows: ServiceRow[] = [price];
   restartError?: string;
   redeployError?: string;
@@ -35,7 +36,7 @@ class FakeSession implements DashboardSource {
   async stackInfo(): Promise<StackInfo> {
     return { stack: "local", namespace: "localkube", kubeContext: "kind-localkube" };
   }
-  listen(l: SessionListener) {
+  listen(l: EngineListener) {
     this.listeners.push(l);
     return () => this.listeners.splice(this.listeners.indexOf(l), 1);
   }

@@ -33,9 +33,10 @@ const plan: WatchPlan = {
   convergeFiles: convergeFilesFor("local"),
   programDirs: [...PROGRAM_DIRS],
 };
+const file = (path: string) => ({ kind: "file", path }) as const;
 const services = (entries: [string, string[]][]) => ({
   kind: "services",
-  services: new Map(entries),
+  services: new Map(entries.map(([s, files]) => [s, files.map(file)])),
 });
 
 describe("decide: which services a set of changed files affects", () => {
@@ -86,24 +87,28 @@ describe("decide: which services a set of changed files affects", () => {
     [
       "the catalog's own file: a converge",
       ["services/price/app.py", "services/price.yaml"],
-      { kind: "converge", trigger: "services/price.yaml" },
+      { kind: "converge", trigger: file("services/price.yaml") },
     ],
     [
       "the catalog settings",
       ["services/_catalog.yaml"],
-      { kind: "converge", trigger: "services/_catalog.yaml" },
+      { kind: "converge", trigger: file("services/_catalog.yaml") },
     ],
-    ["the stack file", ["Pulumi.local.yaml"], { kind: "converge", trigger: "Pulumi.local.yaml" }],
+    [
+      "the stack file",
+      ["Pulumi.local.yaml"],
+      { kind: "converge", trigger: file("Pulumi.local.yaml") },
+    ],
     ["another stack's file is not ours", ["Pulumi.other.yaml"], { kind: "none" }],
     [
       "the program",
       ["components/microservice.ts"],
-      { kind: "converge", trigger: "components/microservice.ts" },
+      { kind: "converge", trigger: file("components/microservice.ts") },
     ],
-    ["the entry point", ["index.ts"], { kind: "converge", trigger: "index.ts" }],
+    ["the entry point", ["index.ts"], { kind: "converge", trigger: file("index.ts") }],
     [
       "the dev command and tests are not the program",
-      ["dev/session.ts", "test/x.test.ts", "README.md"],
+      ["dev/open.ts", "test/x.test.ts", "README.md"],
       { kind: "none" },
     ],
   ])("%s", (_title, files, expected) => {
@@ -133,9 +138,9 @@ describe("merge: saves during an update coalesce into the next one", () => {
     );
   });
   test("a converge absorbs rebuilds; the first converge's trigger stays", () => {
-    const converge = { kind: "converge", trigger: "Pulumi.local.yaml" } as const;
+    const converge = { kind: "converge", trigger: file("Pulumi.local.yaml") } as const;
     expect(merge(price, converge)).toEqual(converge);
-    expect(merge(converge, { kind: "converge", trigger: "index.ts" })).toEqual(converge);
+    expect(merge(converge, { kind: "converge", trigger: file("index.ts") })).toEqual(converge);
     expect(merge({ kind: "none" }, price)).toBe(price);
   });
 });

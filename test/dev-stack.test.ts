@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { catalogDirOf, groupOf, stackFacts, urlTable } from "../dev/stackFacts";
-import { serviceTargets, stackInfo } from "../dev/stackState";
+import { catalogDirOf, groupOf, stackFacts, stackInfo, urlTable } from "../dev/stackView";
+import { refreshTargets, serviceTargets } from "../dev/engine/converge";
 import { selectionConfig, staleLocks } from "../dev/workspace";
 
 const GROUPS = new Map<string, string[]>([
@@ -78,24 +78,28 @@ test("staleLocks: a lock of this host whose process is gone; never another host'
   ]);
 });
 
-test("serviceTargets: everything named platform-<service>-…, not a longer service's; none when never deployed", () => {
-  const urn = (name: string) => `urn:pulumi:local::localkube::localkube:index:Platform$x::${name}`;
-  const urns = [
-    "platform-bank-deployment",
-    "platform-bank-image-image",
-    "platform-bank-api-deployment",
-    "platform-price-ready",
-    "local-kind",
-  ].map(urn);
-  expect(serviceTargets(urns, ["bank"], ["bank", "bank-api", "price"])).toEqual([
-    urn("platform-bank-deployment"),
-    urn("platform-bank-image-image"),
+test("serviceTargets and refreshTargets: what a service owns, by its resources' own inputs", () => {
+  const r = (urn: string, type: string, inputs?: Record<string, any>) => ({ urn, type, inputs });
+  const resources = [
+    r("d-bank", "kubernetes:apps/v1:Deployment", {
+      metadata: { name: "platform-bank-api-x", labels: { "app.kubernetes.io/name": "bank" } },
+    }),
+    r("i-bank", "docker-build:index:Image", { labels: { "localkube.dev/service": "bank" } }),
+    r("d-bank-api", "kubernetes:apps/v1:Deployment", {
+      metadata: { labels: { "app.kubernetes.io/name": "bank-api" } },
+    }),
+    r("g-price", "pulumi-nodejs:dynamic/localkube:WorkloadReady", { service: "price" }),
+    r("kind", "pulumi-nodejs:dynamic/localkube:KindCluster", { name: "bank" }),
+    r("stack", "pulumi:pulumi:Stack"),
+  ];
+  expect(serviceTargets(resources, new Set(["bank"]))).toEqual(["d-bank", "i-bank"]);
+  expect(serviceTargets(resources, new Set(["bank-api", "price"]))).toEqual([
+    "d-bank-api",
+    "g-price",
   ]);
-  expect(serviceTargets(urns, ["bank-api", "price"], ["bank", "bank-api", "price"])).toEqual([
-    urn("platform-bank-api-deployment"),
-    urn("platform-price-ready"),
-  ]);
-  expect(serviceTargets(urns, ["price", "web"], ["bank", "web", "price"])).toBeUndefined();
+  expect(serviceTargets(resources, new Set(["web"]))).toEqual([]);
+  // A refresh reads back the Kubernetes objects only (not the image, not the gate).
+  expect(refreshTargets(resources, new Set(["bank", "price"]))).toEqual(["d-bank"]);
 });
 
 test("stackInfo: context, registry and ingress controller from outputs and config", () => {
@@ -103,6 +107,8 @@ test("stackInfo: context, registry and ingress controller from outputs and confi
     facts: { namespace: "localkube", services: [], appliances: [] },
     local: new Set<string>(),
     access: {},
+    builds: {},
+    readyTimeoutSeconds: 120,
     outputs: {
       kubeContext: { value: "kind-localkube", secret: false },
       registry: { value: "localhost:5001", secret: false },

@@ -3,7 +3,8 @@
 # $LOCALKUBE_CACHE/bin:
 #   pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs (dynamic-provider shim),
 #   pulumi-resource-kubernetes, pulumi-resource-docker-build[, pulumi-resource-command],
-#   buildkitd (the builder docker-build needs here; started by pulumi/buildkitd.sh)
+#   buildkitd (the builder docker-build needs here; started by pulumi/buildkitd.sh) and buildctl
+#   (BuildKit's client: npm run dev builds a save's image with it, on the same builder)
 # and installs the providers as plugins into $PULUMI_HOME (default $LOCALKUBE_CACHE/pulumi-home)
 # under the exact versions the npm SDKs request, so that the CLI finds them offline with
 # PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true.
@@ -118,6 +119,9 @@ build_buildkit() {
   check_pin buildkit github.com/moby/buildkit "$BUILDKIT_VERSION"
   part "buildkitd-$BUILDKIT_VERSION-$(wrapper_hash buildkit)" buildkitd \
     go_build buildkit buildkitd github.com/moby/buildkit/cmd/buildkitd \
+    "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"
+  part "buildctl-$BUILDKIT_VERSION-$(wrapper_hash buildkit)" buildctl \
+    go_build buildkit buildctl github.com/moby/buildkit/cmd/buildctl \
     "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"
 }
 

@@ -330,6 +330,20 @@ test(
       expect(await connectFrom("branch-e2e", "kubernetes.default.svc", 443)).toBe("timeout");
       // while the outsider reaches the API (so the timeout above is the policy).
       expect(await connectFrom("default", "kubernetes.default.svc", 443)).toBe("open");
+      // The agent judged every connection above, to pods and to an address that is no pod's (the
+      // API server), without restarting: while it restarts every new connection to the
+      // sandbox's pods is dropped, the ingress controller's to bank too (this must already hold).
+      const agents = await kubectlJson([
+        "get",
+        "pods",
+        "-n",
+        "kube-system",
+        "-l",
+        "app=kube-network-policies",
+      ]);
+      expect(agents.items.map((p: any) => p.status.containerStatuses[0].restartCount)).toEqual([
+        0, 0,
+      ]);
     } finally {
       for (const namespace of ["default", "branch-e2e"])
         await h.kubectl([

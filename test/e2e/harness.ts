@@ -320,11 +320,12 @@ export async function httpGet(
   host: string,
   urlPath = "/",
   port = E2E.httpPort,
+  maxSeconds = 10,
 ): Promise<{ status: number; body: string }> {
   const r = await run("curl", [
     "-sS",
     "--max-time",
-    "10",
+    String(maxSeconds),
     "-o",
     "-",
     "-w",

@@ -1,4 +1,5 @@
-// Wrapper module: buildkitd for docker-build. The docker-build provider refuses Docker's built-in
+// Wrapper module: buildkitd for docker-build, and buildctl (BuildKit's client) for npm run dev's
+// fast saves, which build on the same builder with the same inputs. The docker-build provider refuses Docker's built-in
 // ("docker" driver) builder and would otherwise create a docker-container builder from the
 // moby/buildkit image of Docker Hub, which cannot be pulled here. pulumi/buildkitd.sh runs this
 // buildkitd on the host and registers it as a buildx "remote" builder instead.
@@ -7,7 +8,10 @@ module localkube.e2e/toolchain/pulumi/buildkit
 
 go 1.25.9
 
-tool github.com/moby/buildkit/cmd/buildkitd
+tool (
+	github.com/moby/buildkit/cmd/buildctl
+	github.com/moby/buildkit/cmd/buildkitd
+)
 
 require (
 	cyphar.com/go-pathrs v0.2.1 // indirect
@@ -76,6 +80,8 @@ require (
 	github.com/digitorus/timestamp v0.0.0-20231217203849-220c5c2851b7 // indirect
 	github.com/dimchansky/utfbom v1.1.1 // indirect
 	github.com/distribution/reference v0.6.0 // indirect
+	github.com/docker/cli v29.5.3+incompatible // indirect
+	github.com/docker/docker-credential-helpers v0.9.8 // indirect
 	github.com/docker/go-metrics v0.0.1 // indirect
 	github.com/docker/go-units v0.5.0 // indirect
 	github.com/felixge/fgprof v0.9.3 // indirect
@@ -142,6 +148,7 @@ require (
 	github.com/moby/sys/signal v0.7.1 // indirect
 	github.com/moby/sys/user v0.4.0 // indirect
 	github.com/moby/sys/userns v0.1.0 // indirect
+	github.com/morikuni/aec v1.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/oklog/ulid/v2 v2.1.1 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
@@ -179,6 +186,7 @@ require (
 	github.com/tonistiigi/go-archvariant v1.0.0 // indirect
 	github.com/tonistiigi/go-csvvalue v0.0.0-20240814133006-030d3b2625d0 // indirect
 	github.com/tonistiigi/units v0.0.0-20180711220420-6950e57a87ea // indirect
+	github.com/tonistiigi/vt100 v0.0.0-20240514184818-90bafcd6abab // indirect
 	github.com/transparency-dev/formats v0.1.1 // indirect
 	github.com/transparency-dev/merkle v0.0.2 // indirect
 	github.com/urfave/cli/v3 v3.9.0 // indirect

@@ -1,0 +1,81 @@
+/**
+ * One `npm run dev` run's set-up: the command line checked against the catalog before anything
+ * runs, the stack opened as `npm run up` opens it, the selection saved into its config, the engine
+ * made with the real ports, and the terminal attached as a view of it.
+ */
+import { loadCatalog } from "../catalog/load";
+import { planDeployment } from "../catalog/plan";
+import { InputError } from "../catalog/problems";
+import type { DevArgs } from "./args";
+import { DevEngine } from "./engine/engine";
+import { automationStack, realPorts } from "./engine/realPorts";
+import { catalogDirOf } from "./stackView";
+import { paint, Screen } from "./terminal";
+import { openStack, selectionConfig } from "./workspace";
+
+const LOG_COLORS = ["cyan", "magenta", "blue", "yellow", "green"] as const;
+
+/** The engine of one run, and how to abort the engine operation it runs (Ctrl-C). */
+export interface DevLoop {
+  readonly engine: DevEngine;
+  readonly abort: AbortController;
+}
+
+/** Whose logs the terminal prints, and whose the engine follows (the dashboard shows them all). */
+export function logChoice(args: Pick<DevArgs, "logs" | "ui">): {
+  printed: ReadonlySet<string> | "all";
+  followed: ReadonlySet<string> | "all" | false;
+} {
+  const printed = args.logs === true ? "all" : new Set(args.logs || []);
+  const followed = args.ui ? "all" : args.logs === false ? false : printed;
+  return { printed, followed };
+}
+
+/** Checks the command line, opens and configures the stack; throws an InputError for bad input. */
+export async function openDevLoop(
+  projectDir: string,
+  args: DevArgs,
+  screen: Screen,
+): Promise<DevLoop> {
+  const catalog = loadCatalog(catalogDirOf(projectDir, args.stack));
+  planDeployment(catalog, {
+    selection: args.names.length > 0 ? args.names : undefined,
+    selectionSource: { file: "npm run dev", key: "services" },
+    local: args.local,
+    localSource: { file: "npm run dev", key: "--local" },
+    buildAll: args.buildAll,
+  });
+  const stack = await openStack(projectDir, args.stack, (l) =>
+    screen.print(paint(screen.tty, "gray", l)),
+  );
+  const selection = selectionConfig(args);
+  if (Object.keys(selection).length > 0)
+    await stack.setAllConfig(
+      Object.fromEntries(Object.entries(selection).map(([k, v]) => [k, { value: v }])),
+    );
+  const abort = new AbortController();
+  const { printed, followed } = logChoice(args);
+  const engine = new DevEngine(
+    { projectDir, stackName: args.stack, watch: args.watch, logs: followed },
+    realPorts(projectDir, args.stack, automationStack(stack, abort.signal)),
+    catalog,
+  );
+  const colors = new Map<string, (typeof LOG_COLORS)[number]>();
+  engine.listen({
+    line: (color, text) => screen.print(color ? paint(screen.tty, color, text) : text),
+    rows: (rows) => screen.status(rows),
+    log: (line) => {
+      if (printed !== "all" && !printed.has(line.service)) return;
+      if (!colors.has(line.service))
+        colors.set(line.service, LOG_COLORS[colors.size % LOG_COLORS.length]);
+      screen.print(`${paint(screen.tty, colors.get(line.service)!, line.service)} | ${line.text}`);
+    },
+  });
+  return { engine, abort };
+}
+
+/** Formats a failure of the command line or the catalog for the terminal (no stack trace). */
+export function startError(err: unknown): string | undefined {
+  if (err instanceof InputError) return err.message;
+  return undefined;
+}
