@@ -21,11 +21,11 @@ const MAP = {
   status: [["kube"], []],
   kube: [["catalog"], []],
   branch: [["catalog", "kube"], ["config"]],
-  host: [[], ["kube"]],
+  host: [["catalog"], ["kube"]],
   cli: [["dev", "dashboard", "branch", "host"], []],
   dev: [["status", "catalog", "kube", "host"], []],
   dashboard: [["status"], ["dev"]],
-  bench: [["catalog", "components", "stacks"], []],
+  bench: [["catalog", "components", "stacks", "host"], []],
 };
 
 const from = (folder) => (folder.endsWith(".ts") ? `^${folder}$` : `^${folder}/`);

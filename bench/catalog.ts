@@ -15,7 +15,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadCatalog } from "../catalog/load";
+import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
 import { Environment } from "../components/environment";
 import { Platform } from "../components/platform";
@@ -132,7 +132,7 @@ async function evaluate(dir: string): Promise<Evaluation> {
   rep++;
   const l0 = performance.now();
   const catalog = loadCatalog(dir);
-  const plan = planDeployment(catalog, {});
+  const plan = planDeployment(catalog, { files: DISK });
   const loadMs = performance.now() - l0;
   const before = registrations;
   const t0 = performance.now();

@@ -35,7 +35,7 @@ const SERVICE_FIELDS = [
 /**
  * Parses one `services/<name>.yaml` into a {@link ServiceSpec}. Returns the spec (possibly
  * partial when there were problems) and every problem found in the file. Cross-file rules
- * (unknown dependencies, cycles, host collisions, policy) are checked by `validateCatalog`.
+ * (unknown dependencies, cycles, host collisions, policy) are checked by {@link buildCatalog} (validate.ts).
  *
  * @param file path shown in messages, e.g. `services/bank.yaml`
  * @param text file contents

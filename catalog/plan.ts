@@ -1,7 +1,6 @@
-import * as fs from "fs";
 import * as path from "path";
 import { APPLIANCE_DEPENDENCIES, APPLIANCES, ApplianceName, isAppliance } from "./appliances";
-import { CatalogError, didYouMean, listNames, Problem, show } from "./problems";
+import { CatalogError, didYouMean, listNames, InputProblem, show } from "./problems";
 import { Catalog, ServiceSpec } from "./types";
 import { expandDependencies } from "./validate";
 
@@ -35,10 +34,15 @@ export interface PlanOptions {
   readonly localSource?: SelectionSource;
   /** Build every deployed service that has a `build` section. */
   readonly buildAll?: boolean;
-  /** Injected for tests; checks that build contexts, mounted files, charts and manifests exist. */
-  readonly exists?: (p: string) => boolean;
-  /** Injected for tests: whether an existing path is a directory. @default the file system's answer */
-  readonly isDirectory?: (p: string) => boolean;
+  /** How build contexts, mounted files, charts and manifests are found (host/catalogFiles.ts: `DISK`). */
+  readonly files: FileCheck;
+}
+
+/** Questions the planner asks of the file system, answered by the caller. */
+export interface FileCheck {
+  exists(p: string): boolean;
+  /** Whether an existing path is a directory. */
+  isDirectory(p: string): boolean;
 }
 
 const DEFAULT_SOURCE: SelectionSource = { file: "stack config", key: "localkube:services" };
@@ -49,10 +53,10 @@ export function isBatch(spec: Pick<ServiceSpec, "workload">): boolean {
 }
 
 /** Resolves a selection to its transitive dependency closure and checks the local builds. */
-export function planDeployment(catalog: Catalog, options: PlanOptions = {}): DeploymentPlan {
-  const exists = options.exists ?? fs.existsSync;
+export function planDeployment(catalog: Catalog, options: PlanOptions): DeploymentPlan {
+  const { exists, isDirectory } = options.files;
   const known = [...catalog.services.keys(), ...APPLIANCES, ...catalog.groups.keys()];
-  const problems: Problem[] = [];
+  const problems: InputProblem[] = [];
   const selSource = options.selectionSource ?? DEFAULT_SOURCE;
   const selection = options.selection ?? [...catalog.services.keys()];
   selection.forEach((name, i) => {
@@ -142,7 +146,6 @@ export function planDeployment(catalog: Catalog, options: PlanOptions = {}): Dep
   }
   if (problems.length > 0) throw new CatalogError(problems, "cannot build from source");
 
-  const isDirectory = options.isDirectory ?? ((p: string) => fs.statSync(p).isDirectory());
   for (const name of services)
     problems.push(...missingFiles(catalog.services.get(name)!, exists, isDirectory));
   if (problems.length > 0) throw new CatalogError(problems, "missing files");
@@ -165,8 +168,8 @@ function missingFiles(
   svc: ServiceSpec,
   exists: (p: string) => boolean,
   isDirectory: (p: string) => boolean,
-): Problem[] {
-  const out: Problem[] = [];
+): InputProblem[] {
+  const out: InputProblem[] = [];
   const shown = (p: string) => show(path.relative(process.cwd(), p) || ".");
   (svc.files ?? []).forEach((f, i) => {
     if (!exists(f.from))

@@ -1,5 +1,5 @@
 /** One thing wrong with the input, located precisely enough to fix it without searching. */
-export interface Problem {
+export interface InputProblem {
   /** File the problem is in, as the user would type it (e.g. `services/bank.yaml`). */
   readonly file: string;
   /** 1-based line, where the parser knows it. */
@@ -10,7 +10,7 @@ export interface Problem {
   readonly message: string;
 }
 
-export function formatProblem(p: Problem): string {
+export function formatInputProblem(p: InputProblem): string {
   const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
   return p.path === "" ? `${where}: ${p.message}` : `${where}: \`${p.path}\`: ${p.message}`;
 }
@@ -21,13 +21,13 @@ export function formatProblem(p: Problem): string {
  */
 export class InputError extends Error {
   constructor(
-    readonly problems: readonly Problem[],
+    readonly problems: readonly InputProblem[],
     heading: string,
   ) {
     super(
       problems.length === 1
-        ? `${heading}: ${formatProblem(problems[0])}`
-        : `${heading} (${problems.length} problems):\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`,
+        ? `${heading}: ${formatInputProblem(problems[0])}`
+        : `${heading} (${problems.length} problems):\n${problems.map((p) => `  - ${formatInputProblem(p)}`).join("\n")}`,
     );
     this.name = "InputError";
   }
@@ -35,7 +35,7 @@ export class InputError extends Error {
 
 /** Problems of the service catalog (`services/*.yaml`) or of a selection of its services. */
 export class CatalogError extends InputError {
-  constructor(problems: readonly Problem[], heading = "invalid service catalog") {
+  constructor(problems: readonly InputProblem[], heading = "invalid service catalog") {
     super(problems, heading);
     this.name = "CatalogError";
   }
@@ -77,7 +77,7 @@ export function didYouMean(name: string, known: Iterable<string>): string {
 }
 
 /** Problems ordered by file, then line, for reading top to bottom. */
-export function sortProblems(problems: readonly Problem[]): Problem[] {
+export function sortProblems(problems: readonly InputProblem[]): InputProblem[] {
   return [...problems].sort(
     (a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0),
   );

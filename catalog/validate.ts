@@ -8,14 +8,14 @@ import {
 } from "./appliances";
 import { parseServiceFile } from "./parseService";
 import { DEFAULT_POLICY, parseSettingsFile, SETTINGS_FILE } from "./parseSettings";
-import { CatalogError, didYouMean, listNames, Problem, show, sortProblems } from "./problems";
+import { CatalogError, didYouMean, listNames, InputProblem, show, sortProblems } from "./problems";
 import { Catalog, ServiceSpec } from "./types";
 import { formatPath, PathSegment } from "./yamlFile";
 
 type Locator = (
   svc: ServiceSpec,
   p: readonly PathSegment[],
-) => Pick<Problem, "file" | "line" | "path">;
+) => Pick<InputProblem, "file" | "line" | "path">;
 
 /** One catalog file as read from disk. */
 export interface CatalogFile {
@@ -32,7 +32,7 @@ export interface CatalogFile {
  * @param absDir absolute catalog directory; build contexts are resolved against it
  */
 export function buildCatalog(dir: string, absDir: string, files: readonly CatalogFile[]): Catalog {
-  const problems: Problem[] = [];
+  const problems: InputProblem[] = [];
   const settingsFile = files.find((f) => path.basename(f.file) === SETTINGS_FILE);
   const settings = settingsFile
     ? parseSettingsFile(settingsFile.file, settingsFile.text)
@@ -127,8 +127,8 @@ function checkReferences(
   known: readonly string[],
   knownText: string,
   at: Locator,
-): Problem[] {
-  const out: Problem[] = [];
+): InputProblem[] {
+  const out: InputProblem[] = [];
   svc.dependsOn.forEach((dep, i) => {
     if (dep !== svc.name && !known.includes(dep)) {
       out.push({
@@ -198,7 +198,7 @@ function imageSourceProblems(
   services: ReadonlyMap<string, ServiceSpec>,
   groups: ReadonlyMap<string, readonly string[]>,
   at: Locator,
-): Problem[] {
+): InputProblem[] {
   const from = svc.image.from!;
   const where = at(svc, ["image", "from"]);
   const source = services.get(from);
@@ -239,8 +239,8 @@ function groupCycles(
   groups: ReadonlyMap<string, readonly string[]>,
   file: string | undefined,
   lineOf: ((p: (string | number)[]) => number | undefined) | undefined,
-): Problem[] {
-  const out: Problem[] = [];
+): InputProblem[] {
+  const out: InputProblem[] = [];
   const state = new Map<string, "active" | "done">();
   const walk = (g: string, trail: string[]) => {
     state.set(g, "active");
@@ -269,8 +269,8 @@ function dependencyCycles(
   services: ReadonlyMap<string, ServiceSpec>,
   groups: ReadonlyMap<string, readonly string[]>,
   at: Locator,
-): Problem[] {
-  const out: Problem[] = [];
+): InputProblem[] {
+  const out: InputProblem[] = [];
   const state = new Map<string, "active" | "done">();
   const stack: string[] = [];
   const walk = (name: string) => {
@@ -312,8 +312,8 @@ function dependencyCycles(
   return out;
 }
 
-function hostCollisions(services: ReadonlyMap<string, ServiceSpec>, at: Locator): Problem[] {
-  const out: Problem[] = [];
+function hostCollisions(services: ReadonlyMap<string, ServiceSpec>, at: Locator): InputProblem[] {
+  const out: InputProblem[] = [];
   const owners = new Map<string, ServiceSpec>();
   for (const svc of [...services.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     if (!svc.ingress) continue;
@@ -336,8 +336,8 @@ function policyViolations(
   policy: Catalog["policy"],
   policyFile: string,
   at: Locator,
-): Problem[] {
-  const out: Problem[] = [];
+): InputProblem[] {
+  const out: InputProblem[] = [];
   // An entry deployed from its own manifests is checked where those are written.
   if (svc.manifests) return out;
   // A job or cron job is done when its pod completes: it has no readiness to probe.

@@ -1,5 +1,5 @@
 import { Document, LineCounter, parseDocument } from "yaml";
-import { didYouMean, listNames, Problem, show } from "./problems";
+import { didYouMean, listNames, InputProblem, show } from "./problems";
 
 /** A path inside a YAML document: object keys and array indexes. */
 export type PathSegment = string | number;
@@ -11,11 +11,11 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 /**
- * One parsed YAML file plus typed readers that record a located {@link Problem} for every
+ * One parsed YAML file plus typed readers that record a located {@link InputProblem} for every
  * value that does not fit, so that all problems of a file are reported at once.
  */
 export class YamlFile {
-  readonly problems: Problem[] = [];
+  readonly problems: InputProblem[] = [];
   readonly root: unknown;
   private readonly doc: Document;
   private readonly lines = new LineCounter();

@@ -12,7 +12,7 @@ import { BRANCH_LABELS } from "../branch/sandbox";
 
 export const USAGE = "usage: npm run cleanup -- [--dry-run] [--now <ISO time>]";
 
-export interface StackFacts {
+export interface SandboxFacts {
   /** Stack name as the backend lists it (`branch-x`, or `org/project/branch-x`). */
   readonly name: string;
   /** ISO time the sandbox expires; undefined when none is recorded (never deployed). */
@@ -25,7 +25,7 @@ export function shortName(name: string): string {
 }
 
 /** Branch stacks whose expiry is at or before `now`, oldest first. Pure: the clock comes in. */
-export function selectExpired(stacks: readonly StackFacts[], now: Date): StackFacts[] {
+export function selectExpired(stacks: readonly SandboxFacts[], now: Date): SandboxFacts[] {
   return stacks
     .filter(
       (s) =>
@@ -165,7 +165,7 @@ export async function runCleanup(
   out: CleanupOutput,
 ): Promise<number> {
   let failed = 0;
-  const facts: StackFacts[] = [];
+  const facts: SandboxFacts[] = [];
   for (const name of (await backend.listStacks()).filter((n) => isBranchStack(shortName(n)))) {
     try {
       const recorded = (await backend.outputs(name)).expiresAt;

@@ -6,7 +6,7 @@ import { workloadLabels, WORKLOAD_ANNOTATIONS } from "../kube/labels";
 import { containerSecurityContext, podIdentity } from "../kube/security";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
-import { containerCommand, needsConfig, serviceEnv, toProbe } from "./microservice";
+import { containerCommand, needsConfig, serviceEnv, toProbe } from "../kube/podSpec";
 import { ServiceConfig } from "./serviceConfig";
 
 /** A Job's own annotations: deleted with background propagation (see the Job below). */

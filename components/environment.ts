@@ -82,37 +82,3 @@ export interface Environment {
    */
   readonly deletedWith?: pulumi.Resource;
 }
-
-/** Type of the readiness gates (providers/workloadReady.ts), which live as long as their workload. */
-const WORKLOAD_READY_TYPE = "pulumi-nodejs:dynamic/localkube:WorkloadReady";
-
-/**
- * Options of an object that lives inside `holder` (the local kind cluster, a branch's namespace):
- * deleted with it, without a delete of its own, and replaced with it — a new cluster (another
- * Kubernetes version) is empty, so everything in it is created again rather than left as "same".
- */
-export function livesIn(holder: pulumi.Resource): pulumi.CustomResourceOptions {
-  return { deletedWith: holder, replaceWith: [holder] };
-}
-
-/**
- * Transform for every Kubernetes object created under a component, and for its readiness gate:
- * waits for the environment to be ready and, when the environment has one, {@link livesIn} the
- * cluster (a gate deletes nothing; without this, destroy sent one delete per gate to the dynamic
- * provider before the cluster's own).
- */
-export function inClusterTransform(
-  env: Pick<Environment, "ready" | "deletedWith">,
-): pulumi.ResourceTransform {
-  return ({ type, custom, props, opts }) => {
-    if (!custom || !(type.startsWith("kubernetes:") || type === WORKLOAD_READY_TYPE))
-      return undefined;
-    return {
-      props,
-      opts: pulumi.mergeOptions(opts, {
-        dependsOn: [...env.ready],
-        ...(env.deletedWith ? livesIn(env.deletedWith) : {}),
-      }),
-    };
-  };
-}

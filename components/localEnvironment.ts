@@ -2,7 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalSettings } from "../config/localSettings";
 import { applianceMappings } from "../kube/hostAccess";
-import { Environment, inClusterTransform, livesIn } from "./environment";
+import { inClusterTransform, livesIn } from "../kube/lifetime";
+import { GATE_TYPES } from "../providers/manifestsReady";
+import { Environment } from "./environment";
 import { IngressController } from "./ingressController";
 import { KindCluster } from "./kindCluster";
 import { LocalRegistry } from "./localRegistry";
@@ -80,7 +82,9 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       {
         ...was("ingress"),
         providers: [this.cluster.provider],
-        transforms: [inClusterTransform({ ready: [], deletedWith: this.cluster.cluster })],
+        transforms: [
+          inClusterTransform({ ready: [], deletedWith: this.cluster.cluster }, GATE_TYPES),
+        ],
       },
     );
     const namespace = new k8s.core.v1.Namespace(

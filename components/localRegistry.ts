@@ -4,7 +4,7 @@ import { DEFAULT_IMAGES } from "../kube/images";
 import { KindClusterResource } from "../providers/kindCluster";
 import { RegistryContainer, RegistryContainerSpec, RegistryWiring } from "../providers/registry";
 import { CONTAINER_NAME } from "../catalog/patterns";
-import { livesIn } from "./environment";
+import { livesIn } from "../kube/lifetime";
 
 export interface LocalRegistryArgs {
   /** Container name; nodes reach the registry as `<name>:5000`. @default "localkube-registry" */

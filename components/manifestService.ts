@@ -4,9 +4,9 @@ import { ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
 import { renderedWorkloads, replaceImages, withNamespace } from "../kube/manifests";
 import { ReadinessSettings } from "../providers/workloadReady";
-import { WorkloadsReady } from "../providers/workloadsReady";
+import { WorkloadsReady } from "../providers/manifestsReady";
 import type { ImageOrigin } from "../status/diagnose";
-import { backendPort, MicroserviceIngress } from "./microservice";
+import { serviceIngressArgs, ServiceIngressSettings, serviceUrl } from "../kube/ingress";
 
 /**
  * A transform for the objects of a chart or YAML files: every container image of `repository`
@@ -39,7 +39,7 @@ export interface ManifestServiceArgs {
   /** How its workloads are awaited: cluster access and `localkube:readyTimeout`. */
   readonly readiness: ReadinessSettings;
   /** Ingress settings; required when the spec has an `ingress` section. @default no Ingress */
-  readonly ingress?: MicroserviceIngress;
+  readonly ingress?: ServiceIngressSettings;
   /** Labels of the Ingress. @default none */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -154,48 +154,16 @@ export class ManifestService extends pulumi.ComponentResource {
     );
 
     if (spec.ingress && args.ingress) {
-      const ing = args.ingress;
-      const annotations: Record<string, string> = { ...(ing.annotations ?? {}) };
-      if (ing.await === false) annotations["pulumi.com/skipAwait"] = "true";
-      else annotations["pulumi.com/timeoutSeconds"] = String(args.readiness.timeoutSeconds);
       this.ingress = new k8s.networking.v1.Ingress(
         `${name}-ingress`,
-        {
-          metadata: {
-            name: spec.name,
-            namespace: args.namespace,
-            labels: { ...(args.labels ?? {}) },
-            annotations,
-          },
-          spec: {
-            ingressClassName: ing.className,
-            tls: ing.tlsSecretName
-              ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }]
-              : undefined,
-            rules: [
-              {
-                host: ing.host,
-                http: {
-                  paths: [
-                    {
-                      path: spec.ingress.path,
-                      pathType: "Prefix",
-                      backend: {
-                        service: {
-                          name: spec.ingress.service ?? spec.name,
-                          port: backendPort(spec.ingress.port),
-                        },
-                      },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        },
-        { parent: this, dependsOn: [this.ready, ...(ing.dependsOn ?? [])] },
+        serviceIngressArgs({ name: spec.name, ingress: spec.ingress }, args.ingress, {
+          namespace: args.namespace,
+          labels: args.labels ?? {},
+          timeoutSeconds: args.readiness.timeoutSeconds,
+        }),
+        { parent: this, dependsOn: [this.ready, ...(args.ingress.dependsOn ?? [])] },
       );
-      this.url = `${ing.tlsSecretName ? "https" : "http"}://${ing.host}${spec.ingress.path === "/" ? "" : spec.ingress.path}`;
+      this.url = serviceUrl(args.ingress, spec.ingress.path);
     }
 
     this.connection = { name: spec.name, kind: "service", env: {}, ready: [this.ready] };

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { envPrefix } from "../catalog/appliances";
-import { LiveUpdateSpec, ProbeSpec, ServiceSpec } from "../catalog/types";
-import { Connection, ConnectionValue, toEnvVar } from "../kube/connection";
+import { LiveUpdateSpec, ServiceSpec } from "../catalog/types";
+import { Connection } from "../kube/connection";
+import { serviceIngressArgs, ServiceIngressSettings, serviceUrl } from "../kube/ingress";
 import {
   selectorLabels,
   workloadLabels,
@@ -10,30 +10,10 @@ import {
   WORKLOAD_ANNOTATIONS,
 } from "../kube/labels";
 import { containerSecurityContext, podIdentity } from "../kube/security";
-import { secretsObjectName } from "../kube/serviceConfig";
-import { supervisedCommand } from "../kube/supervisor";
+import { containerCommand, needsConfig, serviceEnv, toProbe } from "../kube/podSpec";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
 import { ServiceConfig } from "./serviceConfig";
-
-/** How a service is exposed through the ingress controller. */
-export interface MicroserviceIngress {
-  /** Full host name, e.g. `bank.localhost` or `bank.feature-x.sandbox.example.com`. */
-  readonly host: string;
-  /** `spec.ingressClassName` of the Ingress. */
-  readonly className: string;
-  /** Extra annotations (e.g. a cert-manager issuer). @default none */
-  readonly annotations?: Readonly<Record<string, string>>;
-  /** Name of the TLS Secret to serve the host with. @default no TLS */
-  readonly tlsSecretName?: string;
-  /**
-   * Wait until the controller publishes a load-balancer status. Off when no controller will
-   * ever set one (ingress controller `none`). @default true
-   */
-  readonly await?: boolean;
-  /** Resources the Ingress waits for (the ingress controller). @default none */
-  readonly dependsOn?: readonly pulumi.Resource[];
-}
 
 export interface MicroserviceArgs {
   /** The validated catalog entry: ports, env, probes, resources, replicas, ingress. */
@@ -49,7 +29,7 @@ export interface MicroserviceArgs {
    */
   readonly dependencies?: readonly Connection[];
   /** Ingress settings; required when the spec has an `ingress` section. @default no Ingress */
-  readonly ingress?: MicroserviceIngress;
+  readonly ingress?: ServiceIngressSettings;
   /** Labels added to every object (environment, branch). @default none */
   readonly labels?: Readonly<Record<string, string>>;
   /** Secrets used to pull the image. @default none */
@@ -70,75 +50,6 @@ export interface MicroserviceArgs {
    * refers to become a Secret of the service. @default none
    */
   readonly secrets?: ReadonlyMap<string, pulumi.Input<string>>;
-}
-
-/** The container's command and args: the catalog's, under the restart loop when live updates restart it. */
-export function containerCommand(
-  spec: Pick<ServiceSpec, "command" | "args">,
-  liveUpdate?: Pick<LiveUpdateSpec, "restart">,
-): { command?: string[]; args?: string[] } {
-  if (liveUpdate?.restart === "process" && spec.command)
-    return { command: supervisedCommand(spec.command, spec.args) };
-  return { command: spec.command && [...spec.command], args: spec.args && [...spec.args] };
-}
-
-/** Environment variables for a service, sorted by name: dependencies first, the spec's own win. */
-export function serviceEnv(
-  spec: ServiceSpec,
-  dependencies: readonly Connection[],
-): k8s.types.input.core.v1.EnvVar[] {
-  const byName = new Map(dependencies.map((d) => [d.name, d]));
-  const vars = new Map<string, ConnectionValue>();
-  for (const dep of dependencies) {
-    if (dep.kind === "appliance") for (const [k, v] of Object.entries(dep.env)) vars.set(k, v);
-    else if (dep.env.URL) vars.set(`${envPrefix(dep.name)}_URL`, dep.env.URL);
-  }
-  for (const [key, value] of Object.entries(spec.env)) {
-    if (value.kind === "literal") {
-      vars.set(key, { value: value.value });
-      continue;
-    }
-    if (value.kind === "secret") {
-      vars.set(key, { secretName: secretsObjectName(spec.name), key: value.name });
-      continue;
-    }
-    const source = byName.get(value.from)?.env[value.key];
-    if (!source) {
-      throw new Error(
-        `${spec.file}: \`env.${key}\`: ${value.from} offers no ${value.key} in this environment`,
-      );
-    }
-    vars.set(key, source);
-  }
-  return [...vars.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => toEnvVar(k, v));
-}
-
-/** Whether a service needs a {@link ServiceConfig}: it mounts files or reads secrets. */
-export function needsConfig(spec: Pick<ServiceSpec, "files" | "env">): boolean {
-  return (spec.files ?? []).length > 0 || Object.values(spec.env).some((v) => v.kind === "secret");
-}
-
-/** An Ingress backend's port: by name, or by number. */
-export function backendPort(port: string | number) {
-  return typeof port === "number" ? { number: port } : { name: port };
-}
-
-/** A Kubernetes probe from a catalog probe. */
-export function toProbe(probe: ProbeSpec): k8s.types.input.core.v1.Probe {
-  const h = probe.handler;
-  const handler =
-    h.kind === "httpGet"
-      ? { httpGet: { path: h.path, port: h.port } }
-      : h.kind === "tcpSocket"
-        ? { tcpSocket: { port: h.port } }
-        : { exec: { command: [...h.command] } };
-  return {
-    ...handler,
-    initialDelaySeconds: probe.initialDelaySeconds,
-    periodSeconds: probe.periodSeconds,
-    timeoutSeconds: probe.timeoutSeconds,
-    failureThreshold: probe.failureThreshold,
-  };
 }
 
 /**
@@ -259,42 +170,19 @@ export class Microservice extends pulumi.ComponentResource {
     }
 
     if (spec.ingress && args.ingress && this.service) {
-      const ing = args.ingress;
-      const annotations: Record<string, string> = { ...(ing.annotations ?? {}) };
-      // The provider's own await, bounded like the workloads': the controller publishes an
-      // address once the (ready) backends have endpoints.
-      if (ing.await === false) annotations["pulumi.com/skipAwait"] = "true";
-      else annotations["pulumi.com/timeoutSeconds"] = String(args.readiness.timeoutSeconds);
       this.ingress = new k8s.networking.v1.Ingress(
         `${name}-ingress`,
+        serviceIngressArgs({ name: spec.name, ingress: spec.ingress }, args.ingress, {
+          namespace: args.namespace,
+          labels,
+          timeoutSeconds: args.readiness.timeoutSeconds,
+        }),
         {
-          metadata: { ...metadata, annotations },
-          spec: {
-            ingressClassName: ing.className,
-            tls: ing.tlsSecretName
-              ? [{ hosts: [ing.host], secretName: ing.tlsSecretName }]
-              : undefined,
-            rules: [
-              {
-                host: ing.host,
-                http: {
-                  paths: [
-                    {
-                      path: spec.ingress.path,
-                      pathType: "Prefix",
-                      backend: {
-                        service: { name: spec.name, port: backendPort(spec.ingress.port) },
-                      },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
+          ...childOpts,
+          dependsOn: [this.service, this.ready, ...(args.ingress.dependsOn ?? [])],
         },
-        { ...childOpts, dependsOn: [this.service, this.ready, ...(ing.dependsOn ?? [])] },
       );
-      this.url = `${ing.tlsSecretName ? "https" : "http"}://${ing.host}${spec.ingress.path === "/" ? "" : spec.ingress.path}`;
+      this.url = serviceUrl(args.ingress, spec.ingress.path);
     }
 
     const port = spec.ports.find((p) => p.name === "http") ?? spec.ports[0];

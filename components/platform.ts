@@ -8,7 +8,9 @@ import { Connection } from "../kube/connection";
 import { DEFAULT_IMAGES, ImageBuild, publishedImage, PublishedImages } from "../kube/images";
 import type { ImageOrigin } from "../status/diagnose";
 import { BatchService } from "./batchService";
-import { Environment, inClusterTransform } from "./environment";
+import { inClusterTransform } from "../kube/lifetime";
+import { GATE_TYPES } from "../providers/manifestsReady";
+import { Environment } from "./environment";
 import { ManifestService } from "./manifestService";
 import { Microservice } from "./microservice";
 import { ServiceImage } from "./serviceImage";
@@ -103,7 +105,7 @@ export class Platform extends pulumi.ComponentResource {
     const inCluster: pulumi.ComponentResourceOptions = {
       parent: this,
       providers: [env.provider],
-      transforms: [inClusterTransform(env)],
+      transforms: [inClusterTransform(env, GATE_TYPES)],
     };
 
     const shared = env.sharedAppliances ?? new Map<string, Connection>();

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ValueRule } from "../catalog/patterns";
-import { didYouMean, Problem, show } from "../catalog/problems";
+import { didYouMean, InputProblem, show } from "../catalog/problems";
 import { ConfigError } from "./errors";
 import { parseNameList } from "./nameList";
 import { ConfigSource, NAMESPACE } from "./source";
@@ -15,7 +15,7 @@ export type ConfigRule = ValueRule & { readonly example: string };
  * (a typo such as `ingres.domain` must not be silently ignored).
  */
 export class ConfigReader {
-  readonly problems: Problem[] = [];
+  readonly problems: InputProblem[] = [];
   private readonly known = new Set<string>();
 
   constructor(readonly source: ConfigSource) {}

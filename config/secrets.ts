@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_NAME } from "../catalog/patterns";
 import { DeploymentPlan } from "../catalog/plan";
-import { didYouMean, listNames, Problem, show } from "../catalog/problems";
+import { didYouMean, listNames, InputProblem, show } from "../catalog/problems";
 import { Catalog, ServiceSpec } from "../catalog/types";
 import { ConfigReader } from "./reader";
 import { NAMESPACE } from "./source";
@@ -49,8 +49,8 @@ export function secretProblems(
   catalog: Catalog,
   plan: DeploymentPlan,
   stackFile: string,
-): Problem[] {
-  const problems: Problem[] = [];
+): InputProblem[] {
+  const problems: InputProblem[] = [];
   const needed = references(plan.services);
   for (const [name, where] of [...needed].sort(([a], [b]) => a.localeCompare(b))) {
     if (secrets.has(name)) continue;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { Problem, show } from "../catalog/problems";
+import { InputProblem, show } from "../catalog/problems";
 import { ConfigError } from "./errors";
 
 /** A config value and the file it was set in (for messages). */
@@ -76,7 +76,7 @@ export function readDefaultsFile(file: string, text: string): Record<string, str
     );
   }
   const out: Record<string, string> = {};
-  const problems: Problem[] = [];
+  const problems: InputProblem[] = [];
   for (const [fullKey, value] of Object.entries(config as Record<string, unknown>)) {
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
       problems.push({

@@ -3,7 +3,7 @@
  * runs, the stack opened as `npm run up` opens it, the selection saved into its config, the engine
  * made with the real ports, and the terminal attached as a view of it.
  */
-import { loadCatalog } from "../catalog/load";
+import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
 import type { DevArgs } from "./args";
@@ -39,6 +39,7 @@ export async function openDevLoop(
 ): Promise<DevLoop> {
   const catalog = loadCatalog(catalogDirOf(projectDir, args.stack));
   planDeployment(catalog, {
+    files: DISK,
     selection: args.names.length > 0 ? args.names : undefined,
     selectionSource: { file: "npm run dev", key: "services" },
     local: args.local,

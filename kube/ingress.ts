@@ -1,4 +1,7 @@
-/** Ingress controller choices and their pure settings (Helm values, command lines). */
+/** Ingress controller choices and their pure settings (Helm values, command lines), and a service's Ingress. */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { IngressSpec } from "../catalog/types";
 
 export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
 export type IngressControllerKind = (typeof INGRESS_CONTROLLERS)[number];
@@ -68,4 +71,86 @@ export function traefikArgs(className: string): string[] {
     "--providers.providersThrottleDuration=200ms",
     "--log.level=INFO",
   ];
+}
+
+/** How a service is exposed through the ingress controller (what the environment decides). */
+export interface ServiceIngressSettings {
+  /** Full host name, e.g. `bank.localhost` or `bank.feature-x.sandbox.example.com`. */
+  readonly host: string;
+  /** `spec.ingressClassName` of the Ingress. */
+  readonly className: string;
+  /** Extra annotations (e.g. a cert-manager issuer). @default none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Name of the TLS Secret to serve the host with. @default no TLS */
+  readonly tlsSecretName?: string;
+  /**
+   * Wait until the controller publishes a load-balancer status. Off when no controller will
+   * ever set one (ingress controller `none`). @default true
+   */
+  readonly await?: boolean;
+  /** Resources the Ingress waits for (the ingress controller). @default none */
+  readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/** An Ingress backend's port: by name, or by number. */
+export function backendPort(port: string | number) {
+  return typeof port === "number" ? { number: port } : { name: port };
+}
+
+/**
+ * The Ingress of a catalog entry: `settings.host` (and its path) routed to the entry's Service
+ * (or the Service its `ingress.service` names), awaited by the provider within `timeoutSeconds`
+ * (the controller publishes an address once the ready backends have endpoints) unless no
+ * controller will ever publish one.
+ */
+export function serviceIngressArgs(
+  entry: { readonly name: string; readonly ingress: IngressSpec },
+  settings: ServiceIngressSettings,
+  meta: {
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly timeoutSeconds: number;
+  },
+): k8s.networking.v1.IngressArgs {
+  const annotations: Record<string, string> = { ...(settings.annotations ?? {}) };
+  if (settings.await === false) annotations["pulumi.com/skipAwait"] = "true";
+  else annotations["pulumi.com/timeoutSeconds"] = String(meta.timeoutSeconds);
+  return {
+    metadata: {
+      name: entry.name,
+      namespace: meta.namespace,
+      labels: { ...meta.labels },
+      annotations,
+    },
+    spec: {
+      ingressClassName: settings.className,
+      tls: settings.tlsSecretName
+        ? [{ hosts: [settings.host], secretName: settings.tlsSecretName }]
+        : undefined,
+      rules: [
+        {
+          host: settings.host,
+          http: {
+            paths: [
+              {
+                path: entry.ingress.path,
+                pathType: "Prefix",
+                backend: {
+                  service: {
+                    name: entry.ingress.service ?? entry.name,
+                    port: backendPort(entry.ingress.port),
+                  },
+                },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The URL a service answers at through its Ingress. */
+export function serviceUrl(settings: ServiceIngressSettings, path: string): string {
+  return `${settings.tlsSecretName ? "https" : "http"}://${settings.host}${path === "/" ? "" : path}`;
 }

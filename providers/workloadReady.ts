@@ -23,6 +23,7 @@ import {
   WorkloadObjects,
 } from "../status/rollout";
 import { gateStep } from "../status/gate";
+import { dynamicType, dynamicTypeArgs } from "../kube/lifetime";
 
 /**
  * How to reach the cluster: what the environment's Kubernetes provider was built from. Neither
@@ -435,6 +436,9 @@ export interface WorkloadReadyArgs extends ReadinessSettings {
   readonly imageOrigins?: Readonly<Record<string, ImageOrigin>>;
 }
 
+/** The gate's Pulumi type: in-cluster transforms recognize it by this (kube/lifetime.ts). */
+export const WORKLOAD_READY_TYPE = dynamicType("WorkloadReady");
+
 /** The gate as a Pulumi resource (see {@link workloadReadyProvider}). */
 export class WorkloadReady extends pulumi.dynamic.Resource {
   constructor(name: string, args: WorkloadReadyArgs, opts?: pulumi.CustomResourceOptions) {
@@ -460,8 +464,7 @@ export class WorkloadReady extends pulumi.dynamic.Resource {
         dependsOn: [args.workload],
         additionalSecretOutputs: ["kubeconfig"],
       }),
-      "localkube",
-      "WorkloadReady",
+      ...dynamicTypeArgs("WorkloadReady"),
     );
   }
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BRANCH_PREFIX } from "../branch/identity";
@@ -9,7 +8,8 @@ import { BranchSettings, readBranchSettings } from "../config/branchSettings";
 import { ConfigError } from "../config/errors";
 import { ConfigReader } from "../config/reader";
 import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
-import { loadAndPlan } from "./plan";
+import { gitOutput } from "../host/git";
+import { loadAndPlan } from "./readCatalog";
 
 /** The project directory: the checkout branch images are built from, and where git is asked. */
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -25,25 +25,6 @@ export interface BranchStackDeps {
   readonly defaultsFile?: string;
   /** Where notes about the run go (how the branch name was slugged, a missing sha). @default `pulumi.log.info` / `warn` */
   readonly log?: (message: string, level: "info" | "warn") => void;
-}
-
-/**
- * Output of `git <args>` in the project directory, trimmed; undefined when git fails or prints
- * nothing (no git, not a checkout, no user.email): the caller then falls back or leaves the fact out.
- * Runs the executable with an argument vector: no shell ever sees a value.
- */
-export function gitOutput(args: readonly string[], cwd: string = PROJECT_DIR): string | undefined {
-  try {
-    const out = execFileSync("git", [...args], {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 10_000,
-    });
-    return out.trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Git sha and owner: config wins, else the checkout's `rev-parse` and `user.email`. Pure but for `git`. */
@@ -82,7 +63,7 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
   const config = new ConfigReader(layered);
   const read = readBranchSettings(config, stack);
   config.done();
-  const settings = resolveGitFacts(read, deps.git ?? gitOutput);
+  const settings = resolveGitFacts(read, deps.git ?? ((args) => gitOutput(args, PROJECT_DIR)));
   const log =
     deps.log ??
     ((m: string, level: "info" | "warn") =>

@@ -13,7 +13,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { PINNED_BY_KIND } from "../kind/nodeImages";
-import { loadAndPlan } from "./plan";
+import { loadAndPlan } from "./readCatalog";
 
 /** What a local stack run needs from the outside world; tests inject fakes. */
 export interface LocalStackDeps {

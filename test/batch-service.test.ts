@@ -16,7 +16,7 @@ beforeAll(async () => {
   pulumi = await import("@pulumi/pulumi");
   // The gates' providers are serialized once per process: on a busy machine that outlasts settle().
   const { workloadReadyProvider } = await import("../providers/workloadReady");
-  const { workloadsReadyProvider } = await import("../providers/workloadsReady");
+  const { workloadsReadyProvider } = await import("../providers/manifestsReady");
   warmUp(pulumi, workloadReadyProvider, "warm-up");
   warmUp(pulumi, workloadsReadyProvider, "warm-up-2");
   await settle();

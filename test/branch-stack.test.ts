@@ -1,3 +1,4 @@
+import { gitOutput } from "../host/git";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -449,10 +450,10 @@ describe("branch stack: git facts", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lk-git-"));
     const marker = path.join(dir, "pwned");
     expect(
-      mod.gitOutput(["rev-parse", `$(touch ${marker})`, `; touch ${marker}`], dir),
+      gitOutput(["rev-parse", `$(touch ${marker})`, `; touch ${marker}`], dir),
     ).toBeUndefined();
     expect(fs.existsSync(marker)).toBe(false);
-    expect(mod.gitOutput(["--version"], dir)).toMatch(/^git version \d+\.\d+/);
+    expect(gitOutput(["--version"], dir)).toMatch(/^git version \d+\.\d+/);
   });
 });
 

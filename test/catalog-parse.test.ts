@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseServiceFile } from "../catalog/parseService";
 import { DEFAULT_POLICY, parseSettingsFile } from "../catalog/parseSettings";
-import { formatProblem } from "../catalog/problems";
+import { formatInputProblem } from "../catalog/problems";
 import { buildCatalog } from "../catalog/validate";
 import { formatPath, YamlFile } from "../catalog/yamlFile";
 import { tempCatalogs } from "./tempCatalog";
@@ -27,7 +27,7 @@ function parseFile(file: string, text: string, extra: Record<string, string> = {
 
 /** Every problem of one service file, as printed. */
 function problemsOf(text: string, file = "a.yaml"): string[] {
-  return parseFile(file, text).problems.map(formatProblem);
+  return parseFile(file, text).problems.map(formatInputProblem);
 }
 
 /** Every problem of `services/_catalog.yaml`, as printed. */
@@ -36,7 +36,7 @@ function settingsProblems(text: string): string[] {
   return parseSettingsFile(
     "services/_catalog.yaml",
     fs.readFileSync(path.join(dir, "_catalog.yaml"), "utf8"),
-  ).problems.map(formatProblem);
+  ).problems.map(formatInputProblem);
 }
 
 describe("parseServiceFile: a valid file", () => {
@@ -667,7 +667,7 @@ describe("YamlFile readers", () => {
     expect(y.oneOf(["a", "b", 1], 7, ["TCP", "UDP"])).toBeUndefined();
     expect(y.list(["a", "b"], ["x", 7, "y"], (p, v) => y.string(p, v))).toEqual(["x", "y"]);
     expect(y.object(["a"], { b: 1, other: 2 }, ["b", "c"])).toEqual({ b: 1, other: 2 });
-    expect(y.problems.map(formatProblem)).toEqual([
+    expect(y.problems.map(formatInputProblem)).toEqual([
       "f.yaml:4: `a.b[1]`: expected a whole number from 8 to 10, got 7",
       'f.yaml:5: `a.c`: expected true or false, got "yes"',
       'f.yaml:2: `a`: expected a string, number or boolean, got {"k":1}',
@@ -682,7 +682,7 @@ describe("YamlFile readers", () => {
   test("a syntax error leaves no root and one problem, on the line where the parser stopped", () => {
     const y = new YamlFile("f.yaml", "a: 1\nb: [1, 2\nc: 3\n");
     expect(y.root).toBeUndefined();
-    expect(y.problems.map(formatProblem)).toEqual([
+    expect(y.problems.map(formatInputProblem)).toEqual([
       "f.yaml:3: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the syntax at that line",
     ]);
   });

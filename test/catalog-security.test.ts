@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseServiceFile } from "../catalog/parseService";
-import { formatProblem } from "../catalog/problems";
+import { formatInputProblem } from "../catalog/problems";
 import { tempCatalogs } from "./tempCatalog";
 
 const catalogDir = tempCatalogs("lk-parse-security-");
@@ -16,7 +16,7 @@ function parse(text: string) {
     dir,
   );
 }
-const problemsOf = (text: string) => parse(text).problems.map(formatProblem);
+const problemsOf = (text: string) => parse(text).problems.map(formatInputProblem);
 
 describe("parseSecurity: valid sections", () => {
   test("a relaxation as the README shows it, and a token asked for", () => {

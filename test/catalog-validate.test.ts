@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadCatalog } from "../catalog/load";
+import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
 import { parseNameList } from "../config/nameList";
 import { CatalogError } from "../catalog/problems";
@@ -33,7 +33,7 @@ function build(files: Record<string, string>): Catalog {
 }
 
 const names = (catalog: Catalog, selection?: string[]) =>
-  planDeployment(catalog, { selection }).services.map((s) => s.name);
+  planDeployment(catalog, { files: DISK, selection }).services.map((s) => s.name);
 
 describe("buildCatalog: names", () => {
   test("the same service in two files", () => {
@@ -404,6 +404,7 @@ describe("loadCatalog", () => {
       web: ["bank"],
     });
     const plan = planDeployment(catalog, {
+      files: DISK,
       local: ["bank", "ledger", "partner", "price", "web"],
     });
     expect(plan.services.map((s) => s.name)).toEqual([
@@ -460,7 +461,7 @@ describe("planDeployment: closure and order", () => {
 
   test("a service brings its transitive dependencies, dependencies first", () => {
     const catalog = build(files);
-    const plan = planDeployment(catalog, { selection: ["web"] });
+    const plan = planDeployment(catalog, { files: DISK, selection: ["web"] });
     expect(plan.services.map((s) => s.name)).toEqual(["price", "bank", "web"]);
     expect(plan.appliances).toEqual(["postgres"]);
     expect([...plan.local]).toEqual([]);
@@ -469,7 +470,7 @@ describe("planDeployment: closure and order", () => {
   test("ties are broken by name, level by level", () => {
     const catalog = build(files);
     expect(names(catalog, ["audit"])).toEqual(["ledger", "price", "bank", "audit"]);
-    expect(planDeployment(catalog, { selection: ["audit"] }).appliances).toEqual([
+    expect(planDeployment(catalog, { files: DISK, selection: ["audit"] }).appliances).toEqual([
       "postgres",
       "kafka",
       "schema-registry",
@@ -484,13 +485,13 @@ describe("planDeployment: closure and order", () => {
 
   test("appliances alone, with the appliances they need", () => {
     const catalog = build(files);
-    expect(planDeployment(catalog, { selection: ["schema-registry"] })).toEqual({
+    expect(planDeployment(catalog, { files: DISK, selection: ["schema-registry"] })).toEqual({
       services: [],
       appliances: ["kafka", "schema-registry"],
       local: new Set(),
       imageFrom: new Map(),
     });
-    expect(planDeployment(catalog, { selection: ["appliances"] }).appliances).toEqual([
+    expect(planDeployment(catalog, { files: DISK, selection: ["appliances"] }).appliances).toEqual([
       "postgres",
       "kafka",
       "schema-registry",
@@ -512,6 +513,7 @@ describe("planDeployment: closure and order", () => {
     const catalog = build(files);
     expect(() =>
       planDeployment(catalog, {
+        files: DISK,
         selection: ["web", "bnak", "zzz"],
         selectionSource: { file: "Pulumi.local.yaml", key: "localkube:services" },
       }),
@@ -523,7 +525,7 @@ describe("planDeployment: closure and order", () => {
   });
 
   test("without a source the messages name the stack config", () => {
-    expect(() => planDeployment(build(files), { selection: ["webb"] })).toThrow(
+    expect(() => planDeployment(build(files), { files: DISK, selection: ["webb"] })).toThrow(
       'invalid selection: stack config: `localkube:services[0]`: unknown service "webb" (did you mean "web"?); known: appliances, audit, bank, kafka, ledger, payments, postgres, price, report, schema-registry, web',
     );
   });
@@ -543,7 +545,12 @@ describe("planDeployment: localkube:local", () => {
 
   test("a built service must be in the closure of the selection", () => {
     expect(() =>
-      planDeployment(build(files), { selection: ["price"], local: ["bank"], localSource: SRC }),
+      planDeployment(build(files), {
+        files: DISK,
+        selection: ["price"],
+        local: ["bank"],
+        localSource: SRC,
+      }),
     ).toThrow(
       'cannot build from source: Pulumi.local.yaml: `localkube:local[0]`: "bank" is not deployed by this stack (selection: price); add it to localkube:services or remove it from localkube:local',
     );
@@ -551,7 +558,12 @@ describe("planDeployment: localkube:local", () => {
 
   test("a built service needs a build section", () => {
     expect(() =>
-      planDeployment(build(files), { selection: ["web"], local: ["web"], localSource: SRC }),
+      planDeployment(build(files), {
+        files: DISK,
+        selection: ["web"],
+        local: ["web"],
+        localSource: SRC,
+      }),
     ).toThrow(
       'cannot build from source: Pulumi.local.yaml: `localkube:local[0]`: "web" has no build section in services/web.yaml, so it cannot be built from source; add build.context there or remove it from localkube:local',
     );
@@ -560,6 +572,7 @@ describe("planDeployment: localkube:local", () => {
   test("unknown names and appliances are not services", () => {
     expect(() =>
       planDeployment(build(files), {
+        files: DISK,
         selection: ["web"],
         local: ["bnak", "postgres"],
         localSource: SRC,
@@ -574,7 +587,9 @@ describe("planDeployment: localkube:local", () => {
   test("a build context that does not exist", () => {
     const catalog = build(files);
     const context = path.relative(process.cwd(), catalog.services.get("ghost")!.build!.context);
-    expect(() => planDeployment(catalog, { local: ["ghost"], localSource: SRC })).toThrow(
+    expect(() =>
+      planDeployment(catalog, { files: DISK, local: ["ghost"], localSource: SRC }),
+    ).toThrow(
       `cannot build from source: services/ghost.yaml: \`build.context\`: directory "${context}" does not exist; fix the path (it is relative to the catalog directory)`,
     );
   });
@@ -586,7 +601,12 @@ describe("planDeployment: localkube:local", () => {
       catalog.services.get("price")!.build!.dockerfile,
     );
     expect(() =>
-      planDeployment(catalog, { selection: ["price"], local: ["price"], localSource: SRC }),
+      planDeployment(catalog, {
+        files: DISK,
+        selection: ["price"],
+        local: ["price"],
+        localSource: SRC,
+      }),
     ).toThrow(
       `cannot build from source: services/price.yaml: \`build.dockerfile\`: file "${dockerfile}" does not exist; add it or set build.dockerfile`,
     );
@@ -595,11 +615,22 @@ describe("planDeployment: localkube:local", () => {
   test("a valid local build; buildAll adds every deployed service with a build section", () => {
     const catalog = build(files);
     expect([
-      ...planDeployment(catalog, { selection: ["web"], local: ["bank"], localSource: SRC }).local,
+      ...planDeployment(catalog, {
+        files: DISK,
+        selection: ["web"],
+        local: ["bank"],
+        localSource: SRC,
+      }).local,
     ]).toEqual(["bank"]);
     const exists = (p: string) => !p.includes("ghost");
     expect(
-      [...planDeployment(catalog, { selection: ["web"], buildAll: true, exists }).local].sort(),
+      [
+        ...planDeployment(catalog, {
+          files: { ...DISK, exists },
+          selection: ["web"],
+          buildAll: true,
+        }).local,
+      ].sort(),
     ).toEqual(["bank", "price"]);
   });
 });

@@ -1,9 +1,10 @@
 import * as fs from "fs";
+import { DISK } from "../host/catalogFiles";
 import * as path from "path";
 import { parseServiceFile } from "../catalog/parseService";
 import { cronProblem } from "../catalog/parseWorkload";
 import { planDeployment } from "../catalog/plan";
-import { CatalogError, formatProblem } from "../catalog/problems";
+import { CatalogError, formatInputProblem } from "../catalog/problems";
 import { Catalog } from "../catalog/types";
 import { buildCatalog } from "../catalog/validate";
 import { tempCatalogs } from "./tempCatalog";
@@ -14,7 +15,7 @@ const catalogDir = tempCatalogs("lk-workload-");
 function parse(text: string, extra: Record<string, string> = {}) {
   const dir = catalogDir({ "a.yaml": text, ...extra });
   const parsed = parseServiceFile("services/a.yaml", text, dir);
-  return { dir, spec: parsed.spec, problems: parsed.problems.map(formatProblem) };
+  return { dir, spec: parsed.spec, problems: parsed.problems.map(formatInputProblem) };
 }
 const problemsOf = (text: string) => parse(text).problems;
 
@@ -40,7 +41,7 @@ function catalogProblems(files: Record<string, string>): string[] {
     return [];
   } catch (err) {
     expect(err).toBeInstanceOf(CatalogError);
-    return (err as CatalogError).problems.map(formatProblem);
+    return (err as CatalogError).problems.map(formatInputProblem);
   }
 }
 
@@ -457,7 +458,10 @@ describe("planDeployment: image.from, files, charts and manifests", () => {
       "bank.yaml": "image: a/bank\n",
       "migrate.yaml": "workload: job\nimage: {from: bank}\n",
     });
-    const plan = planDeployment(catalog, { selection: ["migrate"], exists: () => true });
+    const plan = planDeployment(catalog, {
+      files: { ...DISK, exists: () => true },
+      selection: ["migrate"],
+    });
     expect(plan.services.map((s) => s.name)).toEqual(["migrate"]);
     expect([...plan.imageFrom].map(([k, v]) => [k, v.name])).toEqual([["migrate", "bank"]]);
   });
@@ -473,11 +477,11 @@ describe("planDeployment: image.from, files, charts and manifests", () => {
       "charts/b/values.yaml": "",
       "c/deployment.yaml": "",
     });
-    expect(() => planDeployment(catalog)).toThrow(CatalogError);
+    expect(() => planDeployment(catalog, { files: DISK })).toThrow(CatalogError);
     try {
-      planDeployment(catalog);
+      planDeployment(catalog, { files: DISK });
     } catch (err) {
-      const messages = (err as CatalogError).problems.map(formatProblem);
+      const messages = (err as CatalogError).problems.map(formatInputProblem);
       expect(messages.map((m) => m.replace(/"[^"]*lk-workload-[^/"]*\//g, '"<dir>/'))).toEqual([
         'services/a.yaml: `files[1].from`: file "<dir>/gone.json" does not exist; fix the path (it is relative to the catalog directory)',
         'services/a.yaml: `files[2].from`: "<dir>/dir" is a directory; list each of its files (one entry per file, each with its own path in the container)',
@@ -493,8 +497,8 @@ describe("planDeployment: image.from, files, charts and manifests", () => {
       "a.yaml": "files: [{from: gone.json, to: /a/gone.json}]\n",
       "b.yaml": "image: a/b\n",
     });
-    expect(planDeployment(catalog, { selection: ["b"] }).services.map((s) => s.name)).toEqual([
-      "b",
-    ]);
+    expect(
+      planDeployment(catalog, { files: DISK, selection: ["b"] }).services.map((s) => s.name),
+    ).toEqual(["b"]);
   });
 });

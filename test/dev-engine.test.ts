@@ -1,7 +1,7 @@
 import type * as K from "@kubernetes/client-node";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import * as path from "path";
-import { loadCatalog } from "../catalog/load";
+import { loadCatalog } from "../host/catalogFiles";
 import { DevEngine } from "../dev/engine/engine";
 import type { ClusterPort, EnginePorts, StateResource } from "../dev/engine/ports";
 import type { StackView } from "../dev/stackView";

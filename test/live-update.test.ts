@@ -1,19 +1,20 @@
 import * as fs from "fs";
+import { DISK } from "../host/catalogFiles";
 import * as path from "path";
 import { extract } from "tar-stream";
 import { parseServiceFile } from "../catalog/parseService";
-import { formatProblem } from "../catalog/problems";
+import { formatInputProblem } from "../catalog/problems";
 import { planDeployment } from "../catalog/plan";
 import { LiveUpdateSpec } from "../catalog/types";
 import { buildCatalog } from "../catalog/validate";
-import { containerCommand } from "../components/microservice";
+import { containerCommand } from "../kube/podSpec";
 import { liveUpdateDecision, remotePath, tarOf } from "../dev/liveUpdate";
 import { RESTART_COMMAND, SUPERVISOR_SCRIPT, supervisedCommand } from "../kube/supervisor";
 import { tempCatalogs } from "./tempCatalog";
 
 const catalogDir = tempCatalogs("lk-live-");
 const problems = (text: string) =>
-  parseServiceFile("services/a.yaml", text, "/cat").problems.map(formatProblem);
+  parseServiceFile("services/a.yaml", text, "/cat").problems.map(formatInputProblem);
 const LIVE = "build:\n  context: a\n  liveUpdate:\n";
 
 describe("build.liveUpdate and command/args in the catalog", () => {
@@ -124,7 +125,7 @@ describe("build.liveUpdate and command/args in the catalog", () => {
       { file: "services/a.yaml", text: fs.readFileSync(path.join(dir, "a.yaml"), "utf8") },
     ];
     const catalog = buildCatalog("services", dir, files);
-    expect(() => planDeployment(catalog, { local: ["a"] })).toThrow(
+    expect(() => planDeployment(catalog, { files: DISK, local: ["a"] })).toThrow(
       `cannot build from source: services/a.yaml: \`build.liveUpdate.sync[1].from\`: "gone" does not exist in the build context "${path.relative(process.cwd(), path.join(dir, "a"))}"; fix the path (it is relative to build.context)`,
     );
   });

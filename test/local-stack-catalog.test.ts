@@ -18,7 +18,7 @@ beforeAll(async () => {
   preflight = await import("../host/preflight");
   const sdk = await import("@pulumi/pulumi");
   const { workloadReadyProvider } = await import("../providers/workloadReady");
-  const { workloadsReadyProvider } = await import("../providers/workloadsReady");
+  const { workloadsReadyProvider } = await import("../providers/manifestsReady");
   warmUp(sdk, workloadReadyProvider, "warm-up");
   warmUp(sdk, workloadsReadyProvider, "warm-up-2");
   await settle();

@@ -7,7 +7,7 @@ import {
 } from "../kube/manifests";
 import { fileKey, fileMounts, filesData, secretNames } from "../kube/serviceConfig";
 import { renderKindConfig } from "../kind/config";
-import { workloadsChanged, WorkloadsReadyInputs } from "../providers/workloadsReady";
+import { workloadsChanged, WorkloadsReadyInputs } from "../providers/manifestsReady";
 
 describe("imageRepository", () => {
   test.each([

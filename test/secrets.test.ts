@@ -1,7 +1,8 @@
 import * as fs from "fs";
+import { DISK } from "../host/catalogFiles";
 import * as path from "path";
 import { planDeployment } from "../catalog/plan";
-import { formatProblem } from "../catalog/problems";
+import { formatInputProblem } from "../catalog/problems";
 import { buildCatalog } from "../catalog/validate";
 import { ConfigReader } from "../config/reader";
 import { readSecrets, secretProblems } from "../config/secrets";
@@ -44,7 +45,7 @@ describe("readSecrets", () => {
     expect(r.problems).toEqual([]);
     // They are known keys: not reported as unknown.
     r.checkUnknownKeys("a local stack");
-    expect(r.problems.map(formatProblem)).toEqual([
+    expect(r.problems.map(formatInputProblem)).toEqual([
       'Pulumi.local.yaml: `localkube:namespace`: unknown key for a local stack; the README\'s "Configuration" section lists the keys of a local stack; remove it (`pulumi config rm localkube:namespace`) or correct its name',
     ]);
   });
@@ -52,7 +53,7 @@ describe("readSecrets", () => {
   test("a key whose name no service could refer to", () => {
     const r = new ConfigReader(source({}, { "secrets.bank.api.key": "k" }));
     expect([...readSecrets(r).keys()]).toEqual([]);
-    expect(r.problems.map(formatProblem)).toEqual([
+    expect(r.problems.map(formatInputProblem)).toEqual([
       "Pulumi.local.yaml: `localkube:secrets.bank.api.key`: \"bank.api.key\" is not a secret name: use a secret name: letters, digits, '_' and '-', starting with a letter (set with `pulumi config set --secret localkube:secrets.<name> <value>`)",
     ]);
   });
@@ -68,9 +69,9 @@ describe("secretProblems", () => {
 
   test("a secret the deployed services need, with the exact command that sets it", () => {
     const c = catalog(files);
-    const plan = planDeployment(c, { selection: ["bank", "settlement"] });
+    const plan = planDeployment(c, { files: DISK, selection: ["bank", "settlement"] });
     expect(
-      secretProblems(new Set(["settlementKey"]), c, plan, STACK_FILE).map(formatProblem),
+      secretProblems(new Set(["settlementKey"]), c, plan, STACK_FILE).map(formatInputProblem),
     ).toEqual([
       "Pulumi.local.yaml: `localkube:secrets.bankApiKey`: not set, and services/bank.yaml (`env.API_KEY`) and services/settlement.yaml (`env.BANK_KEY`) need it; set it with `pulumi config set --secret localkube:secrets.bankApiKey <value>`",
     ]);
@@ -78,16 +79,16 @@ describe("secretProblems", () => {
 
   test("only the selection's secrets are needed", () => {
     const c = catalog(files);
-    const plan = planDeployment(c, { selection: ["web"] });
+    const plan = planDeployment(c, { files: DISK, selection: ["web"] });
     expect(secretProblems(new Set(), c, plan, STACK_FILE)).toEqual([]);
   });
 
   test("a secret no service of the catalog refers to, with the closest name", () => {
     const c = catalog(files);
-    const plan = planDeployment(c, { selection: ["web"] });
+    const plan = planDeployment(c, { files: DISK, selection: ["web"] });
     expect(
       secretProblems(new Set(["bankApiKye", "settlementKey"]), c, plan, STACK_FILE).map(
-        formatProblem,
+        formatInputProblem,
       ),
     ).toEqual([
       'Pulumi.local.yaml: `localkube:secrets.bankApiKye`: no service of the catalog refers to this secret (did you mean "bankApiKey"?) (secrets referred to: bankApiKey, settlementKey); remove it (`pulumi config rm localkube:secrets.bankApiKye`) or refer to it in a service\'s env, e.g. API_KEY: { secret: bankApiKye }',

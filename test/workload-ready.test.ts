@@ -15,7 +15,7 @@ import {
 } from "../providers/workloadReady";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { workloadsReadyProvider } from "../providers/workloadsReady";
+import { workloadsReadyProvider } from "../providers/manifestsReady";
 
 describe("podsToRestart", () => {
   const pod = (name: string, created: string, reason?: string, deleting = false) =>

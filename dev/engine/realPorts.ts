@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { loadCatalog } from "../../catalog/load";
+import { loadCatalog } from "../../host/catalogFiles";
 import { buildAndPush, buildxStoreDir, pickBuilder, readBuildxStore } from "../../host/buildkit";
 import { ClusterWatch } from "../cluster";
 import { catalogDirOf, readStack } from "../stackView";

@@ -1,6 +1,6 @@
-import { loadCatalog } from "../catalog/load";
+import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
-import { CatalogError, Problem } from "../catalog/problems";
+import { CatalogError, InputProblem } from "../catalog/problems";
 import { CommonSettings } from "../config/commonSettings";
 import { ConfigError } from "../config/errors";
 import { secretProblems } from "../config/secrets";
@@ -19,6 +19,7 @@ export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
     key: `localkube:${key}`,
   });
   const plan = planDeployment(catalog, {
+    files: DISK,
     selection: settings.services,
     selectionSource: where("services"),
     local: settings.local,
@@ -30,7 +31,7 @@ export function loadAndPlan(settings: CommonSettings, source: ConfigSource) {
     publishedTag: settings.images.tag,
     overrides: settings.images.overrides,
   };
-  const problems: Problem[] = [];
+  const problems: InputProblem[] = [];
   for (const deployed of plan.services) {
     // An entry deployed from its own manifests runs the images they name.
     if (deployed.manifests) continue;

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageOrigin } from "../status/diagnose";
-import { ClusterAccess, GatedKind, gateRuntime, ReadinessSettings } from "./workloadReady";
+import { dynamicType, dynamicTypeArgs } from "../kube/lifetime";
+import {
+  ClusterAccess,
+  GatedKind,
+  gateRuntime,
+  ReadinessSettings,
+  WORKLOAD_READY_TYPE,
+} from "./workloadReady";
 
 /** One workload to wait for, as applied. */
 export interface RenderedWorkload {
@@ -85,6 +92,12 @@ export interface WorkloadsReadyArgs extends ReadinessSettings {
   readonly imageOrigins?: Readonly<Record<string, ImageOrigin>>;
 }
 
+/** The gate's Pulumi type. */
+export const WORKLOADS_READY_TYPE = dynamicType("WorkloadsReady");
+
+/** Every readiness gate's type: they live (and are deleted and replaced) with what they wait for. */
+export const GATE_TYPES: readonly string[] = [WORKLOAD_READY_TYPE, WORKLOADS_READY_TYPE];
+
 /** The gate as a Pulumi resource (see {@link workloadsReadyProvider}). */
 export class WorkloadsReady extends pulumi.dynamic.Resource {
   constructor(name: string, args: WorkloadsReadyArgs, opts?: pulumi.CustomResourceOptions) {
@@ -103,8 +116,7 @@ export class WorkloadsReady extends pulumi.dynamic.Resource {
       },
       // The kubeconfig holds credentials: encrypted in state, never printed.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-      "localkube",
-      "WorkloadsReady",
+      ...dynamicTypeArgs("WorkloadsReady"),
     );
   }
 }

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CatalogError } from "./problems";
-import { Catalog } from "./types";
-import { buildCatalog, CatalogFile } from "./validate";
+import type { FileCheck } from "../catalog/plan";
+import { CatalogError } from "../catalog/problems";
+import { Catalog } from "../catalog/types";
+import { buildCatalog, CatalogFile } from "../catalog/validate";
 
 /**
  * Reads every `*.yaml`/`*.yml` file directly inside `dir` and returns the validated catalog.
@@ -35,3 +36,9 @@ export function loadCatalog(dir: string): Catalog {
   }));
   return buildCatalog(display, absDir, files);
 }
+
+/** The file system's answers to the catalog planner's questions (build contexts, mounted files, charts). */
+export const DISK: FileCheck = {
+  exists: (p) => fs.existsSync(p),
+  isDirectory: (p) => fs.statSync(p).isDirectory(),
+};
