@@ -13,6 +13,7 @@ module.exports = {
       testEnvironment: "node",
       transform,
       testMatch: ["<rootDir>/test/e2e/*.test.ts"],
+      globalSetup: "<rootDir>/test/e2e/globalSetup.ts",
     },
   ],
 };

@@ -9,6 +9,7 @@ import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isBranchStack } from "../branch/identity";
 import { BRANCH_LABELS } from "../branch/sandbox";
+import { engineEnv } from "../dev/workspace";
 
 export const USAGE = "usage: npm run cleanup -- [--dry-run] [--now <ISO time>]";
 
@@ -107,7 +108,9 @@ export interface CleanupBackend {
 
 /** The project's stacks in the current backend, through `LocalWorkspace` (the `pulumi` CLI). */
 export function automationBackend(workDir: string): CleanupBackend {
-  const ws = LocalWorkspace.create({ workDir });
+  // Every engine run gets a private TMPDIR and the local backend's passphrase (dev/workspace.ts).
+  const envVars = engineEnv();
+  const ws = LocalWorkspace.create({ workDir, envVars });
   return {
     listStacks: async () => (await (await ws).listStacks()).map((s) => s.name),
     outputs: async (stack) =>
@@ -116,7 +119,7 @@ export function automationBackend(workDir: string): CleanupBackend {
       ),
     state: async (stack) => (await ws).exportStack(stack),
     destroy: async (stack, onOutput) => {
-      const s = await LocalWorkspace.selectStack({ stackName: stack, workDir });
+      const s = await LocalWorkspace.selectStack({ stackName: stack, workDir }, { envVars });
       await s.destroy({ onOutput });
     },
     remove: async (stack) => (await ws).removeStack(stack),

@@ -1,3 +1,4 @@
+import { redactor, secretNames, secretRefsOf, secretValues } from "../status/redact";
 import type * as K from "@kubernetes/client-node";
 import { Writable } from "stream";
 import type { NamespaceObjects } from "../status/model";
@@ -198,7 +199,10 @@ export class ClusterWatch implements ClusterPort {
     );
   }
 
-  /** The last lines a container printed; `previous`: of its instance before the last restart. */
+  /**
+   * The last lines a container printed; `previous`: of its instance before the last restart.
+   * Every value the pod reads from a Secret is taken out (see status/redact.ts).
+   */
   async logTail(
     pod: string,
     container: string,
@@ -207,19 +211,41 @@ export class ClusterWatch implements ClusterPort {
   ): Promise<string[]> {
     const core = this.kc.makeApiClient(kubeClient().CoreV1Api);
     try {
-      const text = await core.readNamespacedPodLog({
-        name: pod,
-        namespace: this.namespace,
-        container,
-        tailLines: lines,
-        previous,
-      });
+      const [text, hide] = await Promise.all([
+        core.readNamespacedPodLog({
+          name: pod,
+          namespace: this.namespace,
+          container,
+          tailLines: lines,
+          previous,
+        }),
+        this.redactorFor(pod),
+      ]);
       return String(text)
         .split("\n")
-        .filter((l, i, all) => l !== "" || i < all.length - 1);
+        .filter((l, i, all) => l !== "" || i < all.length - 1)
+        .map(hide);
     } catch {
       return [];
     }
+  }
+
+  /** Redacts what the pod (as the watch holds it) reads from Secrets, read from the API now. */
+  async redactorFor(pod: string): Promise<(line: string) => string> {
+    const p = this.snapshot().pods.find((x) => x.metadata?.name === pod);
+    const refs = p ? secretRefsOf([p]) : [];
+    const core = this.kc.makeApiClient(kubeClient().CoreV1Api);
+    const secrets = await Promise.all(
+      secretNames(refs).map((name) =>
+        core.readNamespacedSecret({ name, namespace: this.namespace }).catch(() => undefined),
+      ),
+    );
+    return redactor(
+      secretValues(
+        refs,
+        secrets.filter((x) => x !== undefined),
+      ),
+    );
   }
 
   /** Stops every watch; pending callbacks are dropped. */

@@ -8,6 +8,8 @@ export interface LogSource {
   readonly kc: K.KubeConfig;
   readonly namespace: string;
   snapshot(): { readonly pods: readonly K.V1Pod[] };
+  /** Takes out of a line every value the pod reads from a Secret. */
+  redactorFor(pod: string): Promise<(line: string) => string>;
 }
 
 /** One line a service printed. */
@@ -63,14 +65,22 @@ export class LogFollower {
       if (this.streamed.has(inst.key)) continue;
       this.streamed.add(inst.key);
       const out = new PassThrough();
-      out.pipe(
-        lineSink((text) =>
-          this.onLine({ service: inst.service, pod: inst.pod, container: inst.container, text }),
-        ),
-      );
       out.on("end", () => this.open.delete(inst.key));
-      log
-        .log(this.watch.namespace, inst.pod, inst.container, out, { follow: true })
+      this.watch
+        .redactorFor(inst.pod)
+        .then((hide) => {
+          out.pipe(
+            lineSink((text) =>
+              this.onLine({
+                service: inst.service,
+                pod: inst.pod,
+                container: inst.container,
+                text: hide(text),
+              }),
+            ),
+          );
+          return log.log(this.watch.namespace, inst.pod, inst.container, out, { follow: true });
+        })
         .then((ctrl) => {
           if (this.stopped) ctrl.abort();
           else this.open.set(inst.key, ctrl);

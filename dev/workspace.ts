@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,6 +12,40 @@ export function passphraseFile(env: NodeJS.ProcessEnv = process.env): string {
     "localkube",
     "passphrase",
   );
+}
+
+let engineTemp: string | undefined;
+
+/**
+ * A temporary directory of this process's own for the engine it starts (`TMPDIR` of the Pulumi
+ * CLI and its plugins), removed when this process exits. The Kubernetes provider writes the
+ * kubeconfig it is given — admin credentials — to a new file in `$TMPDIR` at every configure and
+ * never removes it (pkg/provider/provider.go, `writeKubeconfigToFile`): with this, nothing a
+ * localkube command starts leaves one behind. Made once per process.
+ */
+export function engineTempDir(): string {
+  if (engineTemp) return engineTemp;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "localkube-engine-"));
+  engineTemp = dir;
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * What every engine run localkube starts gets in its environment: a private `TMPDIR` (see
+ * {@link engineTempDir}) and, when none is set, the generated passphrase of the local backend.
+ */
+export function engineEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = { TMPDIR: engineTempDir() };
+  if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const file = passphraseFile(env);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, crypto.randomBytes(32).toString("base64"), { mode: 0o600 });
+    }
+    out.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+  }
+  return out;
 }
 
 /** A lock file of a file:// backend's stack: the process that took it. */
@@ -41,7 +76,9 @@ const processAlive = (pid: number) => {
  * Opens the stack the way `npm run up` (scripts/up.sh) does: the Pulumi CLI must be installed
  * (`npm run up` installs it); a local state backend when the user is logged in nowhere; the
  * generated passphrase when none is set; the stack created when missing; the lock of an update
- * that was killed on this machine cleared. Returns the stack of the project in `projectDir`.
+ * that was killed on this machine cleared; a private `TMPDIR` for the engine (see
+ * {@link engineEnv}). Returns the stack of the project in `projectDir`; the environment its
+ * engine runs get is `stack.workspace.envVars`.
  */
 export async function openStack(
   projectDir: string,
@@ -56,15 +93,7 @@ export async function openStack(
       "the Pulumi CLI is not on PATH; `npm run up` installs it (and brings the stack up once)",
     );
   }
-  const env: Record<string, string> = {};
-  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    const file = passphraseFile();
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, require("crypto").randomBytes(32).toString("base64"), { mode: 0o600 }); // eslint-disable-line @typescript-eslint/no-require-imports
-    }
-    env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
-  }
+  const env = engineEnv();
   const pulumi = (args: string[]) =>
     spawnSync(cli.command, [...args, "--non-interactive"], {
       cwd: projectDir,

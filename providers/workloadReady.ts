@@ -23,6 +23,7 @@ import {
   WorkloadObjects,
 } from "../status/rollout";
 import { gateStep } from "../status/gate";
+import { redactor, secretNames, secretRefsOf, secretValues } from "../status/redact";
 import { dynamicType, dynamicTypeArgs } from "../kube/lifetime";
 
 /**
@@ -353,6 +354,22 @@ export async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
     let problem = status.ready ? undefined : diagnose(input);
     if (problem?.kind === "crash-loop" || problem?.kind === "job-failed") {
       const previousLogs: Record<string, string[]> = {};
+      // Values the pods read from Secrets (a DATABASE_URL with its password) never reach the
+      // error, the terminal, CI logs or the update history.
+      const refs = secretRefsOf(objects.pods);
+      const secrets = await Promise.all(
+        secretNames(refs).map((name) =>
+          api.core
+            .readNamespacedSecret({ name, namespace: inputs.namespace })
+            .catch(() => undefined),
+        ),
+      );
+      const hide = redactor(
+        secretValues(
+          refs,
+          secrets.filter((x) => x !== undefined),
+        ),
+      );
       for (const req of logsToFetch(objects)) {
         const text = await api.core
           .readNamespacedPodLog({
@@ -363,7 +380,7 @@ export async function awaitReady(inputs: WorkloadReadyInputs): Promise<void> {
             tailLines: LOG_TAIL_LINES,
           })
           .catch(() => "");
-        previousLogs[logKey(req.pod, req.container)] = String(text).split("\n");
+        previousLogs[logKey(req.pod, req.container)] = String(text).split("\n").map(hide);
       }
       problem = diagnose({ ...input, previousLogs });
     }

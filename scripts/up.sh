@@ -8,6 +8,7 @@
 #   buildctl        into ~/.cache/localkube/bin by the scripts the e2e suite uses
 #   state backend   `pulumi login --local` when not logged in anywhere; the passphrase protecting
 #                   the stack's secrets is generated once into ~/.config/localkube/passphrase
+#                   (cli/up.ts, shared with `npm run dev`: dev/workspace.ts)
 #
 # Extra arguments go to `pulumi up` (e.g. `-c localkube:services=appliances,bank`).
 # LOCALKUBE_STACK names another local stack than `local` (the e2e suite uses its own).
@@ -38,29 +39,6 @@ if [ -x "$LOCALKUBE_CACHE/bin/pulumi" ] && [ "$(command -v pulumi)" = "$LOCALKUB
   bash "$TC/pulumi/buildkitd.sh" start
 fi
 
-pulumi whoami >/dev/null 2>&1 || pulumi login --local
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  secret="${XDG_CONFIG_HOME:-$HOME/.config}/localkube/passphrase"
-  if [ ! -s "$secret" ]; then
-    mkdir -p "$(dirname "$secret")"
-    (umask 077 && head -c 32 /dev/urandom | base64 >"$secret")
-  fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$secret"
-fi
-pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK"
-
-# An earlier `up` that was killed (SIGKILL, a closed laptop lid) leaves its lock behind on a
-# file:// backend. Clear it when the process that took it, on this host, is gone; a live lock stays.
-backend=$(pulumi whoami -v 2>/dev/null | sed -n 's|^Backend URL: file://||p')
-if [ -n "$backend" ]; then
-  for lock in "$backend"/.pulumi/locks/*/localkube/"$STACK"/*.json; do
-    [ -f "$lock" ] || continue
-    read -r pid host < <(node -e 'const l=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(l.pid,l.hostname)' "$lock")
-    if [ "$host" = "$(hostname)" ] && ! kill -0 "$pid" 2>/dev/null; then
-      log "clearing the lock of an interrupted update (pid $pid is gone)"
-      pulumi cancel --yes --stack "$STACK"
-      break
-    fi
-  done
-fi
-exec pulumi up --stack "$STACK" --yes "$@"
+# The state backend, passphrase, stack, a killed update's lock and a private TMPDIR for the engine
+# (the Kubernetes provider leaves a kubeconfig file in $TMPDIR at every run): as `npm run dev` does.
+exec node_modules/.bin/ts-node --transpile-only cli/up.ts "$@"

@@ -254,6 +254,9 @@ class FakeCluster implements ClusterPort {
   async logTail(pod: string) {
     return pod === "bank-migrate-x1" ? (this.failJob ?? []) : [];
   }
+  async redactorFor() {
+    return (line: string) => line;
+  }
   async restart(d: string) {
     this.applied.push(`restart ${d}`);
   }

@@ -42,6 +42,8 @@ export interface ClusterPort extends FastSaveCluster {
   readonly kc: K.KubeConfig;
   /** A rollout restart of a Deployment (what `kubectl rollout restart` does). */
   restart(deployment: string): Promise<void>;
+  /** Takes out of a line every value the pod reads from a Secret (status/redact.ts). */
+  redactorFor(pod: string): Promise<(line: string) => string>;
   /** The API server's version (`v1.37.2`), when it answers. */
   version(): Promise<string | undefined>;
   stop(): Promise<void>;

@@ -5,6 +5,7 @@
  * thing, checks the failure's time and words, fixes it and checks that the next `up` converges.
  * One local stack (a small catalog of its own) and one branch sandbox in its cluster.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as h from "./harness";
@@ -19,16 +20,19 @@ const GOOD_PRICE = h.mirrored("localkube-e2e/price:1");
 const MISSING = `${h.registryAddress()}/mirror/does-not-exist:1`;
 
 /** `board`: shows price's quotes; runs the price stand-in image, and waits for price. */
-function board(extra: { env?: string; probePath?: string } = {}): string {
+function board(
+  extra: { env?: string; probePath?: string; command?: string; dependsOn?: string } = {},
+): string {
   return [
     "description: Quote board",
     `image: { repository: "${h.registryAddress()}/mirror/price", tag: "1" }`,
+    ...(extra.command ? [`command: ${extra.command}`] : []),
     "ports: [{ name: http, containerPort: 8080, servicePort: 80 }]",
     ...(extra.env ? [`env: { ${extra.env} }`] : []),
     "resources: { requests: { cpu: 10m, memory: 32Mi }, limits: { memory: 128Mi } }",
     `probes: { readiness: { httpGet: { path: ${extra.probePath ?? "/healthz"}, port: http }, periodSeconds: 2 } }`,
     "ingress: { host: board }",
-    "dependsOn: [price]",
+    `dependsOn: ${extra.dependsOn ?? "[price]"}`,
     "",
   ].join("\n");
 }
@@ -238,6 +242,42 @@ test(
     ]);
     const [readyReplicas, current, update] = ready.stdout.split("/");
     expect([readyReplicas, current]).toEqual(["1", update]);
+  },
+  20 * 60_000,
+);
+
+test(
+  "a crash that prints its DATABASE_URL and password: the error shows [secret]; neither it nor the state backend's files hold the values",
+  async () => {
+    // postgres is deployed (previous case): board reads its connection Secret.
+    const secret = JSON.parse(
+      (await h.kubectl(["get", "secret", "postgres-connection", "-n", "localkube", "-o", "json"]))
+        .stdout,
+    );
+    const decode = (k: string) => Buffer.from(secret.data[k], "base64").toString("utf8");
+    const [url, password] = [decode("DATABASE_URL"), decode("PGPASSWORD")];
+    expect(url).toContain(password);
+    await breakAndFix("crash printing DATABASE_URL", {
+      breakIt: async () =>
+        writeBoard({
+          command: `[sh, -c, 'echo "connecting to $DATABASE_URL"; echo "password=$PGPASSWORD"; exit 1']`,
+          dependsOn: "[price, postgres]",
+        }),
+      check: async (failed) => {
+        expect(failed.text).toMatch(
+          /board in namespace localkube (keeps crashing|crashed): container board exited with code 1 \(Error\)/,
+        );
+        expect(failed.text).toContain('its last log line: "password=[secret]"');
+        expect(failed.text).toContain("connecting to [secret]");
+        expect(failed.text).not.toContain(password);
+        // Nothing the backend keeps (checkpoints, their backups, the update history) holds them.
+        expect(fs.readdirSync(h.stateDir())).toContain(".pulumi");
+        const kept = spawnSync("grep", ["-rlF", "-e", password, "-e", url, h.stateDir()]);
+        expect([kept.status, kept.stdout.toString()]).toEqual([1, ""]); // 1: no match, no error
+      },
+      fix: async () => writeBoard(),
+    });
+    expect((await answers("board.localhost")).status).toBe(200);
   },
   20 * 60_000,
 );

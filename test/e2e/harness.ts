@@ -12,9 +12,17 @@ import { dockerCalls } from "../../host/tools";
 export const REPO = path.resolve(__dirname, "../..");
 export const CACHE = process.env.LOCALKUBE_CACHE ?? path.join(os.homedir(), ".cache", "localkube");
 export const TOOLCHAIN = path.join(REPO, "toolchain");
-/** Where the suite writes its logs and figures. */
-export const ARTIFACTS =
-  process.env.LOCALKUBE_E2E_ARTIFACTS ?? path.join(os.tmpdir(), "localkube-e2e");
+/**
+ * Where the suite writes its state backend, kubeconfig, logs and figures: the run's own directory
+ * (test/e2e/globalSetup.ts makes one per run unless `LOCALKUBE_E2E_ARTIFACTS` names it). The
+ * benchmark, run without Jest, gets one of its own the same way.
+ */
+export const ARTIFACTS = (process.env.LOCALKUBE_E2E_ARTIFACTS ??= fs.mkdtempSync(
+  path.join(os.tmpdir(), "localkube-e2e-"),
+));
+
+/** The suite's state backend (`pulumi login file://…`). */
+export const stateDir = () => path.join(ARTIFACTS, "state");
 
 /** Names the suite's stacks use, distinct from a developer's own `local` stack. */
 export const E2E = {
@@ -57,7 +65,7 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
     PULUMI_CONFIG_PASSPHRASE: "localkube-e2e",
-    PULUMI_BACKEND_URL: `file://${path.join(ARTIFACTS, "state")}`,
+    PULUMI_BACKEND_URL: `file://${stateDir()}`,
     KUBECONFIG: path.join(ARTIFACTS, "kubeconfig"),
     // buildkitd pulls the services' FROM images from the seeded registry (toolchain/pulumi/buildkitd.sh).
     LOCALKUBE_BUILDKIT_MIRROR: `127.0.0.1:${E2E.registryPort}`,

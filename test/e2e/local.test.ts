@@ -485,16 +485,20 @@ test.each([["SIGINT"], ["SIGKILL"]] as const)(
     const greeting = `bank ${signal}`;
     await interruptedUp(signal, greeting);
     // Re-run the way the README says: the bring-up command (clears a killed update's stale lock).
+    // Its engine gets a private TMPDIR, removed afterwards: the Kubernetes provider's kubeconfig
+    // files (admin credentials, one per configure) do not outlive the run.
+    const tmp = fs.mkdtempSync(path.join(h.ARTIFACTS, "tmp-up-"));
     const rerun = await timed(`re-run after ${signal}`, () =>
       h.run("bash", [path.join(dir, "scripts/up.sh"), "--skip-preview"], {
         cwd: dir,
-        env: h.toolEnv({ LOCALKUBE_STACK: STACK }),
+        env: h.toolEnv({ LOCALKUBE_STACK: STACK, TMPDIR: tmp }),
       }),
     );
     if (rerun.code !== 0)
       throw new Error(
         `re-run failed:\n${(rerun.stdout + rerun.stderr).split("\n").slice(-40).join("\n")}`,
       );
+    expect(fs.readdirSync(tmp)).toEqual([]);
     const state = await checkpoint();
     expect(state.pending).toEqual([]);
     expect(new Set(state.urns).size).toBe(state.urns.length);
@@ -513,8 +517,13 @@ test.each([["SIGINT"], ["SIGKILL"]] as const)(
       "schema-registry",
     ]);
     expect(await h.eventually(bankAnswers(greeting), (ok) => ok, 60_000)).toBe(true);
-    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    // A plain `pulumi up` (what the README warns about) leaves the provider's kubeconfig behind.
+    const plainTmp = fs.mkdtempSync(path.join(h.ARTIFACTS, "tmp-plain-"));
+    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK], {
+      env: h.toolEnv({ TMPDIR: plainTmp }),
+    });
     expect(noop.code).toBe(0);
+    expect(fs.readdirSync(plainTmp).length).toBeGreaterThan(0);
   },
   30 * 60_000,
 );
