@@ -153,6 +153,15 @@ export class ConfigReader {
     this.known.add(key);
     const text = this.source.getSecret(key);
     if (text === undefined) return undefined;
+    if (!this.source.isSecret(key)) {
+      // Never repeated here: it already sits in plaintext in the stack file.
+      this.report(
+        key,
+        `is set in plaintext, but it is a secret (its value is not shown here); encrypt it: \`pulumi config set --secret ${NAMESPACE}:${key} ${example}\``,
+      );
+      // Read on (as a secret Output) so that checks of other keys do not report it as missing.
+      return pulumi.secret(text);
+    }
     const wrong = text === "" ? "is empty" : problem?.(text);
     if (wrong !== undefined) {
       this.report(

@@ -20,6 +20,8 @@ export interface ConfigSource {
    * and wraps it in `pulumi.secret` at once: nothing else may hold it.
    */
   getSecret(key: string): string | undefined;
+  /** Whether `localkube:<key>` was set encrypted (`pulumi config set --secret`). */
+  isSecret(key: string): boolean;
   /** Every `localkube:*` key that is set, without the namespace (to find misspelt keys). */
   keys(): string[];
   /** File new values should be written to (named in fixes). */
@@ -27,6 +29,16 @@ export interface ConfigSource {
 }
 
 export const NAMESPACE = "localkube";
+
+/**
+ * Whether the engine handed the program this key as a secret (`PULUMI_CONFIG_SECRET_KEYS`): the
+ * SDK's own check, which `Config.get` uses to warn about secrets read in plaintext. It is marked
+ * internal in the SDK's types, hence the typed require; test/config.test.ts pins its behaviour.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+  isConfigSecret(fullKey: string): boolean;
+};
 
 /** The stack's own Pulumi config (`Pulumi.<stack>.yaml` and `-c` flags). */
 export function pulumiConfigSource(stack: string): ConfigSource {
@@ -40,6 +52,7 @@ export function pulumiConfigSource(stack: string): ConfigSource {
     },
     // What `config.getSecret` wraps: the reader validates it before making it a secret Output.
     getSecret: (key) => config.get(key),
+    isSecret: (key) => isConfigSecret(`${NAMESPACE}:${key}`),
     keys: () =>
       Object.keys(pulumi.runtime.allConfig())
         .filter((k) => k.startsWith(`${NAMESPACE}:`))
@@ -113,6 +126,7 @@ export function layeredSource(
       primary.get(key) ??
       (key in defaults ? { value: defaults[key], file: defaultsFile } : undefined),
     getSecret: (key) => primary.getSecret(key),
+    isSecret: (key) => primary.isSecret(key),
     keys: () => [...new Set([...primary.keys(), ...Object.keys(defaults)])],
   };
 }

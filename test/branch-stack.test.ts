@@ -4,7 +4,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
-import type { ConfigSource } from "../config/source";
 import {
   installMocks,
   MOCK_CREATED_MS,
@@ -13,6 +12,7 @@ import {
   promiseOf,
   Registered,
   settle,
+  fakeConfig,
 } from "./mocks";
 
 const registered: Registered[] = installMocks();
@@ -48,17 +48,8 @@ const KUBECONFIG = [
 const DIGEST = "sha256:0123456789abcdef";
 
 /** The stack's own config, as `pulumi config set [--secret] localkube:<key>` would hold it. */
-function source(
-  values: Record<string, string>,
-  secrets: Record<string, string> = {},
-): ConfigSource {
-  return {
-    stackFile: STACK_FILE,
-    get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
-    getSecret: (key) => secrets[key],
-    keys: () => [...Object.keys(values), ...Object.keys(secrets)],
-  };
-}
+const source = (values: Record<string, string>, secrets: Record<string, string> = {}) =>
+  fakeConfig(values, secrets, STACK_FILE);
 
 /** A defaults file like Pulumi.branch.yaml, in a temp dir; `raw` lines are appended as they are. */
 function defaultsFile(config: Record<string, string>, raw: string[] = []): string {
@@ -124,10 +115,15 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
     // Pulumi config, as the engine hands it to the program.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const store = require("@pulumi/pulumi/runtime/state").getStore();
-    const saved = { env: process.env.PULUMI_CONFIG, store: store.config.PULUMI_CONFIG };
+    const saved = {
+      env: process.env.PULUMI_CONFIG,
+      store: store.config.PULUMI_CONFIG,
+      secretKeys: store.config.PULUMI_CONFIG_SECRET_KEYS,
+    };
     process.env.PULUMI_CONFIG = store.config.PULUMI_CONFIG = JSON.stringify({
       "localkube:secrets.settlementKey": "Settle-K3y",
     });
+    store.config.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(["localkube:secrets.settlementKey"]);
     const { pulumiConfigSource } = await import("../config/source");
     let out;
     try {
@@ -139,6 +135,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
       if (saved.env === undefined) delete process.env.PULUMI_CONFIG;
       else process.env.PULUMI_CONFIG = saved.env;
       store.config.PULUMI_CONFIG = saved.store;
+      store.config.PULUMI_CONFIG_SECRET_KEYS = saved.secretKeys;
     }
     await settle(registered);
     expect(await resolved(out)).toEqual({
@@ -270,6 +267,28 @@ describe("branch stack: config precedence", () => {
     ).rejects.toThrow(
       `invalid configuration: ${STACK_FILE}: \`localkube:registry.password\`: is set but localkube:registry.username is not; set both, or neither for an anonymous registry`,
     );
+  });
+
+  test("a value meant to be secret set without --secret is refused with the command that encrypts it, never repeated", async () => {
+    const plain = "Plain-T3xt-Secret";
+    await expect(
+      run("branch-p", {
+        services: "price",
+        "registry.address": "ghcr.io/acme",
+        "registry.username": "bot",
+        "registry.password": plain,
+        "shared.postgres": `postgresql://u:${plain}@db:5432/x`,
+        kubeconfig: "clusters: [{}]",
+      }),
+    ).rejects.toThrow(
+      `invalid configuration (3 problems):\n` +
+        `  - ${STACK_FILE}: \`localkube:registry.password\`: is set in plaintext, but it is a secret (its value is not shown here); encrypt it: \`pulumi config set --secret localkube:registry.password …\`\n` +
+        `  - ${STACK_FILE}: \`localkube:shared.postgres\`: is set in plaintext, but it is a secret (its value is not shown here); encrypt it: \`pulumi config set --secret localkube:shared.postgres 'postgres://user:password@host:5432/database'\`\n` +
+        `  - ${STACK_FILE}: \`localkube:kubeconfig\`: is set in plaintext, but it is a secret (its value is not shown here); encrypt it: \`pulumi config set --secret localkube:kubeconfig "$(cat kubeconfig)"\``,
+    );
+    await expect(
+      run("branch-p", { services: "price", "registry.password": plain }),
+    ).rejects.not.toThrow(plain);
   });
 
   test("a TTL must be a duration", async () => {

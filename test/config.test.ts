@@ -1,23 +1,18 @@
+import * as pulumi from "@pulumi/pulumi";
 import { epochSeconds } from "../branch/ttl";
+import { fakeConfig } from "./mocks";
 import { parseDuration } from "../catalog/durations";
 import { ConfigError } from "../config/errors";
 import { readBranchSettings } from "../config/branchSettings";
 import { readLocalSettings } from "../config/localSettings";
 import { parseNameList } from "../config/nameList";
 import { ConfigReader } from "../config/reader";
-import { ConfigSource, layeredSource, readDefaultsFile } from "../config/source";
+import { layeredSource, readDefaultsFile } from "../config/source";
 
 const STACK_FILE = "Pulumi.local.yaml";
 
 /** In-memory stack config, as `pulumi config set localkube:<key>` would hold it. */
-function source(values: Record<string, string>): ConfigSource {
-  return {
-    stackFile: STACK_FILE,
-    get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
-    getSecret: () => undefined,
-    keys: () => Object.keys(values),
-  };
-}
+const source = (values: Record<string, string>) => fakeConfig(values, {}, STACK_FILE);
 
 /** The error readLocalSettings + done() throw for these values, or undefined. */
 function localProblems(values: Record<string, string>): string | undefined {
@@ -265,4 +260,21 @@ describe("parseNameList", () => {
       'invalid configuration: Pulumi.local.yaml: `localkube:services[1]`: expected a service name, got ""',
     );
   });
+});
+
+test("pulumiConfigSource: isSecret is true only for keys the engine handed over as secrets", async () => {
+  const { pulumiConfigSource } = await import("../config/source");
+  pulumi.runtime.setAllConfig({ "localkube:secrets.a": "x", "localkube:secrets.b": "y" }, [
+    "localkube:secrets.a",
+  ]);
+  try {
+    const src = pulumiConfigSource("local");
+    expect([src.isSecret("secrets.a"), src.isSecret("secrets.b"), src.isSecret("unset")]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+  } finally {
+    pulumi.runtime.setAllConfig({}, []);
+  }
 });

@@ -1,7 +1,14 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import * as path from "path";
-import { installMocks, MOCK_PASSWORD, ofType, promiseOf, Registered, settle } from "./mocks";
-import type { ConfigSource } from "../config/source";
+import {
+  installMocks,
+  MOCK_PASSWORD,
+  ofType,
+  promiseOf,
+  Registered,
+  settle,
+  fakeConfig,
+} from "./mocks";
 import type { PortNeed, PreflightFacts } from "../host/preflight";
 
 const registered: Registered[] = installMocks();
@@ -45,18 +52,8 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const KEY = "Settle-K3y-5c1f";
 
 /** The stack's config, as `pulumi config set [--secret] localkube:<key>` would hold it. */
-function source(
-  values: Record<string, string>,
-  secrets: Record<string, string> = {},
-): ConfigSource {
-  return {
-    stackFile: STACK_FILE,
-    get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
-    // The reader makes the plaintext a secret Output.
-    getSecret: (key) => secrets[key] as any,
-    keys: () => [...Object.keys(values), ...Object.keys(secrets)],
-  };
-}
+const source = (values: Record<string, string>, secrets: Record<string, string> = {}) =>
+  fakeConfig(values, secrets, STACK_FILE);
 
 let needsSeen: readonly PortNeed[] = [];
 const freePorts = async (needs: readonly PortNeed[]) => {

@@ -8,8 +8,8 @@ import {
   promiseOf,
   Registered,
   settle,
+  fakeConfig,
 } from "./mocks";
-import type { ConfigSource } from "../config/source";
 
 const registered: Registered[] = installMocks();
 // A whole program under mocks takes seconds on a busy machine.
@@ -32,14 +32,7 @@ const REPO = path.resolve(__dirname, "..");
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** In-memory stack config, as `pulumi config set localkube:<key>` would hold it. */
-function source(values: Record<string, string>): ConfigSource {
-  return {
-    stackFile: "Pulumi.local.yaml",
-    get: (key) => (key in values ? { value: values[key], file: "Pulumi.local.yaml" } : undefined),
-    getSecret: () => undefined,
-    keys: () => Object.keys(values),
-  };
-}
+const source = (values: Record<string, string>) => fakeConfig(values);
 
 const freePorts = async () =>
   ({ docker: { ok: true, detail: "" }, kind: { ok: true, detail: "" }, ports: new Map() }) as any;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ConfigSource } from "../config/source";
 
 /** One resource the program registered, as the engine would see it. */
 export interface Registered {
@@ -191,4 +192,23 @@ export function byUrn(registered: readonly Registered[], urn: string): Registere
   const found = registered.find((r) => r.urn === urn);
   if (!found) throw new Error(`no resource ${urn} among ${registered.length}`);
   return found;
+}
+
+/**
+ * A stack's `localkube:*` config as `pulumi config set localkube:<key>` holds it in `stackFile`:
+ * `values` set in plaintext, `secrets` set with `--secret` (their plaintext, as Pulumi hands
+ * decrypted config to the program; the reader makes it a secret Output).
+ */
+export function fakeConfig(
+  values: Record<string, string>,
+  secrets: Record<string, string> = {},
+  stackFile = "Pulumi.local.yaml",
+): ConfigSource {
+  return {
+    stackFile,
+    get: (key) => (key in values ? { value: values[key], file: stackFile } : undefined),
+    getSecret: (key) => secrets[key] ?? values[key],
+    isSecret: (key) => key in secrets,
+    keys: () => [...new Set([...Object.keys(values), ...Object.keys(secrets)])],
+  };
 }

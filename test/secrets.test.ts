@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import { fakeConfig } from "./mocks";
 import { DISK } from "../host/catalogFiles";
 import * as path from "path";
 import { planDeployment } from "../catalog/plan";
@@ -6,21 +7,13 @@ import { formatInputProblem } from "../catalog/problems";
 import { buildCatalog } from "../catalog/validate";
 import { ConfigReader } from "../config/reader";
 import { readSecrets, secretProblems } from "../config/secrets";
-import type { ConfigSource } from "../config/source";
 import { tempCatalogs } from "./tempCatalog";
 
 const STACK_FILE = "Pulumi.local.yaml";
 
 /** Stack config with secrets, as `pulumi config set --secret` holds them. */
-function source(values: Record<string, string>, secrets: Record<string, string>): ConfigSource {
-  return {
-    stackFile: STACK_FILE,
-    get: (key) => (key in values ? { value: values[key], file: STACK_FILE } : undefined),
-    // Whatever the reader expects of a secret (its plaintext): the reader makes it a secret Output.
-    getSecret: (key) => secrets[key] as any,
-    keys: () => [...Object.keys(values), ...Object.keys(secrets)],
-  };
-}
+const source = (values: Record<string, string>, secrets: Record<string, string>) =>
+  fakeConfig(values, secrets, STACK_FILE);
 
 const catalogDir = tempCatalogs("lk-secrets-");
 function catalog(files: Record<string, string>) {
@@ -47,6 +40,14 @@ describe("readSecrets", () => {
     r.checkUnknownKeys("a local stack");
     expect(r.problems.map(formatInputProblem)).toEqual([
       'Pulumi.local.yaml: `localkube:namespace`: unknown key for a local stack; the README\'s "Configuration" section lists the keys of a local stack; remove it (`pulumi config rm localkube:namespace`) or correct its name',
+    ]);
+  });
+
+  test("a secret set without --secret is refused with the command that encrypts it; its value is never shown", () => {
+    const r = new ConfigReader(source({ "secrets.settlementKey": "Plain-Settle-K3y" }, {}));
+    expect([...readSecrets(r).keys()]).toEqual(["settlementKey"]);
+    expect(r.problems.map(formatInputProblem)).toEqual([
+      "Pulumi.local.yaml: `localkube:secrets.settlementKey`: is set in plaintext, but it is a secret (its value is not shown here); encrypt it: `pulumi config set --secret localkube:secrets.settlementKey …`",
     ]);
   });
 

@@ -1,12 +1,11 @@
 import * as path from "path";
-import type { ConfigSource } from "../config/source";
 import {
   APPLIANCE_SECURITY,
   containerSecurityContext,
   DEFAULT_SECURITY_CONTEXT,
   podIdentity,
 } from "../kube/security";
-import { installMocks, ofType, Registered, settle } from "./mocks";
+import { installMocks, ofType, Registered, settle, fakeConfig } from "./mocks";
 import { tempCatalogs } from "./tempCatalog";
 
 const registered: Registered[] = installMocks();
@@ -128,12 +127,8 @@ describe("one service file, both stack kinds", () => {
     "",
   ].join("\n");
   const PLAIN = "image: { repository: ghcr.io/acme/plain, tag: '1' }\n";
-  const source = (values: Record<string, string>, stackFile: string): ConfigSource => ({
-    stackFile,
-    get: (key) => (key in values ? { value: values[key], file: stackFile } : undefined),
-    getSecret: () => undefined,
-    keys: () => Object.keys(values),
-  });
+  const source = (values: Record<string, string>, stackFile: string) =>
+    fakeConfig(values, {}, stackFile);
   /** The pod spec of each service's Deployment, by service name, once both are registered. */
   const pods = async () => {
     const specs = () =>
