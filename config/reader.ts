@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ValueRule } from "../catalog/patterns";
-import { didYouMean, InputProblem, show } from "../catalog/problems";
+import { closest, didYouMean, InputProblem, show } from "../catalog/problems";
 import { ConfigError } from "./errors";
 import { parseNameList } from "./nameList";
 import { ConfigSource, NAMESPACE } from "./source";
@@ -89,11 +89,14 @@ export class ConfigReader {
     const v = this.raw(key);
     if (v === undefined) return fallback;
     if (!allowed.includes(v as T)) {
+      // The ready-to-run fix sets the closest value, never merely the first allowed one (which
+      // may be the unsafe choice, e.g. Pod Security `privileged`); with none close, no fix picks.
+      const guess = closest(v, allowed);
       return (
         this.report(
           key,
           `${show(v)} is not allowed${didYouMean(v, allowed)}; use one of: ${allowed.join(", ")}`,
-          allowed[0],
+          guess,
         ) ?? fallback
       );
     }

@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import * as net from "net";
+import * as semver from "semver";
 
 /** A host port the local stack needs, and which of its containers may already hold it. */
 export interface PortNeed {
@@ -24,11 +25,31 @@ export interface PreflightFacts {
   readonly kind:
     | { readonly ok: true; readonly version?: string }
     | { readonly ok: false; readonly detail: string };
-  /** For each port: free, or held by the named containers (empty: by a non-container process). */
-  readonly ports: ReadonlyMap<
-    number,
-    { readonly free: true } | { readonly free: false; readonly holders: readonly string[] }
-  >;
+  /**
+   * For each port: free, or held by the named containers (empty: by a non-container process),
+   * with a port that was free when looked at (see {@link portCandidates}) to suggest instead.
+   */
+  readonly ports: ReadonlyMap<number, PortState>;
+}
+
+export type PortState =
+  | { readonly free: true }
+  | {
+      readonly free: false;
+      readonly holders: readonly string[];
+      readonly suggestion?: number;
+    };
+
+/**
+ * Ports to suggest instead of a taken one, in order: for a privileged port its unprivileged
+ * namesake first (80 → 8080, 443 → 8443), then the ports above; never one of `avoid` (ports the
+ * stack needs for something else). Pure.
+ */
+export function portCandidates(port: number, avoid: ReadonlySet<number>, count = 20): number[] {
+  const start = port < 1024 ? port + 8000 : port + 1;
+  const out: number[] = [];
+  for (let p = start; out.length < count && p <= 65535; p++) if (!avoid.has(p)) out.push(p);
+  return out;
 }
 
 /** What the cluster needs of the machine beyond ports. */
@@ -45,12 +66,9 @@ export function kindVersionOf(output: string): string | undefined {
   return /\bv(\d+\.\d+\.\d+)\b/.exec(output)?.[0];
 }
 
-const semver = (v: string) => v.replace(/^v/, "").split(".").map(Number);
-const older = (a: string, b: string) => {
-  const [x, y] = [semver(a), semver(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
-  return false;
-};
+/** `a` is an older release than `b` (`v0.32.1` before `v0.33.0`). */
+const older = (a: string, b: string) =>
+  semver.lt(semver.coerce(a)?.version ?? "0.0.0", semver.coerce(b)?.version ?? "0.0.0");
 
 /**
  * Decides whether the local stack can start: Docker answers, kind is installed (and new enough
@@ -87,9 +105,13 @@ export function preflightProblems(
     if (!state || state.free || state.holders.includes(need.owner)) continue;
     const who =
       state.holders.length > 0 ? `container ${state.holders.join(", ")}` : "another process";
+    const other =
+      state.suggestion === undefined
+        ? `\`pulumi config set localkube:${need.key} <port>\``
+        : `\`pulumi config set localkube:${need.key} ${state.suggestion}\` (${state.suggestion} is free now)`;
     problems.push(
       `port ${need.port} on 127.0.0.1 (${need.purpose}) is already in use by ${who}. ` +
-        `Stop it (\`sudo ss -ltnp 'sport = :${need.port}'\` shows the process) or choose another port: \`pulumi config set localkube:${need.key} <port>\`.`,
+        `Stop it (\`sudo ss -ltnp 'sport = :${need.port}'\` shows the process) or choose another port: ${other}.`,
     );
   }
   return problems;
@@ -140,7 +162,8 @@ export function portIsFree(port: number): Promise<boolean> {
 export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<PreflightFacts> {
   const dockerInfo = run("docker", ["info", "--format", "{{json .}}"]);
   const kind = run("kind", ["version"]);
-  const ports = new Map<number, { free: true } | { free: false; holders: string[] }>();
+  const ports = new Map<number, PortState>();
+  const needed = new Set(needs.map((n) => n.port));
   for (const need of needs) {
     if (await portIsFree(need.port)) {
       ports.set(need.port, { free: true });
@@ -149,9 +172,16 @@ export async function gatherPreflightFacts(needs: readonly PortNeed[]): Promise<
     const holders = dockerInfo.ok
       ? run("docker", ["ps", "--filter", `publish=${need.port}`, "--format", "{{.Names}}"])
       : undefined;
+    let suggestion: number | undefined;
+    for (const candidate of portCandidates(need.port, needed))
+      if (await portIsFree(candidate)) {
+        suggestion = candidate;
+        break;
+      }
     ports.set(need.port, {
       free: false,
       holders: holders?.ok ? holders.stdout.split("\n").filter(Boolean) : [],
+      ...(suggestion === undefined ? {} : { suggestion }),
     });
   }
   return {

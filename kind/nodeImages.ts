@@ -1,3 +1,4 @@
+import * as semver from "semver";
 /**
  * `kindest/node` images by Kubernetes minor version, pinned by digest: the images published with
  * kind v0.33.0 (its release notes, "Images pre-built for this release"). kind supports an image only
@@ -39,15 +40,10 @@ export const DEFAULT_KUBERNETES_VERSION = Object.keys(KIND_NODE_IMAGES).sort((a,
   compareVersions(b, a),
 )[0];
 
-/** Orders `1.9` before `1.10`. */
+/** Orders `1.9` before `1.10`, and `1.34` before `1.34.1` (semver, missing parts read as 0). */
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+  const full = (v: string) => semver.coerce(v)?.version ?? "0.0.0";
+  return semver.compare(full(a), full(b)) || a.split(".").length - b.split(".").length;
 }
 
 export type NodeImageChoice =

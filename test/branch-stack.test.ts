@@ -670,7 +670,7 @@ describe("branch stack: a safe neighbour in a shared cluster", () => {
       "invalid configuration (7 problems):\n" +
         `  - ${STACK_FILE}: \`localkube:shared.postgres\`: does not start with postgres:// or postgresql:// (its value is a secret: not shown here); set it with \`pulumi config set --secret localkube:shared.postgres 'postgres://user:password@host:5432/database'\`\n` +
         `  - ${STACK_FILE}: \`localkube:kubeContext\`: "prod" is not a context of localkube:kubeconfig (it has "sandboxes", "ops"); name one of those, or remove localkube:kubeContext to use its current context\n` +
-        `  - ${STACK_FILE}: \`localkube:podSecurity.enforce\`: "baselin" is not allowed (did you mean "baseline"?); use one of: privileged, baseline, restricted; fix: pulumi config set localkube:podSecurity.enforce privileged\n` +
+        `  - ${STACK_FILE}: \`localkube:podSecurity.enforce\`: "baselin" is not allowed (did you mean "baseline"?); use one of: privileged, baseline, restricted; fix: pulumi config set localkube:podSecurity.enforce baseline\n` +
         `  - ${STACK_FILE}: \`localkube:egress.allow[0]\`: "10.0.0.1/8" has host bits set: the range is 10.0.0.0/8\n` +
         `  - ${STACK_FILE}: \`localkube:egress.allow[1]\`: namespace "Bad_NS" is not a namespace name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters\n` +
         `  - ${STACK_FILE}: \`localkube:egress.allow[2]\`: except: 192.168.0.0/16 is not strictly inside 10.0.0.0/8; list only ranges within the cidr\n` +

@@ -27,6 +27,20 @@ function localProblems(values: Record<string, string>): string | undefined {
   }
 }
 
+describe("ConfigReader: a value out of a fixed set", () => {
+  test("the fix sets the closest allowed value", () => {
+    expect(localProblems({ "ingress.controller": "treafik" })).toBe(
+      'invalid configuration: Pulumi.local.yaml: `localkube:ingress.controller`: "treafik" is not allowed (did you mean "traefik"?); use one of: ingress-nginx, traefik, none; fix: pulumi config set localkube:ingress.controller traefik',
+    );
+  });
+
+  test("with no close value, the choices are listed and no fix picks one", () => {
+    expect(localProblems({ "ingress.controller": "envoy-gateway-xyz" })).toBe(
+      'invalid configuration: Pulumi.local.yaml: `localkube:ingress.controller`: "envoy-gateway-xyz" is not allowed; use one of: ingress-nginx, traefik, none',
+    );
+  });
+});
+
 describe("ConfigReader: unknown keys", () => {
   test("a misspelt key is reported with the closest known key and the command that removes it", () => {
     expect(localProblems({ "ingres.domain": "dev.localhost" })).toBe(

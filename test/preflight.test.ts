@@ -1,7 +1,9 @@
 import * as net from "net";
 import {
   cgroupVersionOf,
+  gatherPreflightFacts,
   kindVersionOf,
+  portCandidates,
   portIsFree,
   preflightFailures,
   PreflightFacts,
@@ -49,6 +51,16 @@ describe("preflightProblems", () => {
     ]);
   });
 
+  test("a free port to use instead is suggested when one was found free", () => {
+    const facts: PreflightFacts = {
+      ...OK,
+      ports: new Map([[80, { free: false, holders: [], suggestion: 8080 }]]),
+    };
+    expect(preflightProblems(facts, NEEDS)).toEqual([
+      "port 80 on 127.0.0.1 (ingress HTTP) is already in use by another process. Stop it (`sudo ss -ltnp 'sport = :80'` shows the process) or choose another port: `pulumi config set localkube:cluster.httpPort 8080` (8080 is free now).",
+    ]);
+  });
+
   test("preflightFailures throws them in one error that says nothing was created", () => {
     const facts = { ...OK, kind: { ok: false as const, detail: "kind: command not found" } };
     expect(() => preflightFailures(facts, NEEDS)).toThrow(
@@ -82,6 +94,37 @@ test("portIsFree: false while something listens on 127.0.0.1:<port>, true once i
   expect(await portIsFree(port)).toBe(false);
   await new Promise((resolve) => server.close(resolve));
   expect(await portIsFree(port)).toBe(true);
+});
+
+test("portCandidates: a privileged port's unprivileged namesake first, then upwards, skipping the stack's other ports", () => {
+  expect(portCandidates(80, new Set([8081]), 4)).toEqual([8080, 8082, 8083, 8084]);
+  expect(portCandidates(5001, new Set([5002]), 3)).toEqual([5003, 5004, 5005]);
+  expect(portCandidates(65534, new Set(), 5)).toEqual([65535]);
+});
+
+test("gatherPreflightFacts: a taken port's suggestion is a port that was free when looked at", async () => {
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  const port = (taken.address() as net.AddressInfo).port;
+  // The first candidate is taken too: the suggestion skips it.
+  const next = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    next.once("error", reject);
+    next.listen(port + 1, "127.0.0.1", resolve);
+  }).catch(() => undefined);
+  try {
+    const facts = await gatherPreflightFacts([
+      { port, key: "cluster.httpPort", owner: "x", purpose: "test" },
+    ]);
+    const state = facts.ports.get(port);
+    expect(state?.free).toBe(false);
+    const suggestion = state && !state.free ? state.suggestion : undefined;
+    expect(suggestion).toBeGreaterThan(port + 1);
+    expect(await portIsFree(suggestion!)).toBe(true);
+  } finally {
+    await new Promise((r) => taken.close(r));
+    await new Promise((r) => next.close(r));
+  }
 });
 
 describe("kind's version", () => {

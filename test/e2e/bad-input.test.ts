@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { portIsFree } from "../../host/preflight";
 import * as h from "./harness";
 
 const CLUSTER = "lk-e2e-bad";
@@ -115,7 +116,11 @@ test(
       expect(out).toContain(
         `port ${HTTP_PORT} on 127.0.0.1 (ingress HTTP) is already in use by another process`,
       );
-      expect(out).toContain("pulumi config set localkube:cluster.httpPort <port>");
+      const suggested =
+        /pulumi config set localkube:cluster\.httpPort (\d+)` \((\d+) is free now\)/.exec(out);
+      expect(suggested?.[1]).toBe(suggested?.[2]);
+      // The suggestion is a port nothing holds (this check runs right after the refusal).
+      expect(await portIsFree(Number(suggested?.[1]))).toBe(true);
     } finally {
       server.close();
     }
