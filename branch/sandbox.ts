@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type { BranchSettings } from "../config/branchSettings";
 import { labelValue } from "../kube/labels";
 import { epochSeconds } from "./ttl";
@@ -20,12 +21,26 @@ export function branchNamespaceLabels(
   return {
     [BRANCH_LABELS.branch]: labelValue(s.branch.name),
     ...(s.gitSha ? { [BRANCH_LABELS.gitSha]: s.gitSha } : {}),
-    ...(s.owner ? { [BRANCH_LABELS.owner]: labelValue(s.owner) } : {}),
+    ...(s.owner ? { [BRANCH_LABELS.owner]: ownerLabel(s.owner) } : {}),
     [BRANCH_LABELS.createdAt]: epochSeconds(new Date(createdMs)),
     [BRANCH_LABELS.expiresAt]: epochSeconds(new Date(createdMs + ttlMs)),
     "app.kubernetes.io/managed-by": "pulumi",
     "app.kubernetes.io/part-of": "localkube",
   };
+}
+
+const EMAIL = /<?[^\s<>@]+@[^\s<>@]+>?/g;
+
+/**
+ * The owner label of a sandbox's namespace, which anyone who can list namespaces reads: a name as
+ * it is (label-safe); an e-mail address is never written there — with no name beside it, a
+ * hash of it (`email-<12 hex>`, the same for the same address, lowercased) stands in.
+ */
+export function ownerLabel(owner: string): string {
+  const name = labelValue(owner.replace(EMAIL, " ").trim());
+  if (name !== "") return name;
+  const address = (owner.match(EMAIL)?.[0] ?? owner).replace(/[<>]/g, "").toLowerCase();
+  return `email-${createHash("sha256").update(address).digest("hex").slice(0, 12)}`;
 }
 
 /** Tag of images built for a branch: `<slug>-<short sha>` (or `<slug>` without a sha). */

@@ -42,7 +42,7 @@ export interface BranchSettings extends CommonSettings {
   readonly ttl: string;
   /** `localkube:gitSha`; unset = read from the checkout by the stack. */
   readonly gitSha?: string;
-  /** `localkube:owner`; unset = `git config user.email`, read by the stack. */
+  /** `localkube:owner`; unset = `git config user.name`, read by the stack (labels: see `ownerLabel`). */
   readonly owner?: string;
   readonly quota: { readonly cpu: string; readonly memory: string; readonly pods: number };
   /**

@@ -27,7 +27,7 @@ export interface BranchStackDeps {
   readonly log?: (message: string, level: "info" | "warn") => void;
 }
 
-/** Git sha and owner: config wins, else the checkout's `rev-parse` and `user.email`. Pure but for `git`. */
+/** Git sha and owner: config wins, else the checkout's `rev-parse` and `user.name`. Pure but for `git`. */
 export function resolveGitFacts(
   s: BranchSettings,
   git: (args: readonly string[]) => string | undefined,
@@ -36,7 +36,7 @@ export function resolveGitFacts(
   return {
     ...s,
     gitSha: sha && /^[0-9a-f]{7,40}$/.test(sha) ? sha : undefined,
-    owner: s.owner ?? git(["config", "user.email"]),
+    owner: s.owner ?? git(["config", "user.name"]),
   };
 }
 

@@ -1,13 +1,17 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import type { BranchSettings } from "../config/branchSettings";
+import { createHash } from "crypto";
 import { branchIdentity } from "../branch/identity";
 import {
   branchImageTag,
   branchNamespaceLabels,
   dockerConfigJson,
+  ownerLabel,
   postgresKeys,
 } from "../branch/sandbox";
 import { installMocks, MOCK_CREATED_MS, ofType, promiseOf, Registered, settle } from "./mocks";
+
+const sha12 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 12);
 
 const registered: Registered[] = installMocks();
 let branch: typeof import("../components/branchEnvironment");
@@ -143,7 +147,7 @@ describe("BranchEnvironment: isolation objects", () => {
       labels: {
         "localkube.dev/branch": "feature-login",
         "localkube.dev/git-sha": "3f2a1c9",
-        "localkube.dev/owner": "Dev_Person_dev_acme.example",
+        "localkube.dev/owner": "Dev_Person",
         "localkube.dev/created-at": String(CREATED_S),
         "localkube.dev/expires-at": String(CREATED_S + 48 * 3600),
         "app.kubernetes.io/managed-by": "pulumi",
@@ -550,6 +554,15 @@ describe("BranchEnvironment: identity", () => {
 });
 
 describe("pure helpers", () => {
+  test.each([
+    ["Dev Person", "Dev_Person"],
+    ["Dev Person <dev@acme.example>", "Dev_Person"],
+    ["dev@acme.example", `email-${sha12("dev@acme.example")}`],
+    ["<Dev@Acme.Example>", `email-${sha12("dev@acme.example")}`],
+  ])("ownerLabel(%j) is %j: no e-mail address in a label anyone can list", (owner, label) => {
+    expect(ownerLabel(owner)).toBe(label);
+  });
+
   test("branchNamespaceLabels: label-safe values, Unix seconds", () => {
     expect(
       branchNamespaceLabels(
@@ -559,7 +572,7 @@ describe("pure helpers", () => {
       ),
     ).toEqual({
       "localkube.dev/branch": "rm_-rf_x",
-      "localkube.dev/owner": "a_b_c",
+      "localkube.dev/owner": "a",
       "localkube.dev/created-at": "1767225600",
       "localkube.dev/expires-at": "1767229200",
       "app.kubernetes.io/managed-by": "pulumi",

@@ -73,7 +73,8 @@ test(
       "kubernetes.io/metadata.name": "branch-e2e",
       "localkube.dev/branch": "e2e",
       "localkube.dev/git-sha": "0123abc",
-      "localkube.dev/owner": "e2e_localkube.test",
+      // The owner's e-mail address is labelled as a hash: anyone who lists namespaces reads labels.
+      "localkube.dev/owner": "email-daddd2ed3f50",
       "localkube.dev/created-at": created,
       "localkube.dev/expires-at": String(Number(created) + 30),
       "pod-security.kubernetes.io/enforce": "baseline",
