@@ -1,3 +1,4 @@
+import { EventClient } from "./eventClient";
 import { randomBytes, createHash, timingSafeEqual } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -89,7 +90,7 @@ const ACTION = /^\/api\/services\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/(rebuild|rest
 export class DashboardServer {
   readonly token: string;
   private readonly server: http.Server;
-  private readonly clients = new Set<http.ServerResponse>();
+  private readonly clients = new Map<http.ServerResponse, EventClient>();
   private readonly logs = new Map<string, LogLine[]>();
   private readonly files = new Map<string, { type: string; body: Buffer }>();
   private readonly unlisten: () => void;
@@ -165,7 +166,7 @@ export class DashboardServer {
     this.unlisten();
     clearInterval(this.tick);
     clearTimeout(this.pushTimer);
-    for (const c of this.clients) c.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -203,7 +204,7 @@ export class DashboardServer {
     if (!lines) this.logs.set(line.service, (lines = []));
     lines.push(line);
     if (lines.length > this.logLines) lines.splice(0, lines.length - this.logLines);
-    for (const c of this.clients) send(c, "log", line);
+    for (const c of this.clients.values()) c.send("log", line);
   }
 
   private schedulePush(): void {
@@ -217,7 +218,7 @@ export class DashboardServer {
   private push(): void {
     if (this.clients.size === 0) return;
     const view = this.view();
-    for (const c of this.clients) send(c, "state", view);
+    for (const c of this.clients.values()) c.send("state", view);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -264,9 +265,10 @@ export class DashboardServer {
       "Content-Type": "text/event-stream; charset=utf-8",
       Connection: "keep-alive",
     });
-    send(res, "state", this.view());
-    for (const lines of this.logs.values()) for (const l of lines) send(res, "log", l);
-    this.clients.add(res);
+    const client = new EventClient(res);
+    client.send("state", this.view());
+    for (const lines of this.logs.values()) for (const l of lines) client.send("log", l);
+    this.clients.set(res, client);
     res.on("close", () => this.clients.delete(res));
   }
 
@@ -301,7 +303,7 @@ export class DashboardServer {
 
   /** The outcome of an action that ended after its answer. */
   private notice(n: { service: string; ok: boolean; text: string }): void {
-    for (const c of this.clients) send(c, "notice", n);
+    for (const c of this.clients.values()) c.send("notice", n);
   }
 }
 
@@ -322,8 +324,4 @@ function reply(
     ...extra,
   });
   res.end(JSON.stringify(body));
-}
-
-function send(res: http.ServerResponse, event: string, data: unknown): void {
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

@@ -245,6 +245,11 @@ function connect() {
     render();
   });
   events.addEventListener("log", (e) => addLog(JSON.parse(e.data)));
+  // The page did not read for a while (a background tab): the server dropped log lines for it.
+  events.addEventListener("skipped", (e) => {
+    const n = JSON.parse(e.data).logLines;
+    status.textContent = `live (${n} log line${n === 1 ? "" : "s"} skipped while this page was not reading)`;
+  });
   events.addEventListener("notice", (e) => {
     const n = JSON.parse(e.data);
     if (n.service !== selected) return;

@@ -9,12 +9,13 @@
 # Needs the Docker engine (toolchain/docker) and the image debian:bookworm-slim
 # (toolchain/images/debian-base.sh). Starts a throw-away registry on 127.0.0.1:$SMOKE_REGISTRY_PORT
 # as buildkitd's docker.io mirror and removes it at the end.
-# Usage: smoke.sh [DIR]   (default /tmp/pulumi-smoke)
+# Usage: smoke.sh [DIR]   (default: a new temporary directory, removed at the end)
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=versions.env
 . "$TOOLCHAIN_DIR/pulumi/versions.env"
 
-DIR="${1:-/tmp/pulumi-smoke}"
+OWN_DIR=""
+if [ -n "${1:-}" ]; then DIR="$1"; else DIR=$(mktemp -d -t pulumi-smoke.XXXXXX) && OWN_DIR="$DIR"; fi
 PORT="${SMOKE_REGISTRY_PORT:-5099}"
 REG="127.0.0.1:$PORT"
 export PULUMI_HOME="${PULUMI_HOME:-$LOCALKUBE_CACHE/pulumi-home}"
@@ -25,6 +26,7 @@ parts="docker,k8s,dynamic"
 
 cleanup() {
   docker rm -f pulumi-smoke-registry >/dev/null 2>&1 || true
+  [ -z "$OWN_DIR" ] || rm -rf "$OWN_DIR"
 }
 trap cleanup EXIT
 
