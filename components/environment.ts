@@ -39,6 +39,11 @@ export interface ImagePolicy extends PublishedImages {
    * ~3 s and held back the cluster's). @default none: a remote registry keeps its images
    */
   readonly deletedWith?: pulumi.Resource;
+  /**
+   * The resource holding the registry's data (the local registry's volume): images are built and
+   * pushed again when it is replaced (a new, empty volume). @default none: a remote registry
+   */
+  readonly storedIn?: pulumi.Resource;
 }
 
 /**

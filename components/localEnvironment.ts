@@ -118,6 +118,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         builder: s.images.builder,
         pushDependsOn: [this.registry.container],
         deletedWith: this.registry.container,
+        storedIn: this.registry.volume,
       },
       labels: { "localkube.dev/stack": args.stack },
       imagePullSecrets: [],

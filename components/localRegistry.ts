@@ -1,8 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_IMAGES } from "../kube/images";
+import { DEFAULT_IMAGES, registryVolumeName } from "../kube/images";
 import { KindClusterResource } from "../providers/kindCluster";
-import { RegistryContainer, RegistryContainerSpec, RegistryWiring } from "../providers/registry";
+import {
+  RegistryContainer,
+  RegistryContainerSpec,
+  RegistryVolume,
+  RegistryWiring,
+} from "../providers/registry";
 import { CONTAINER_NAME } from "../catalog/patterns";
 import { livesIn } from "../kube/lifetime";
 
@@ -34,6 +39,8 @@ export interface RegistryWiringArgs {
  */
 export class LocalRegistry extends pulumi.ComponentResource {
   readonly container: RegistryContainer;
+  /** The registry's data: images pushed into it are pushed again when it is replaced. */
+  readonly volume: RegistryVolume;
   /** Address to push to from the host and to reference in pod specs: `localhost:<port>`. */
   readonly address: string;
   readonly containerName: string;
@@ -58,9 +65,16 @@ export class LocalRegistry extends pulumi.ComponentResource {
       image: args.image ?? DEFAULT_IMAGES.registry,
       port,
       listen,
-      volume: `${containerName}-data`,
+      volume: registryVolumeName(containerName),
     };
-    this.container = new RegistryContainer(`${name}-container`, spec, { parent: this });
+    this.volume = new RegistryVolume(`${name}-volume`, spec.volume, { parent: this });
+    // A new (empty) volume needs a new container on it; a removed container is run again on the
+    // volume it had (its provider's update), images kept.
+    this.container = new RegistryContainer(`${name}-container`, spec, {
+      parent: this,
+      dependsOn: [this.volume],
+      replaceWith: [this.volume],
+    });
     this.baseName = name;
     this.address = `localhost:${port}`;
     this.containerName = containerName;

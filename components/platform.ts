@@ -144,6 +144,7 @@ export class Platform extends pulumi.ComponentResource {
             login: env.images.login,
             builder: env.images.builder,
             service: spec.name,
+            storedIn: env.images.storedIn,
           },
           {
             parent: this,

@@ -28,6 +28,11 @@ export interface ServiceImageArgs {
   readonly builder?: string;
   /** Label naming the catalog service the image is built for (`localkube.dev/service`). */
   readonly service: string;
+  /**
+   * The resource holding the registry's data (the local registry's volume): when it is replaced
+   * the image is built and pushed again (delete first: the digest stays the same). @default none
+   */
+  readonly storedIn?: pulumi.Resource;
 }
 
 /** How the image is built and pushed, in plain values: what the dev loop's fast saves build too. */
@@ -84,7 +89,11 @@ export class ServiceImage extends pulumi.ComponentResource {
         ],
       },
       // Deleted with what the component is deleted with (the local registry holding the image).
-      { parent: this, deletedWith: opts?.deletedWith },
+      {
+        parent: this,
+        deletedWith: opts?.deletedWith,
+        ...(args.storedIn ? { replaceWith: [args.storedIn], deleteBeforeReplace: true } : {}),
+      },
     );
     this.ref = pulumi.interpolate`${args.repository}@${this.image.digest}`;
     this.registerOutputs({ ref: this.ref });

@@ -214,3 +214,70 @@ export class PreflightError extends Error {
     this.name = "PreflightError";
   }
 }
+
+/** The local stack's own containers as Docker has them now (see {@link restoreNotes}). */
+export interface OwnContainers {
+  readonly cluster: string;
+  /** The cluster's node containers and whether each runs; empty: no cluster of that name. */
+  readonly nodes: readonly { readonly name: string; readonly running: boolean }[];
+  readonly registry: string;
+  readonly registryState: "running" | "stopped" | "missing";
+  readonly volume: string;
+  readonly volumeExists: boolean;
+}
+
+/**
+ * What this `up` will restore that Docker lost or stopped, in words, for an existing cluster (a
+ * fresh machine has none of these and needs no note). Pure.
+ */
+export function restoreNotes(c: OwnContainers): string[] {
+  if (c.nodes.length === 0) return [];
+  const notes: string[] = [];
+  const stopped = c.nodes.filter((n) => !n.running).map((n) => n.name);
+  if (stopped.length > 0) {
+    const [s, is, it] = stopped.length === 1 ? ["", "is", "it"] : ["s", "are", "them"];
+    notes.push(
+      `kind cluster "${c.cluster}": node${s} ${stopped.join(", ")} ${is} stopped (Docker restarted without ${it}, or a laptop that slept badly): starting ${it} and waiting for the API server`,
+    );
+  }
+  if (c.registryState === "missing" && c.volumeExists)
+    notes.push(
+      `registry container "${c.registry}" is gone: it runs again on its volume "${c.volume}", with the images it held`,
+    );
+  else if (!c.volumeExists)
+    notes.push(
+      `registry volume "${c.volume}" is gone${c.registryState === "missing" ? `, and its container "${c.registry}" too` : ""}: the registry starts empty, and every image built from source is built and pushed again`,
+    );
+  else if (c.registryState === "stopped")
+    notes.push(`registry container "${c.registry}" is stopped: starting it`);
+  return notes;
+}
+
+/** Looks at the local stack's own containers (no shell; each a `docker`/`kind` call). */
+export function gatherOwnContainers(
+  cluster: string,
+  registry: string,
+  volume: string,
+): OwnContainers {
+  const listed = run("kind", ["get", "nodes", "--name", cluster]);
+  const names = listed.ok ? listed.stdout.split("\n").filter(Boolean) : [];
+  const running = (name: string) => {
+    const r = run("docker", [
+      "inspect",
+      "--type",
+      "container",
+      "--format",
+      "{{.State.Running}}",
+      name,
+    ]);
+    return r.ok ? (r.stdout.trim() === "true" ? "running" : "stopped") : "missing";
+  };
+  return {
+    cluster,
+    nodes: names.map((name) => ({ name, running: running(name) === "running" })),
+    registry,
+    registryState: running(registry),
+    volume,
+    volumeExists: run("docker", ["volume", "inspect", volume]).ok,
+  };
+}

@@ -105,6 +105,23 @@ export function nodeLabelCall(cluster: string, label: string): ToolCall {
   };
 }
 
+/** Asks the control-plane node's API server whether it is ready (from inside the node). */
+export function apiReadyCall(cluster: string): ToolCall {
+  return {
+    file: "docker",
+    args: [
+      "exec",
+      `${cluster}-control-plane`,
+      "kubectl",
+      "--kubeconfig",
+      "/etc/kubernetes/admin.conf",
+      "get",
+      "--raw",
+      "/readyz",
+    ],
+  };
+}
+
 /** The registry container's settings. */
 export interface RegistryContainerSpec {
   readonly name: string;
@@ -149,6 +166,16 @@ export const dockerCalls = {
     args: ["rm", "--force", "--volumes", name],
   }),
   removeVolume: (volume: string): ToolCall => ({ file: "docker", args: ["volume", "rm", volume] }),
+  /** Creates a named volume (a no-op when it exists), labelled as localkube's. */
+  createVolume: (volume: string): ToolCall => ({
+    file: "docker",
+    args: ["volume", "create", "--label", "localkube.dev/registry=true", volume],
+  }),
+  /** Prints the volume's creation time; fails when there is no such volume. */
+  volumeCreated: (volume: string): ToolCall => ({
+    file: "docker",
+    args: ["volume", "inspect", "--format", "{{.CreatedAt}}", volume],
+  }),
   /** Prints the names of the networks the container is attached to, one per line. */
   networksOf: (name: string): ToolCall => ({
     file: "docker",

@@ -78,3 +78,6 @@ export function reproducibleBuildArgs(
 ): Record<string, string> {
   return { SOURCE_DATE_EPOCH: "0", ...args };
 }
+
+/** The local registry's volume: `<container>-data`. */
+export const registryVolumeName = (container: string) => `${container}-data`;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  apiReadyCall,
   dockerCalls,
   kindCalls,
   mustRun,
@@ -30,6 +31,46 @@ async function controlPlaneId(cluster: string): Promise<string> {
   return r.code === 0 ? r.stdout.trim() : "";
 }
 
+/** The cluster's node containers that exist but do not run (Docker stopped them, a bad sleep). */
+async function stoppedNodes(cluster: string): Promise<string[]> {
+  const listed = await runTool(kindCalls.nodes(cluster));
+  if (listed.code !== 0) return [];
+  const nodes = listed.stdout.split("\n").filter(Boolean);
+  const stopped: string[] = [];
+  for (const node of nodes) {
+    const r = await runTool(dockerCalls.containerRunning(node));
+    if (r.code === 0 && r.stdout.trim() !== "true") stopped.push(node);
+  }
+  return stopped;
+}
+
+/** How long a started node's API server may take to answer before `up` gives up. */
+const API_READY_MS = 180_000;
+
+/**
+ * Starts stopped nodes (the control plane first) and waits until the API server answers
+ * `/readyz`; fails naming the cluster and what to run when it does not within {@link API_READY_MS}.
+ */
+async function startNodes(cluster: string, stopped: readonly string[]): Promise<void> {
+  const order = [...stopped].sort(
+    (a, b) => Number(b.endsWith("-control-plane")) - Number(a.endsWith("-control-plane")),
+  );
+  for (const node of order)
+    await mustRun(dockerCalls.start(node), `starting node "${node}" of kind cluster "${cluster}"`);
+  const deadline = Date.now() + API_READY_MS;
+  for (;;) {
+    const r = await runTool(apiReadyCall(cluster));
+    if (r.code === 0 && r.stdout.trim() === "ok") return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `kind cluster "${cluster}": its nodes were started (${order.join(", ")}) but the API server did not answer within ${API_READY_MS / 1000} s ` +
+          `(${(r.stderr || r.stdout).trim().split("\n").pop() ?? ""}). Look at \`docker logs ${cluster}-control-plane\`; ` +
+          `\`kind delete cluster --name ${cluster}\` and \`pulumi up\` create it afresh.`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
 /**
  * Lifecycle of a kind cluster through the `kind` CLI (no shell):
  * - create: adopts a cluster of that name made from the same config (recognised by the config
@@ -37,8 +78,9 @@ async function controlPlaneId(cluster: string): Promise<string> {
  *   config on stdin;
  * - diff: replaced when the rendered config changed (the old one deleted first: same name), or
  *   when the cluster is gone (deleted out of band: the new one is created first, so everything in
- *   it is recreated before the old records are dropped); refreshed when it was recreated behind
- *   our back (new kubeconfig);
+ *   it is recreated before the old records are dropped); updated when its nodes were stopped
+ *   (update starts them and waits for the API server) or it was recreated behind our back (new
+ *   kubeconfig);
  * - delete: `kind delete cluster` — only of the cluster this resource made (a later cluster of the
  *   same name is left alone) — then the `kind` Docker network when nothing else uses it.
  */
@@ -90,6 +132,8 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
       olds.nodeId !== undefined && (await controlPlaneId(news.name)) !== olds.nodeId;
     if (!clusters.includes(news.name) || recreated)
       return { changes: true, replaces: ["name"], deleteBeforeReplace: false };
+    if ((await stoppedNodes(news.name)).length > 0)
+      return { changes: true, replaces: [], deleteBeforeReplace: true };
     const current = await runTool(kindCalls.kubeconfig(news.name));
     return {
       changes: current.code === 0 && current.stdout !== olds.kubeconfig,
@@ -98,6 +142,8 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider = {
     };
   },
   async update(_id: string, olds: ClusterOutputs, news: ClusterInputs) {
+    const stopped = await stoppedNodes(news.name);
+    if (stopped.length > 0) await startNodes(news.name, stopped);
     const kubeconfig = await mustRun(
       kindCalls.kubeconfig(news.name),
       `reading the kubeconfig of "${news.name}"`,

@@ -9,6 +9,7 @@ import {
   removeKindNetworkIfUnused,
   runTool,
 } from "../host/tools";
+import { dynamicTypeArgs } from "../kube/lifetime";
 
 /** Outputs of the registry container resource. */
 interface ContainerState extends RegistryContainerSpec {
@@ -39,8 +40,9 @@ async function ensureRegistry(spec: RegistryContainerSpec): Promise<ContainerSta
 
 /**
  * The registry container through the `docker` CLI (no shell). An existing container of that name
- * is reused; replaced when its settings change or it was removed out of band; delete removes it
- * and its volume.
+ * is reused; replaced when its settings change; started again when it was stopped, and run again
+ * on the same volume — images kept — when it was removed out of band (`docker rm -f`). Delete
+ * removes the container only: the volume is a resource of its own ({@link registryVolumeProvider}).
  */
 export const registryContainerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: RegistryContainerSpec) {
@@ -53,17 +55,53 @@ export const registryContainerProvider: pulumi.dynamic.ResourceProvider = {
     if (changed.length > 0)
       return { changes: true, replaces: [...changed], deleteBeforeReplace: true };
     const state = await runTool(dockerCalls.containerRunning(news.name));
-    if (state.code !== 0) return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
-    return { changes: state.stdout.trim() !== "true", replaces: [], deleteBeforeReplace: true };
+    // Gone or stopped: an update runs or starts it again (on its volume).
+    return { changes: state.code !== 0 || state.stdout.trim() !== "true", replaces: [] };
   },
   async update(_id: string, _olds: ContainerState, news: RegistryContainerSpec) {
     return { outs: await ensureRegistry(news) };
   },
   async delete(_id: string, props: ContainerState) {
     await runTool(dockerCalls.removeContainer(props.name));
-    await runTool(dockerCalls.removeVolume(props.volume));
     // Deleted in parallel with the cluster: whichever finishes last removes the kind network.
     await removeKindNetworkIfUnused();
+  },
+};
+
+/** Outputs of the registry's volume: its name and when Docker created it. */
+interface VolumeState {
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+async function ensureVolume(name: string): Promise<VolumeState> {
+  await mustRun(dockerCalls.createVolume(name), `creating volume "${name}"`);
+  const createdAt = (
+    await mustRun(dockerCalls.volumeCreated(name), `inspecting volume "${name}"`)
+  ).trim();
+  return { name, createdAt };
+}
+
+/**
+ * The registry's data: a named Docker volume. Replaced (delete first: the new one has the same
+ * name) when it is gone — removed out of band, or never there — and with it every image pushed
+ * into it (ServiceImage's `storedIn`), so that a new, empty volume gets the images again.
+ */
+export const registryVolumeProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: { name: string }) {
+    return { id: inputs.name, outs: await ensureVolume(inputs.name) };
+  },
+  async diff(_id: string, olds: VolumeState, news: { name: string }) {
+    if (olds.name !== news.name)
+      return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
+    const now = await runTool(dockerCalls.volumeCreated(news.name));
+    const same = now.code === 0 && now.stdout.trim() === olds.createdAt;
+    return same
+      ? { changes: false }
+      : { changes: true, replaces: ["createdAt"], deleteBeforeReplace: true };
+  },
+  async delete(_id: string, props: VolumeState) {
+    await runTool(dockerCalls.removeVolume(props.name));
   },
 };
 
@@ -136,6 +174,21 @@ export class RegistryContainer extends pulumi.dynamic.Resource {
       opts,
       "localkube",
       "RegistryContainer",
+    );
+  }
+}
+
+/** The registry's volume as a Pulumi resource (see {@link registryVolumeProvider}). */
+export class RegistryVolume extends pulumi.dynamic.Resource {
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, volume: string, opts?: pulumi.CustomResourceOptions) {
+    super(
+      registryVolumeProvider,
+      name,
+      { name: volume, createdAt: undefined },
+      opts,
+      ...dynamicTypeArgs("RegistryVolume"),
     );
   }
 }

@@ -5,13 +5,17 @@ import { LocalSettings, readLocalSettings } from "../config/localSettings";
 import { ConfigReader } from "../config/reader";
 import { ConfigSource } from "../config/source";
 import {
+  gatherOwnContainers,
   gatherPreflightFacts,
+  OwnContainers,
   PortNeed,
   preflightFailures,
   PreflightFacts,
+  restoreNotes,
 } from "../host/preflight";
 import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
+import { registryVolumeName } from "../kube/images";
 import { PINNED_BY_KIND } from "../kind/nodeImages";
 import { loadAndPlan } from "./readCatalog";
 
@@ -19,6 +23,10 @@ import { loadAndPlan } from "./readCatalog";
 export interface LocalStackDeps {
   /** Probes Docker, kind and the host ports. @default {@link gatherPreflightFacts} */
   readonly preflight?: (needs: readonly PortNeed[]) => Promise<PreflightFacts>;
+  /** Looks at the stack's own containers. @default {@link gatherOwnContainers} */
+  readonly containers?: (cluster: string, registry: string, volume: string) => OwnContainers;
+  /** Where notes of what this run restores go. @default `pulumi.log.warn` */
+  readonly note?: (message: string) => void;
 }
 
 /** Ports the local stack publishes on 127.0.0.1, and which of its containers holds each. */
@@ -89,6 +97,15 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
   preflightFailures(facts, needs, {
     kindVersion: settings.cluster.pinnedImage ? PINNED_BY_KIND : undefined,
   });
+  // What Docker lost or stopped since the last run, said before the engine restores it.
+  if (facts.docker.ok) {
+    const own = (deps.containers ?? gatherOwnContainers)(
+      settings.cluster.name,
+      settings.registry.name,
+      registryVolumeName(settings.registry.name),
+    );
+    for (const n of restoreNotes(own)) (deps.note ?? ((m) => pulumi.log.warn(m)))(n);
+  }
 
   const local = new LocalEnvironment("local", {
     stack,

@@ -8,6 +8,7 @@ import {
   Registered,
   settle,
   fakeConfig,
+  noContainers,
 } from "./mocks";
 import type { PortNeed, PreflightFacts } from "../host/preflight";
 
@@ -65,7 +66,7 @@ async function runLocal(values: Record<string, string>, secrets: Record<string, 
   const outputs = await stacks.localStack(
     "local",
     source({ catalogDir: path.join(REPO, "services"), ...values }, secrets),
-    { preflight: freePorts },
+    { preflight: freePorts, containers: noContainers },
   );
   await settle();
   return outputs;

@@ -9,6 +9,7 @@ import {
   Registered,
   settle,
   fakeConfig,
+  noContainers,
 } from "./mocks";
 
 const registered: Registered[] = installMocks();
@@ -41,7 +42,7 @@ async function runLocal(values: Record<string, string>) {
   const outputs = await stacks.localStack(
     "local",
     source({ catalogDir: path.join(REPO, "services"), ...values }),
-    { preflight: freePorts },
+    { preflight: freePorts, containers: noContainers },
   );
   await settle();
   return outputs;
@@ -154,7 +155,7 @@ describe("local stack resource graph", () => {
       await stacks.localStack(
         "local",
         source({ catalogDir: path.join(REPO, "services"), services: "price" }),
-        { preflight },
+        { preflight, containers: noContainers },
       );
       await settle();
       return ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster")[0].inputs
@@ -241,10 +242,24 @@ describe("local stack resource graph", () => {
     ]);
     const registry = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryContainer")[0];
     expect(byUrn(registered, registry.urn).deletedWith).toBe("");
-    // Images built from source live in the registry: deleted with it, without a delete of their own.
+    // Images built from source live in the registry: deleted with it, without a delete of their own,
+    // and pushed again (delete first: same digest) when its volume is replaced by an empty one.
+    const [volume] = ofType(registered, "pulumi-nodejs:dynamic/localkube:RegistryVolume");
+    expect([volume.name, volume.inputs.name]).toEqual([
+      "local-registry-volume",
+      "localkube-registry-data",
+    ]);
     expect(
-      ofType(registered, "docker-build:index:Image").map((i) => [i.name, i.deletedWith]),
-    ).toEqual([["platform-bank-image-image", registry.urn]]);
+      ofType(registered, "docker-build:index:Image").map((i) => [
+        i.name,
+        i.deletedWith,
+        i.replaceWith,
+        i.deleteBeforeReplace,
+      ]),
+    ).toEqual([["platform-bank-image-image", registry.urn, [volume.urn], true]]);
+    // The container runs on the volume: a new volume needs a new container; a removed container is
+    // only run again (its provider's update), so nothing else is replaced with it.
+    expect([registry.dependsOn, registry.replaceWith]).toEqual([[volume.urn], [volume.urn]]);
   });
 
   test("every workload is applied without the provider's await and has its own readiness gate; dependents wait for the gates", async () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../config/source";
+import type { OwnContainers } from "../host/preflight";
 
 /** One resource the program registered, as the engine would see it. */
 export interface Registered {
@@ -211,4 +212,9 @@ export function fakeConfig(
     isSecret: (key) => key in secrets,
     keys: () => [...new Set([...Object.keys(values), ...Object.keys(secrets)])],
   };
+}
+
+/** The local stack's containers on a machine that has none yet (a first `up`). */
+export function noContainers(cluster: string, registry: string, volume: string): OwnContainers {
+  return { cluster, nodes: [], registry, registryState: "missing", volume, volumeExists: false };
 }

@@ -3,12 +3,14 @@ import {
   cgroupVersionOf,
   gatherPreflightFacts,
   kindVersionOf,
+  OwnContainers,
   portCandidates,
   portIsFree,
   preflightFailures,
   PreflightFacts,
   preflightProblems,
   PortNeed,
+  restoreNotes,
 } from "../host/preflight";
 
 const NEEDS: PortNeed[] = [
@@ -151,5 +153,51 @@ describe("kind's version", () => {
     ).toEqual([]);
     // An image of your own: any kind may be the right one.
     expect(preflightProblems(facts, NEEDS)).toEqual([]);
+  });
+});
+
+describe("restoreNotes: what an up restores that Docker lost or stopped", () => {
+  const base: OwnContainers = {
+    cluster: "dev",
+    nodes: [
+      { name: "dev-control-plane", running: true },
+      { name: "dev-worker", running: true },
+    ],
+    registry: "dev-registry",
+    registryState: "running",
+    volume: "dev-registry-data",
+    volumeExists: true,
+  };
+
+  test("all well, or a fresh machine (no cluster): nothing to say", () => {
+    expect(restoreNotes(base)).toEqual([]);
+    expect(
+      restoreNotes({ ...base, nodes: [], registryState: "missing", volumeExists: false }),
+    ).toEqual([]);
+  });
+
+  test("stopped nodes, a removed registry container (volume kept), a stopped one", () => {
+    expect(
+      restoreNotes({
+        ...base,
+        nodes: [
+          { name: "dev-control-plane", running: false },
+          { name: "dev-worker", running: true },
+        ],
+        registryState: "missing",
+      }),
+    ).toEqual([
+      'kind cluster "dev": node dev-control-plane is stopped (Docker restarted without it, or a laptop that slept badly): starting it and waiting for the API server',
+      'registry container "dev-registry" is gone: it runs again on its volume "dev-registry-data", with the images it held',
+    ]);
+    expect(restoreNotes({ ...base, registryState: "stopped" })).toEqual([
+      'registry container "dev-registry" is stopped: starting it',
+    ]);
+  });
+
+  test("the registry's volume gone too: every image built from source is built and pushed again", () => {
+    expect(restoreNotes({ ...base, registryState: "missing", volumeExists: false })).toEqual([
+      'registry volume "dev-registry-data" is gone, and its container "dev-registry" too: the registry starts empty, and every image built from source is built and pushed again',
+    ]);
   });
 });

@@ -2,7 +2,11 @@ import { CONFIG_HASH_LABEL } from "../kind/config";
 import { creationTimeProvider } from "../providers/creationTime";
 import { passwordProvider } from "../providers/generatedPassword";
 import { kindClusterProvider } from "../providers/kindCluster";
-import { registryContainerProvider, registryWiringProvider } from "../providers/registry";
+import {
+  registryContainerProvider,
+  registryVolumeProvider,
+  registryWiringProvider,
+} from "../providers/registry";
 import { fakeTools } from "./fakeTools";
 
 const tools = fakeTools();
@@ -107,10 +111,65 @@ describe("kind cluster provider", () => {
     });
   });
 
+  const NODES = {
+    args: ["get", "nodes", "--name", "dev"],
+    stdout: "dev-control-plane\ndev-worker\n",
+  };
+  const RUNNING_OF = (node: string) => [
+    "inspect",
+    "--type",
+    "container",
+    "--format",
+    "{{.State.Running}}",
+    node,
+  ];
+  const running = (cp: string, worker: string) => [
+    { args: RUNNING_OF("dev-control-plane"), stdout: `${cp}\n` },
+    { args: RUNNING_OF("dev-worker"), stdout: `${worker}\n` },
+  ];
+  const READYZ = [
+    "exec",
+    "dev-control-plane",
+    "kubectl",
+    "--kubeconfig",
+    "/etc/kubernetes/admin.conf",
+    "get",
+    "--raw",
+    "/readyz",
+  ];
+
+  test("diff: stopped nodes (Docker stopped them) are an update; update starts them, control plane first, and waits for the API server", async () => {
+    tools.scenario({
+      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }, NODES, KUBECONFIG],
+      docker: [{ args: CP_ID, stdout: "c0ffee\n" }, ...running("false", "false")],
+    });
+    expect(await kindClusterProvider.diff!("id", OUTS, INPUTS)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
+    tools.scenario({
+      kind: [NODES, KUBECONFIG],
+      docker: [
+        ...running("false", "false"),
+        { args: ["start", "dev-control-plane"] },
+        { args: ["start", "dev-worker"] },
+        { args: READYZ, stdout: "ok" },
+        { args: CP_ID, stdout: "c0ffee\n" },
+      ],
+    });
+    expect((await kindClusterProvider.update!("id", OUTS, INPUTS)).outs).toEqual(OUTS);
+    expect(callsOf().filter((c) => c.startsWith("docker start") || c.includes("readyz"))).toEqual([
+      "docker start dev-control-plane",
+      "docker start dev-worker",
+      `docker ${READYZ.join(" ")}`,
+    ]);
+  });
+
   test("diff: the same cluster with the same kubeconfig is no change", async () => {
     tools.scenario({
-      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }, KUBECONFIG],
-      docker: [{ args: CP_ID, stdout: "c0ffee\n" }],
+      kind: [{ args: ["get", "clusters"], stdout: "dev\n" }, NODES, KUBECONFIG],
+      docker: [{ args: CP_ID, stdout: "c0ffee\n" }, ...running("true", "true")],
     });
     expect(await kindClusterProvider.diff!("id", OUTS, INPUTS)).toEqual({
       changes: false,
@@ -215,21 +274,83 @@ describe("registry container provider", () => {
     );
   });
 
-  test("delete removes the container, its volume, then the kind network if unused", async () => {
+  test("delete removes the container (not its volume, a resource of its own), then the kind network if unused", async () => {
     tools.scenario({
       kind: [],
       docker: [
         { args: ["rm", "--force", "--volumes", "reg"] },
-        { args: ["volume", "rm", "reg-data"] },
         { args: ["network", "inspect", "--format", "{{len .Containers}}", "kind"], stdout: "2\n" },
       ],
     });
     await registryContainerProvider.delete!("reg", { ...SPEC, published: "127.0.0.1:5001" });
     expect(callsOf()).toEqual([
       "docker rm --force --volumes reg",
-      "docker volume rm reg-data",
       "docker network inspect --format {{len .Containers}} kind",
     ]);
+  });
+
+  test("diff: removed out of band or stopped, it is updated (run again on its volume), never replaced; new settings replace it", async () => {
+    const olds = { ...SPEC, published: "127.0.0.1:5001" };
+    tools.scenario({ kind: [], docker: [{ args: RUNNING, code: 1, stderr: "No such container" }] });
+    expect(await registryContainerProvider.diff!("reg", olds, SPEC)).toEqual({
+      changes: true,
+      replaces: [],
+    });
+    tools.scenario({ kind: [], docker: [{ args: RUNNING, stdout: "false\n" }] });
+    expect(await registryContainerProvider.diff!("reg", olds, SPEC)).toEqual({
+      changes: true,
+      replaces: [],
+    });
+    tools.scenario({ kind: [], docker: [{ args: RUNNING, stdout: "true\n" }] });
+    expect(await registryContainerProvider.diff!("reg", olds, SPEC)).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    expect(await registryContainerProvider.diff!("reg", olds, { ...SPEC, port: 5002 })).toEqual({
+      changes: true,
+      replaces: ["port"],
+      deleteBeforeReplace: true,
+    });
+  });
+});
+
+describe("registry volume provider", () => {
+  const CREATE = ["volume", "create", "--label", "localkube.dev/registry=true", "reg-data"];
+  const INSPECT = ["volume", "inspect", "--format", "{{.CreatedAt}}", "reg-data"];
+  const T1 = "2026-12-07T12:00:00Z";
+
+  test("create makes (or adopts) the named volume and records when Docker created it", async () => {
+    tools.scenario({ kind: [], docker: [{ args: CREATE }, { args: INSPECT, stdout: `${T1}\n` }] });
+    expect(await registryVolumeProvider.create!({ name: "reg-data" })).toEqual({
+      id: "reg-data",
+      outs: { name: "reg-data", createdAt: T1 },
+    });
+  });
+
+  test("diff: the same volume is unchanged; a removed or recreated one is replaced, delete first (same name)", async () => {
+    const olds = { name: "reg-data", createdAt: T1 };
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: `${T1}\n` }] });
+    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
+      changes: false,
+    });
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, code: 1, stderr: "no such volume" }] });
+    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
+      changes: true,
+      replaces: ["createdAt"],
+      deleteBeforeReplace: true,
+    });
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: "2026-12-08T09:00:00Z\n" }] });
+    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
+      changes: true,
+      replaces: ["createdAt"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test("delete removes the volume", async () => {
+    tools.scenario({ kind: [], docker: [{ args: ["volume", "rm", "reg-data"] }] });
+    await registryVolumeProvider.delete!("reg-data", { name: "reg-data", createdAt: T1 });
+    expect(callsOf()).toEqual(["docker volume rm reg-data"]);
   });
 });
 

@@ -5,7 +5,7 @@ import {
   DEFAULT_SECURITY_CONTEXT,
   podIdentity,
 } from "../kube/security";
-import { installMocks, ofType, Registered, settle, fakeConfig } from "./mocks";
+import { installMocks, ofType, Registered, settle, fakeConfig, noContainers } from "./mocks";
 import { tempCatalogs } from "./tempCatalog";
 
 const registered: Registered[] = installMocks();
@@ -150,6 +150,7 @@ describe("one service file, both stack kinds", () => {
   test("the local stack: the default securityContext with the service's changes; a token only where asked, the namespace's default ServiceAccount", async () => {
     const dir = catalogDir({ "edge.yaml": EDGE, "plain.yaml": PLAIN });
     await local.localStack("local", source({ catalogDir: dir }, "Pulumi.local.yaml"), {
+      containers: noContainers,
       preflight: async () =>
         ({
           docker: { ok: true, detail: "" },
