@@ -1,7 +1,7 @@
 /**
  * The last step of `npm run up` (scripts/up.sh installs what is missing first): opens the local
  * stack as `npm run dev` does — state backend, passphrase, stack creation, the lock of a killed
- * update, a private TMPDIR (dev/workspace.ts) — then runs `pulumi up --yes` with the arguments
+ * update, a private TMPDIR (dev/workspace.ts) — then runs `pulumi up --yes --refresh` with the arguments
  * given, its output on this terminal. Exits with its code; the private TMPDIR is removed then.
  *
  * Usage: ts-node cli/up.ts [pulumi up arguments…]   (LOCALKUBE_STACK: another stack than `local`)
@@ -18,7 +18,9 @@ async function main(): Promise<number> {
   const ws = stack.workspace as LocalWorkspace;
   const child = spawn(
     ws.pulumiCommand.command,
-    ["up", "--stack", stackName, "--yes", ...process.argv.slice(2)],
+    // --refresh: what changed in the cluster by hand (a deleted Deployment) is restored, which a
+    // plain `pulumi up` does not notice. A later --refresh=false of the user's wins.
+    ["up", "--stack", stackName, "--yes", "--refresh", ...process.argv.slice(2)],
     { cwd: projectDir, env: { ...process.env, ...ws.envVars }, stdio: "inherit" },
   );
   // Ctrl-C reaches the engine through the terminal's process group; wait for it to end.

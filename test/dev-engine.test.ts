@@ -300,8 +300,15 @@ function harness(opts: { builderMissing?: string } = {}): Harness {
   ];
   const ports: EnginePorts = {
     stack: {
-      async up(o: { onEvent: (e: EngineEvent) => void; targets?: readonly string[] }) {
-        calls.push(o.targets ? `up --target ${o.targets.join(",")}` : "up");
+      async up(o: {
+        onEvent: (e: EngineEvent) => void;
+        targets?: readonly string[];
+        refresh?: boolean;
+      }) {
+        calls.push(
+          (o.targets ? `up --target ${o.targets.join(",")}` : "up") +
+            (o.refresh ? " --refresh" : ""),
+        );
       },
       async refresh(targets) {
         calls.push(`refresh --target ${targets.join(",")}`);
@@ -353,10 +360,10 @@ function harness(opts: { builderMissing?: string } = {}): Harness {
   };
 }
 
-test("start: one converge, the stack read, the cluster watched, the local services' sources watched", async () => {
+test("start: one converge that refreshes the whole stack first (what changed while nobody watched), the stack read, the cluster watched, the local services' sources watched", async () => {
   const h = harness();
   expect(await h.engine.start()).toBe(true);
-  expect(h.calls).toEqual(["up", `connect ${NS}`, "watch price,bank"]);
+  expect(h.calls).toEqual(["up --refresh", `connect ${NS}`, "watch price,bank"]);
   expect(h.engine.snapshot().stack?.facts.namespace).toBe(NS);
 });
 

@@ -1,7 +1,8 @@
 /**
- * The converge runner: a full `pulumi up` through the Automation API — after a refresh of what
- * fast saves or someone else changed in the cluster, so that the engine diffs against what runs
- * — with one progress line per service step, then the stack's outputs read again.
+ * The converge runner: a full `pulumi up` through the Automation API — the first one with a refresh
+ * of the whole stack, later ones after a refresh of what fast saves or someone else changed in the
+ * cluster, so that the engine diffs against what runs — with one progress line per service step,
+ * then the stack's outputs read again.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { APPLIANCES } from "../../catalog/appliances";
@@ -59,7 +60,13 @@ export function engineError(diagnostics: readonly string[], err: unknown): strin
  */
 export async function runUp(
   ctx: RunContext,
-  opts: { readonly label: string; readonly trigger: string; readonly targets?: readonly string[] },
+  opts: {
+    readonly label: string;
+    readonly trigger: string;
+    readonly targets?: readonly string[];
+    /** Refresh every resource first (`pulumi up --refresh`). */
+    readonly refresh?: boolean;
+  },
 ): Promise<{ ok: boolean; error?: string; seconds: number }> {
   const { ports } = ctx;
   const started = ports.now();
@@ -99,7 +106,11 @@ export async function runUp(
   };
   let error: string | undefined;
   try {
-    await ports.stack.up({ onEvent, ...(opts.targets ? { targets: opts.targets } : {}) });
+    await ports.stack.up({
+      onEvent,
+      ...(opts.targets ? { targets: opts.targets } : {}),
+      ...(opts.refresh ? { refresh: true } : {}),
+    });
   } catch (err) {
     error = engineError(diagnostics, err);
   }
@@ -164,7 +175,9 @@ export async function runConverge(
     }
   }
   ctx.print("blue", `▶ ${what}`);
-  const up = await runUp(ctx, { label: what, trigger });
+  // The first converge reads the whole stack back from the cluster: what changed while the loop
+  // did not watch (a workload deleted by hand) is restored; later ones refresh what they saw change.
+  const up = await runUp(ctx, { label: what, trigger, refresh: decision.trigger.kind === "start" });
   const view = await ctx.ports.stack.read(ctx.catalog()).catch(() => undefined);
   if (view) ctx.dispatch({ type: "stack-read", view });
   if (up.ok) {

@@ -28,6 +28,8 @@ export interface StackPort {
   up(opts: {
     readonly onEvent: (e: EngineEvent) => void;
     readonly targets?: readonly string[];
+    /** Refresh every resource from the cluster first (`pulumi up --refresh`). */
+    readonly refresh?: boolean;
   }): Promise<void>;
   /** `pulumi refresh` of these resources: the state takes what the cluster holds. */
   refresh(targets: readonly string[]): Promise<void>;

@@ -15,12 +15,13 @@ import type { EnginePorts, StackPort } from "./ports";
 /** The stack through the Automation API; `signal` aborts a running operation (Ctrl-C). */
 export function automationStack(stack: Stack, signal: AbortSignal): StackPort {
   return {
-    async up({ onEvent, targets }) {
+    async up({ onEvent, targets, refresh }) {
       await stack.up({
         onEvent,
         color: "never",
         signal,
         ...(targets ? { target: [...targets] } : {}),
+        ...(refresh ? { refresh: true } : {}),
       });
     },
     async refresh(targets) {

@@ -34,6 +34,13 @@ export const E2E = {
   // The node image toolchain/ensure.sh builds (toolchain/kind/versions.sh: LOCALKUBE_K8S_VERSION).
   nodeImage: process.env.LOCALKUBE_E2E_NODE_IMAGE ?? "localkube-e2e/kind-node:v1.37.2",
   registryImage: "localkube-e2e/registry:2.8.2",
+  /**
+   * The base-image mirror buildkitd pulls `FROM` images from (a company's Docker Hub mirror for
+   * real users): a registry of the suite's own, apart from the stack's, so that a stack whose
+   * registry lost its data can still build.
+   */
+  mirror: "lk-e2e-mirror",
+  mirrorPort: Number(process.env.LOCALKUBE_E2E_MIRROR_PORT ?? 5052),
 };
 
 /**
@@ -47,7 +54,10 @@ export const SEEDED_IMAGES: Readonly<Record<string, string>> = {
   "localkube-e2e/traefik:v3.6.12": "mirror/traefik:v3.6.12",
   // The published image of the example service `price` (built by buildPublishedStandIns).
   "localkube-e2e/price:1": "mirror/price:1",
-  // FROM image of the example services, served to buildkitd as its docker.io mirror.
+};
+
+/** `FROM` images of the example services, in the base-image mirror (`E2E.mirror`) as docker.io's. */
+export const BASE_IMAGES: Readonly<Record<string, string>> = {
   "debian:bookworm-slim": "library/debian:bookworm-slim",
 };
 
@@ -67,8 +77,8 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     PULUMI_CONFIG_PASSPHRASE: "localkube-e2e",
     PULUMI_BACKEND_URL: `file://${stateDir()}`,
     KUBECONFIG: path.join(ARTIFACTS, "kubeconfig"),
-    // buildkitd pulls the services' FROM images from the seeded registry (toolchain/pulumi/buildkitd.sh).
-    LOCALKUBE_BUILDKIT_MIRROR: `127.0.0.1:${E2E.registryPort}`,
+    // buildkitd pulls the services' FROM images from the base-image mirror (toolchain/pulumi/buildkitd.sh).
+    LOCALKUBE_BUILDKIT_MIRROR: `127.0.0.1:${E2E.mirrorPort}`,
     ...extra,
   };
 }
@@ -186,29 +196,35 @@ export async function ensureToolchain(): Promise<void> {
   await must("bash", [path.join(TOOLCHAIN, "pulumi/buildkitd.sh"), "start"]);
 }
 
-/**
- * Starts the registry container the way the stack's LocalRegistry does (the stack adopts it) and
- * pushes the stand-in images into it — the role a company mirror plays for real users.
- */
-export async function seedRegistry(): Promise<void> {
+/** Runs a registry container of the suite's (the stand-in registry image) unless it runs already. */
+async function ensureRegistryContainer(name: string, port: number): Promise<void> {
   const running = lines("docker", [
     "inspect",
     "--type",
     "container",
     "--format",
     "{{.State.Running}}",
-    E2E.registry,
+    name,
   ]);
-  if (running[0] !== "true") {
-    const call = dockerCalls.runRegistry({
-      name: E2E.registry,
-      image: E2E.registryImage,
-      port: E2E.registryPort,
-      listen: "127.0.0.1",
-      volume: `${E2E.registry}-data`,
-    });
-    await must(call.file, call.args);
-  }
+  if (running[0] === "true") return;
+  const call = dockerCalls.runRegistry({
+    name,
+    image: E2E.registryImage,
+    port,
+    listen: "127.0.0.1",
+    volume: `${name}-data`,
+  });
+  await must(call.file, call.args);
+}
+
+/**
+ * Starts the registry container the way the stack's LocalRegistry does (the stack adopts it) and
+ * pushes the stand-in images into it — the role a company mirror plays for real users — and the
+ * base images into the base-image mirror buildkitd pulls from.
+ */
+export async function seedRegistry(): Promise<void> {
+  await ensureRegistryContainer(E2E.registry, E2E.registryPort);
+  await ensureRegistryContainer(E2E.mirror, E2E.mirrorPort);
   await must("docker", [
     "build",
     "--quiet",
@@ -216,11 +232,14 @@ export async function seedRegistry(): Promise<void> {
     "localkube-e2e/price:1",
     path.join(REPO, "services/price"),
   ]);
-  for (const image of Object.keys(SEEDED_IMAGES)) {
-    const target = `127.0.0.1:${E2E.registryPort}/${SEEDED_IMAGES[image]}`;
+  const push = async (image: string, target: string) => {
     await must("docker", ["tag", image, target]);
     await must("docker", ["push", target]);
-  }
+  };
+  for (const [image, name] of Object.entries(SEEDED_IMAGES))
+    await push(image, `127.0.0.1:${E2E.registryPort}/${name}`);
+  for (const [image, name] of Object.entries(BASE_IMAGES))
+    await push(image, `127.0.0.1:${E2E.mirrorPort}/${name}`);
 }
 
 /** A scratch copy of the project (tracked + new files, node_modules linked), as a user's checkout. */

@@ -528,6 +528,133 @@ test.each([["SIGINT"], ["SIGKILL"]] as const)(
   30 * 60_000,
 );
 
+/** bank's image as its Deployment runs it: `localhost:5051/bank@sha256:…`. */
+async function bankImage(): Promise<string> {
+  const d = await kubeJson(["get", "deployment", "bank"]);
+  return d.spec.template.spec.containers[0].image as string;
+}
+
+/** Whether the stack's registry serves that image's manifest (what a node's pull asks first). */
+async function registryServes(image: string): Promise<boolean> {
+  const [repository, digest] = image.replace(/^localhost:\d+\//, "").split("@");
+  const r = await h.run("curl", [
+    "-s",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+    "-H",
+    "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+    `http://127.0.0.1:${h.E2E.registryPort}/v2/${repository}/manifests/${digest}`,
+  ]);
+  return r.stdout === "200";
+}
+
+const registryVolume = `${h.E2E.registry}-data`;
+const volumeCreated = () =>
+  h.lines("docker", ["volume", "inspect", "--format", "{{.CreatedAt}}", registryVolume])[0];
+
+test(
+  "faults: the registry container removed (volume kept): up runs it again on its volume and says so; bank's image is still served, nothing rebuilt",
+  async () => {
+    const image = await bankImage();
+    const created = volumeCreated();
+    expect(await registryServes(image)).toBe(true);
+    await h.must("docker", ["rm", "-f", h.E2E.registry]);
+    const r = await timed("up after docker rm of the registry", mustUp);
+    expect(r.stdout + r.stderr).toContain(
+      `registry container "${h.E2E.registry}" is gone: it runs again on its volume "${registryVolume}", with the images it held`,
+    );
+    // Its volume is the same one: nothing built from source had to be pushed again.
+    expect(volumeCreated()).toBe(created);
+    expect(r.stdout).not.toMatch(/platform-bank-image-image.*(replaced|updated|created)/);
+    expect(await registryServes(image)).toBe(true);
+    expect(await bankImage()).toBe(image);
+    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    expect(noop.code).toBe(0);
+  },
+  20 * 60_000,
+);
+
+test(
+  "faults: the registry container and its volume removed: up creates both and builds and pushes bank's image again, saying so",
+  async () => {
+    const image = await bankImage();
+    await h.must("docker", ["rm", "-f", h.E2E.registry]);
+    await h.must("docker", ["volume", "rm", registryVolume]);
+    const r = await timed("up after the registry's volume was removed", mustUp);
+    expect(r.stdout + r.stderr).toContain(
+      `registry volume "${registryVolume}" is gone, and its container "${h.E2E.registry}" too: the registry starts empty, and every image built from source is built and pushed again`,
+    );
+    // The image is reproducible: pushed again under the same digest, so bank's pods stay.
+    expect(await bankImage()).toBe(image);
+    expect(await registryServes(image)).toBe(true);
+    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    expect(noop.code).toBe(0);
+    // The stand-ins a company mirror serves went with the volume: put them back for what follows.
+    await h.seedRegistry();
+  },
+  20 * 60_000,
+);
+
+test(
+  "faults: the node container stopped (Docker restarted without it): up starts it, waits for the API server, and bank answers again",
+  async () => {
+    await h.must("docker", ["stop", `${h.E2E.cluster}-control-plane`]);
+    const r = await timed("up after docker stop of the node", mustUp);
+    expect(r.stdout + r.stderr).toContain(
+      `kind cluster "${h.E2E.cluster}": node ${h.E2E.cluster}-control-plane is stopped (Docker restarted without it, or a laptop that slept badly): starting it and waiting for the API server`,
+    );
+    expect(
+      h.lines("docker", [
+        "inspect",
+        "--format",
+        "{{.State.Running}}",
+        `${h.E2E.cluster}-control-plane`,
+      ]),
+    ).toEqual(["true"]);
+    // The node's pods come back by themselves once it runs: waited for with a bound.
+    expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 180_000)).toBe(true);
+  },
+  20 * 60_000,
+);
+
+test(
+  "faults: the laptop restarts (docker restart of node and registry): everything answers again without an up",
+  async () => {
+    await h.must("docker", ["restart", `${h.E2E.cluster}-control-plane`, h.E2E.registry]);
+    expect(await h.eventually(bankAnswers("bank SIGKILL"), (ok) => ok, 180_000)).toBe(true);
+    const noop = await h.pulumi(dir, ["up", "--yes", "--expect-no-changes", "--stack", STACK]);
+    expect(noop.code).toBe(0);
+  },
+  20 * 60_000,
+);
+
+test(
+  "faults: a Deployment deleted by hand: plain pulumi up does not notice (no refresh); npm run up restores it",
+  async () => {
+    await h.kubectl(["delete", "deployment", "price", "-n", "localkube", "--wait=true"]);
+    const plain = await h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", STACK]);
+    expect(plain.code).toBe(0);
+    // What the README says of plain `pulumi up`: it diffs against its state, not the cluster.
+    expect((await h.kubectl(["get", "deployment", "price", "-n", "localkube"])).code).not.toBe(0);
+    const restored = await timed("npm run up after a Deployment was deleted", () =>
+      h.run("bash", [path.join(dir, "scripts/up.sh"), "--skip-preview"], {
+        cwd: dir,
+        env: h.toolEnv({ LOCALKUBE_STACK: STACK }),
+      }),
+    );
+    expect(restored.code).toBe(0);
+    const price = await h.eventually(
+      () => h.httpGet("price.localhost", "/healthz"),
+      (x) => x.status === 200,
+      120_000,
+    );
+    expect(price.status).toBe(200);
+  },
+  20 * 60_000,
+);
+
 test(
   "cluster deleted out of band: the next up recreates everything",
   async () => {
