@@ -8,6 +8,7 @@ import type * as K from "@kubernetes/client-node";
 import type { ImageBuild } from "../kube/images";
 import { gateStep } from "../status/gate";
 import { diagnose, logKey, logsToFetch } from "../status/diagnose";
+import { DEV_LOOP_RETRY } from "../status/problems";
 import { rolloutStatus, WorkloadObjects } from "../status/rollout";
 import { LABELS } from "../kube/labels";
 import { FastSave, imageChange, imageUsers, WorkloadChange, Workloads } from "./fastSave";
@@ -163,7 +164,7 @@ async function awaitWorkload(
       service: objects.service,
       namespace: cluster.namespace,
       status: rolloutStatus(objects),
-      problem: diagnose({ ...objects, previousLogs }),
+      problem: diagnose({ ...objects, previousLogs, retry: DEV_LOOP_RETRY }),
       elapsedMs: now() - started,
       timeoutSeconds: deps.timeoutSeconds,
     });

@@ -65,6 +65,11 @@ export interface ImageOrigin {
 export interface DiagnoseInput extends WorkloadObjects {
   /** Log lines of containers (see {@link logsToFetch}), by {@link logKey}. @default none */
   readonly previousLogs?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * How the user tries again once the fix is in, ending every hint. @default "then run `pulumi
+   * up` again" (the dev loop: a save does it)
+   */
+  readonly retry?: string;
   /** How each container's image was chosen, by container name. @default none */
   readonly imageOrigins?: Readonly<Record<string, ImageOrigin>>;
   /** Where the service is defined, named in fixes. @default "the workload's spec" */
@@ -134,7 +139,9 @@ export function logKey(pod: string, container: string): string {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-const again = "then run `pulumi up` again";
+/** How to try again once fixed: after `pulumi up`'s failure, run it again. */
+const AGAIN = "then run `pulumi up` again";
+const againOf = (o: Pick<DiagnoseInput, "retry">) => o.retry ?? AGAIN;
 
 function eventTime(e: CoreV1Event): number {
   return Math.max(
@@ -216,11 +223,20 @@ function pullError(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): string 
   return event ? strip(event.message ?? "") : "";
 }
 
+/** The registry host a pull could not resolve (`lookup ghcr.example on …: no such host`). */
+export function unresolvedHost(error: string): string | undefined {
+  return /\blookup ([^\s:]+)(?: on [^\s]+)?: no such host\b/.exec(error)?.[1];
+}
+
 function imagePull(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem {
   const reason = cs.state?.waiting?.reason ?? "ErrImagePull";
   const image = containerSpec(pod, cs.name)?.image ?? cs.image;
   const error = pullError(o, pod, cs);
-  const fallback = loopbackFallback(image, error);
+  // A name that does not resolve will not resolve on the next try: no registry answered at all.
+  const unresolved = unresolvedHost(error);
+  const fallback =
+    loopbackFallback(image, error) ??
+    (unresolved === undefined ? undefined : `cannot resolve ${unresolved} (no such host)`);
   const answer = fallback ?? (error ? registryAnswer(error) : "");
   const origin = o.imageOrigins?.[cs.name];
   // A registry that is down or slow may come back: terminal after a grace, when there is a clock.
@@ -247,8 +263,8 @@ function imagePull(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
     message,
     detail: error && error !== answer ? error : undefined,
     hint: origin
-      ? `the image was chosen by ${origin.chosenBy}: ${origin.fix}, ${again}`
-      : `correct the image reference or publish the image, ${again}`,
+      ? `the image was chosen by ${origin.chosenBy}: ${origin.fix}, ${againOf(o)}`
+      : `correct the image reference or publish the image, ${againOf(o)}`,
     pod: pod.metadata?.name,
     container: cs.name,
   };
@@ -262,8 +278,8 @@ function containerConfig(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): P
     terminal: true,
     message: `${o.service} in namespace ${o.namespace}: container ${cs.name} cannot be created (${w.reason})${w.message ? `: ${w.message}` : ""}`,
     hint: /secret|configmap/i.test(w.message ?? "")
-      ? `it refers to a Secret or ConfigMap key that does not exist: create it, or correct the reference in ${where}, ${again}`
-      : `correct the container's settings in ${where}, ${again}`,
+      ? `it refers to a Secret or ConfigMap key that does not exist: create it, or correct the reference in ${where}, ${againOf(o)}`
+      : `correct the container's settings in ${where}, ${againOf(o)}`,
     pod: pod.metadata?.name,
     container: cs.name,
   };
@@ -314,14 +330,14 @@ function crashLoop(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
           ].join("\n")
         : undefined,
     hint: oom
-      ? `raise resources.limits.memory in ${where}, ${again}`
-      : `fix what its log shows (the service's code, or its env and dependencies in ${where}), ${again}`,
+      ? `raise resources.limits.memory in ${where}, ${againOf(o)}`
+      : `fix what its log shows (the service's code, or its env and dependencies in ${where}), ${againOf(o)}`,
     pod: podName,
     container: cs.name,
   };
 }
 
-function schedulingHint(message: string, where: string): string {
+function schedulingHint(message: string, where: string, again: string): string {
   const short = /Insufficient (cpu|memory|pods|ephemeral-storage)/.exec(message);
   if (short)
     return `no node has enough free ${short[1]} for its requests: lower resources.requests in ${where}, or add capacity to the cluster (locally: localkube:cluster.workers), ${again}`;
@@ -347,7 +363,7 @@ function unschedulable(o: DiagnoseInput, pod: V1Pod): Problem | undefined {
     kind: "unschedulable",
     terminal: !scaling && (lasting || waited >= UNSCHEDULABLE_GRACE_MS),
     message: `${o.service} in namespace ${o.namespace} cannot be scheduled: ${text}${scaling ? " (the cluster autoscaler is adding a node)" : ""}`,
-    hint: schedulingHint(text, o.definedIn ?? "the workload's spec"),
+    hint: schedulingHint(text, o.definedIn ?? "the workload's spec", againOf(o)),
     pod: pod.metadata?.name,
   };
 }
@@ -358,7 +374,7 @@ const QUOTA_KEYS: Readonly<Record<string, string>> = {
   pods: "localkube:quota.pods",
 };
 
-function createHint(message: string, where: string): string {
+function createHint(message: string, where: string, again: string): string {
   const quota = /exceeded quota: ([^,]+), requested: (.*?), used:/.exec(message);
   if (quota) {
     const keys = quota[2]
@@ -422,7 +438,7 @@ function createFailed(o: DiagnoseInput): Problem | undefined {
     kind: "create-failed",
     terminal: fresh && !TRANSIENT_CREATE.test(text),
     message: `${o.service} in namespace ${o.namespace}: Kubernetes refuses to create its pods: ${text}`,
-    hint: createHint(text, o.definedIn ?? "the workload's spec"),
+    hint: createHint(text, o.definedIn ?? "the workload's spec", againOf(o)),
   };
 }
 
@@ -437,7 +453,7 @@ function rolloutStalled(o: DiagnoseInput): Problem | undefined {
     kind: "rollout-stalled",
     terminal: true,
     message: `${o.service} in namespace ${o.namespace}: its rollout made no progress: ${cond.message}`,
-    hint: `\`kubectl -n ${o.namespace} describe deployment ${d?.metadata?.name}\` shows why; fix it, ${again}`,
+    hint: `\`kubectl -n ${o.namespace} describe deployment ${d?.metadata?.name}\` shows why; fix it, ${againOf(o)}`,
   };
 }
 
@@ -456,7 +472,7 @@ function jobFailed(o: DiagnoseInput): Problem | undefined {
   if (!j || jobEnd(j)?.type !== "Failed") return undefined;
   const where = o.definedIn ?? "the workload's spec";
   const who = `${o.service} in namespace ${o.namespace}`;
-  const hint = `fix what its log shows (the job's code, or its env and dependencies in ${where}), then run \`pulumi up\` again: it runs the job again`;
+  const hint = `fix what its log shows (the job's code, or its env and dependencies in ${where}), ${againOf(o)}: it runs the job again`;
   const pod = failedJobPod(o);
   const cs =
     pod && statuses(pod).find((c) => c.state?.terminated && c.state.terminated.exitCode !== 0);
@@ -492,7 +508,8 @@ function jobFailed(o: DiagnoseInput): Problem | undefined {
             ...lines.map((l) => `  | ${l}`),
           ].join("\n")
         : undefined,
-    hint: t.reason === "OOMKilled" ? `raise resources.limits.memory in ${where}, ${again}` : hint,
+    hint:
+      t.reason === "OOMKilled" ? `raise resources.limits.memory in ${where}, ${againOf(o)}` : hint,
     pod: podName,
     container: cs.name,
   };

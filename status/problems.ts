@@ -13,6 +13,9 @@ export interface ProblemInputs {
  * fails with, from the namespace's objects and the crashed containers' last log lines (asked for
  * through `fetchLogs` when missing; the caller recomputes when they arrive).
  */
+/** In the dev loop a save of the fix (source, catalog or stack file) is what tries again. */
+export const DEV_LOOP_RETRY = "then save it: npm run dev applies it";
+
 export function problemsOf(
   facts: StackFacts,
   all: NamespaceObjects,
@@ -28,7 +31,7 @@ export function problemsOf(
       if (lines) previousLogs[logKey(req.pod, req.container)] = lines;
       else if (!inputs.logs.has(key)) inputs.fetchLogs(req.pod, req.container, req.previous);
     }
-    const problem = diagnose({ ...objects, previousLogs });
+    const problem = diagnose({ ...objects, previousLogs, retry: DEV_LOOP_RETRY });
     if (problem)
       out.set(name, { message: problem.message, hint: problem.hint, terminal: problem.terminal });
   }

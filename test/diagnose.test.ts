@@ -11,7 +11,9 @@ import {
   formatProblem,
   logsToFetch,
   registryAnswer,
+  unresolvedHost,
 } from "../status/diagnose";
+import { DEV_LOOP_RETRY } from "../status/problems";
 import { currentPods, rolloutStatus, workloadKind } from "../status/rollout";
 
 /* Fixtures: the fields Kubernetes returns for these states (`kubectl get -o json`), trimmed. */
@@ -203,6 +205,34 @@ describe("diagnose: image cannot be pulled", () => {
       true,
       'price in namespace localkube: image "localhost:5051/mirror/does-not-exist:1" cannot be pulled (ErrImagePull): connection refused',
     ]);
+  });
+
+  test("in the dev loop the hint ends with how it tries again there: a save (no pulumi up to run)", () => {
+    const p = diagnose(
+      input(
+        [pod("price-a", { state: { waiting: { reason: "ErrImagePull", message: NOT_FOUND } } })],
+        { imageOrigins: { price: OVERRIDE }, retry: DEV_LOOP_RETRY },
+      ),
+    );
+    expect(p?.hint).toBe(
+      'the image was chosen by `localkube:images.overrides` (entry "price"): correct that entry, or publish the image there, then save it: npm run dev applies it',
+    );
+  });
+
+  test("a registry host that does not resolve: terminal at once, said as such (no registry answered)", () => {
+    const dns =
+      'rpc error: code = NotFound desc = failed to pull and unpack image "ghcr.example/acme/price:1": failed to resolve reference "ghcr.example/acme/price:1": failed to do request: Head "https://ghcr.example/v2/acme/price/manifests/1": dial tcp: lookup ghcr.example on 10.96.0.10:53: no such host';
+    const p = diagnose(
+      input([pod("price-a", { state: { waiting: { reason: "ErrImagePull", message: dns } } })]),
+    );
+    expect([p?.terminal, p?.message]).toEqual([
+      true,
+      'price in namespace localkube: image "localhost:5051/mirror/does-not-exist:1" cannot be pulled (ErrImagePull): cannot resolve ghcr.example (no such host)',
+    ]);
+    expect(unresolvedHost("dial tcp: lookup registry.internal: no such host")).toBe(
+      "registry.internal",
+    );
+    expect(unresolvedHost("dial tcp 10.0.0.1:443: i/o timeout")).toBeUndefined();
   });
 
   test("registryAnswer: the last part of containerd's error", () => {
