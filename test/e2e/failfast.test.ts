@@ -147,7 +147,8 @@ test(
         expect(failed.text).toContain(
           'fix: the image was chosen by `localkube:images.overrides` (entry "price"): correct that entry, or publish the image there, then run `pulumi up` again',
         );
-        // The dependent was never created; the running price (ready before) stays.
+        // The dependent was never created; the running price (ready before) stays: the failed up
+        // left its pods alone, so this must already hold.
         expect(await exists("deployment", "board")).toBe(false);
         expect((await h.httpGet("price.localhost", "/healthz")).status).toBe(200);
       },
@@ -172,7 +173,8 @@ test(
           `its last log line: "ValueError: invalid literal for int() with base 10: 'not-a-port'"`,
         );
         expect(failed.text).toContain("Traceback (most recent call last):");
-        // The board that was ready before still answers.
+        // The board that was ready before still answers (must already hold: the new pods crash,
+        // the old ones keep serving).
         expect((await h.httpGet("board.localhost", "/healthz")).status).toBe(200);
       },
       fix: async () => writeBoard(),

@@ -132,6 +132,8 @@ test(
     ]);
     expect(image.stdout).toMatch(new RegExp(`^${h.registryAddress()}/bank@sha256:[0-9a-f]{64}$`));
 
+    // Must already hold: `up` returns once bank's gate saw it ready and its Ingress was served
+    // (the controller published the Ingress's address with bank's endpoints in its config).
     const r = await h.httpGet("bank.localhost");
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body);
@@ -165,7 +167,8 @@ test(
         Date.parse(pods[0].metadata.creationTimestamp),
       );
       // bank reads the tables the migration created (bank itself creates none), and the file
-      // services/config/bank.json mounted at /etc/bank/config.json.
+      // services/config/bank.json mounted at /etc/bank/config.json. Nothing changed since the
+      // cold up's answer: this must already hold.
       const body = JSON.parse((await h.httpGet("bank.localhost")).body);
       expect(body.postgres.schema.version).toBe(1);
       expect(body.bank).toBe("localkube demo bank");
@@ -261,12 +264,14 @@ test(
       'bank-migrate in namespace localkube: the job failed: container bank-migrate exited with code 1 (Error); its last log line: "bank-migrate: column balance_cents is missing"',
     );
     expect(text).toContain("fix: fix what its log shows");
-    // bank, which depends on the migration, was not rolled: its pods serve as before.
+    // bank, which depends on the migration, was not rolled: its pods serve as before (this must
+    // already hold: the failed up never touched bank).
     expect((await podUids()).bank).toEqual(bankBefore);
     expect(await bankAnswers("bank v2")()).toBe(true);
 
     fs.writeFileSync(migrate, original);
     await timed("up after the fix", mustUp);
+    // Must already hold: the migration's gate waited for the Job to succeed.
     const job = await kubeJson(["get", "job", "bank-migrate"]);
     expect(job.status.succeeded).toBe(1);
     expect(await h.eventually(bankAnswers("bank v2"), (ok) => ok, 60_000)).toBe(true);
