@@ -1,4 +1,5 @@
 import * as path from "path";
+import { splitImageRef } from "./imageRef";
 import { parseSecurity, SECURITY_FIELDS } from "./parseSecurity";
 import { show } from "./problems";
 import { IngressSpec, PortSpec, ServiceSpec } from "./types";
@@ -121,11 +122,8 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
 function parseImage(y: YamlFile, value: unknown, hasBuild: boolean): ServiceSpec["image"] {
   if (value === undefined) return {};
   if (typeof value === "string") {
-    // Shorthand `image: ghcr.io/acme/bank:1.2` (a tag after the last ':' that follows the last '/').
-    const slash = value.lastIndexOf("/");
-    const colon = value.lastIndexOf(":");
-    const [repository, tag] =
-      colon > slash ? [value.slice(0, colon), value.slice(colon + 1)] : [value, undefined];
+    // Shorthand `image: ghcr.io/acme/bank:1.2`.
+    const { repository, tag } = splitImageRef(value);
     checkImage(y, ["image"], repository, tag);
     return { repository, tag };
   }

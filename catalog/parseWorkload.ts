@@ -1,4 +1,5 @@
 import * as path from "path";
+import { splitImageRef } from "./imageRef";
 import { show } from "./problems";
 import { DNS_LABEL, DNS_LABEL_HELP, PORT_NAME } from "./patterns";
 import {
@@ -261,7 +262,7 @@ function parseOwnManifests(
   const image = doc.image;
   const imageObj =
     image !== null && typeof image === "object" ? (image as Record<string, unknown>) : undefined;
-  if (typeof image === "string" && image.lastIndexOf(":") > image.lastIndexOf("/"))
+  if (typeof image === "string" && splitImageRef(image).tag !== undefined)
     y.report(["image"], `the tag is not used: ${what} chooses the image's tag; remove it`);
   if (imageObj?.tag !== undefined)
     y.report(["image", "tag"], `not used: ${what} chooses the image's tag; remove it`);

@@ -81,3 +81,6 @@ export function reproducibleBuildArgs(
 
 /** The local registry's volume: `<container>-data`. */
 export const registryVolumeName = (container: string) => `${container}-data`;
+
+/** The one image-reference splitter (catalog/imageRef.ts), for status/ and the rest of kube/. */
+export { splitImageRef } from "../catalog/imageRef";

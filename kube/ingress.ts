@@ -1,6 +1,7 @@
 /** Ingress controller choices and their pure settings (Helm values, command lines), and a service's Ingress. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { splitImageRef } from "../catalog/imageRef";
 import type { IngressSpec } from "../catalog/types";
 
 export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
@@ -15,21 +16,11 @@ export const INGRESS_NGINX_CHART = {
 /** Controller name of ingress-nginx, which Traefik's NGINX provider also answers to. */
 export const NGINX_CONTROLLER_CLASS = "k8s.io/ingress-nginx";
 
-/** Splits `registry/path/name:tag@sha256:…` into the chart's repository/tag/digest values. */
-export function splitImage(ref: string): { repository: string; tag?: string; digest?: string } {
-  const [nameTag, digest] = ref.split("@");
-  const slash = nameTag.lastIndexOf("/");
-  const colon = nameTag.lastIndexOf(":");
-  return colon > slash
-    ? { repository: nameTag.slice(0, colon), tag: nameTag.slice(colon + 1), digest }
-    : { repository: nameTag, digest };
-}
-
 /** Helm values for ingress-nginx on kind (the upstream kind provider settings). */
 export function ingressNginxValues(className: string, image?: string): Record<string, unknown> {
   return {
     controller: {
-      ...(image ? { image: { ...splitImage(image), digest: splitImage(image).digest ?? "" } } : {}),
+      ...(image ? { image: { ...splitImageRef(image), digest: splitImageRef(image).digest ?? "" } } : {}),
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
       hostPort: { enabled: true },
       terminationGracePeriodSeconds: 0,

@@ -3,12 +3,11 @@
  * reference names, replacing one image everywhere it runs, the namespace of namespaced objects,
  * and which of the objects are workloads to wait for.
  */
+import { splitImageRef } from "../catalog/imageRef";
 
 /** The repository of an image reference: without its digest and tag (`ghcr.io/a/b:1@sha256:…` → `ghcr.io/a/b`). */
 export function imageRepository(ref: string): string {
-  const name = ref.split("@")[0];
-  const colon = name.lastIndexOf(":");
-  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+  return splitImageRef(ref).repository;
 }
 
 const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"];

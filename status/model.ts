@@ -1,4 +1,5 @@
 import type * as K from "@kubernetes/client-node";
+import { splitImageRef } from "../kube/images";
 import { LABELS } from "../kube/labels";
 import { WorkloadObjects } from "./rollout";
 
@@ -121,9 +122,7 @@ export function imageSource(image: string | undefined): ImageSource {
   if (!image) return { kind: "unknown" };
   const at = image.indexOf("@sha256:");
   if (at >= 0) return { kind: "built", digest: image.slice(at + 8, at + 8 + 12) };
-  const slash = image.lastIndexOf("/");
-  const colon = image.lastIndexOf(":");
-  return { kind: "published", image, tag: colon > slash ? image.slice(colon + 1) : "latest" };
+  return { kind: "published", image, tag: splitImageRef(image).tag ?? "latest" };
 }
 
 /** Pods of a service, oldest first, as rows. */

@@ -1,3 +1,4 @@
+import { splitImageRef } from "../catalog/imageRef";
 import * as fs from "fs";
 import * as path from "path";
 import { parseServiceFile } from "../catalog/parseService";
@@ -685,5 +686,20 @@ describe("YamlFile readers", () => {
     expect(y.problems.map(formatInputProblem)).toEqual([
       "f.yaml:3: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; fix the syntax at that line",
     ]);
+  });
+});
+
+describe("splitImageRef: the one image-reference splitter", () => {
+  test.each([
+    ["ghcr.io/acme/bank", { repository: "ghcr.io/acme/bank" }],
+    ["ghcr.io/acme/bank:1.2", { repository: "ghcr.io/acme/bank", tag: "1.2" }],
+    ["localhost:5001/bank", { repository: "localhost:5001/bank" }],
+    [
+      "localhost:5001/bank:latest@sha256:abc",
+      { repository: "localhost:5001/bank", tag: "latest", digest: "sha256:abc" },
+    ],
+    ["localhost:5001/bank@sha256:abc", { repository: "localhost:5001/bank", digest: "sha256:abc" }],
+  ])("%s", (ref, parts) => {
+    expect(splitImageRef(ref)).toEqual(parts);
   });
 });
