@@ -296,6 +296,40 @@ function crashedRun(cs: V1ContainerStatus) {
   };
 }
 
+/**
+ * The last lines a crashed container or failed job printed (already redacted by whoever fetched
+ * them: status/redact.ts): the last one for the message, up to {@link LOG_TAIL_LINES} for the detail.
+ */
+function logTail(
+  o: DiagnoseInput,
+  pod: string,
+  container: string,
+): { log: string; detail?: string } {
+  const lines = (o.previousLogs?.[logKey(pod, container)] ?? [])
+    .map((l) => l.replace(/\s+$/, ""))
+    .filter((l) => l !== "")
+    .slice(-LOG_TAIL_LINES);
+  const last = lines[lines.length - 1];
+  return {
+    log: last ? `its last log line: "${last}"` : "it wrote no log",
+    detail:
+      lines.length > 0
+        ? [
+            `last ${plural(lines.length, "line")} of its log:`,
+            ...lines.map((l) => `  | ${l}`),
+          ].join("\n")
+        : undefined,
+  };
+}
+
+/** How a container ended: its exit code and reason, or its memory limit when it was OOMKilled. */
+function exitWords(pod: V1Pod, container: string, exit: number | string, reason: string): string {
+  const limit = containerSpec(pod, container)?.resources?.limits?.memory;
+  return reason === "OOMKilled"
+    ? `was killed for using more memory than its limit${limit ? ` of ${limit}` : ""} (OOMKilled, exit code ${exit})`
+    : `exited with code ${exit} (${reason})`;
+}
+
 function crashLoop(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem | undefined {
   const { run } = crashedRun(cs);
   if (!run && cs.state?.waiting?.reason !== "CrashLoopBackOff") return undefined;
@@ -304,17 +338,9 @@ function crashLoop(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
   const exit = run?.exitCode ?? "unknown";
   const reason = run?.reason ?? "Error";
   const restarts = `restarted ${plural(cs.restartCount, "time")}`;
-  const lines = (o.previousLogs?.[logKey(podName, cs.name)] ?? [])
-    .map((l) => l.replace(/\s+$/, ""))
-    .filter((l) => l !== "")
-    .slice(-LOG_TAIL_LINES);
-  const last = lines[lines.length - 1];
+  const { log, detail } = logTail(o, podName, cs.name);
   const oom = reason === "OOMKilled";
-  const limit = containerSpec(pod, cs.name)?.resources?.limits?.memory;
-  const what = oom
-    ? `was killed for using more memory than its limit${limit ? ` of ${limit}` : ""} (OOMKilled, exit code ${exit})`
-    : `exited with code ${exit} (${reason})`;
-  const log = last ? `its last log line: "${last}"` : "it wrote no log";
+  const what = exitWords(pod, cs.name, exit, reason);
   return {
     kind: "crash-loop",
     terminal: cs.state?.waiting?.reason === "CrashLoopBackOff",
@@ -322,13 +348,7 @@ function crashLoop(o: DiagnoseInput, pod: V1Pod, cs: V1ContainerStatus): Problem
       cs.restartCount > 0
         ? `${o.service} in namespace ${o.namespace} keeps crashing: container ${cs.name} ${what} and was ${restarts}; ${log}`
         : `${o.service} in namespace ${o.namespace} crashed: container ${cs.name} ${what}; ${log}`,
-    detail:
-      lines.length > 0
-        ? [
-            `last ${plural(lines.length, "line")} of its log:`,
-            ...lines.map((l) => `  | ${l}`),
-          ].join("\n")
-        : undefined,
+    detail,
     hint: oom
       ? `raise resources.limits.memory in ${where}, ${againOf(o)}`
       : `fix what its log shows (the service's code, or its env and dependencies in ${where}), ${againOf(o)}`,
@@ -487,27 +507,13 @@ function jobFailed(o: DiagnoseInput): Problem | undefined {
   }
   const t = cs.state!.terminated!;
   const podName = pod.metadata?.name ?? "";
-  const lines = (o.previousLogs?.[logKey(podName, cs.name)] ?? [])
-    .map((l) => l.replace(/\s+$/, ""))
-    .filter((l) => l !== "")
-    .slice(-LOG_TAIL_LINES);
-  const last = lines[lines.length - 1];
-  const limit = containerSpec(pod, cs.name)?.resources?.limits?.memory;
-  const what =
-    t.reason === "OOMKilled"
-      ? `was killed for using more memory than its limit${limit ? ` of ${limit}` : ""} (OOMKilled, exit code ${t.exitCode})`
-      : `exited with code ${t.exitCode} (${t.reason ?? "Error"})`;
+  const { log, detail } = logTail(o, podName, cs.name);
+  const what = exitWords(pod, cs.name, t.exitCode, t.reason ?? "Error");
   return {
     kind: "job-failed",
     terminal: true,
-    message: `${who}: the job failed: container ${cs.name} ${what}; ${last ? `its last log line: "${last}"` : "it wrote no log"}`,
-    detail:
-      lines.length > 0
-        ? [
-            `last ${plural(lines.length, "line")} of its log:`,
-            ...lines.map((l) => `  | ${l}`),
-          ].join("\n")
-        : undefined,
+    message: `${who}: the job failed: container ${cs.name} ${what}; ${log}`,
+    detail,
     hint:
       t.reason === "OOMKilled" ? `raise resources.limits.memory in ${where}, ${againOf(o)}` : hint,
     pod: podName,
