@@ -1,4 +1,4 @@
-import * as net from "net";
+import ipaddr from "ipaddr.js";
 import { DNS_LABEL, DNS_LABEL_HELP } from "../catalog/patterns";
 import { show } from "../catalog/problems";
 
@@ -143,41 +143,17 @@ function cidrBlock(cidr: unknown, except: unknown): EgressDestination | string {
   return { kind: "cidr", cidr: base, except: holes };
 }
 
-/** An IP address as a number and its family. */
-function ipValue(address: string): { bits: 32 | 128; value: bigint } | undefined {
-  if (net.isIPv4(address)) {
-    return {
-      bits: 32,
-      value: address.split(".").reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n),
-    };
-  }
-  if (!net.isIPv6(address) || address.includes(".")) return undefined;
-  const [head, tail] = address.split("::");
-  const groups = (s: string | undefined) => (s ? s.split(":") : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all = address.includes("::")
-    ? [...h, ...Array(8 - h.length - t.length).fill("0"), ...t]
-    : h;
-  return { bits: 128, value: all.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n) };
+/** An IP address (IPv4 in its four-part dotted form, IPv6 without an embedded IPv4 or zone). */
+function parseIp(address: string): Addr | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return ipaddr.IPv4.parse(address);
+  if (ipaddr.IPv6.isValid(address) && !/[.%]/.test(address)) return ipaddr.IPv6.parse(address);
+  return undefined;
 }
 
-function formatIp(bits: 32 | 128, value: bigint): string {
-  if (bits === 32) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join(".");
-  const groups = Array.from({ length: 8 }, (_, i) =>
-    ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16),
-  );
-  // The canonical form (RFC 5952): the longest run of two or more zero groups becomes "::".
-  let best = { start: -1, length: 1 };
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === "0") j++;
-    if (j - i > best.length) best = { start: i, length: j - i };
-    i = j === i ? i + 1 : j;
-  }
-  if (best.start < 0) return groups.join(":");
-  return `${groups.slice(0, best.start).join(":")}::${groups.slice(best.start + best.length).join(":")}`;
-}
+type Addr = ipaddr.IPv4 | ipaddr.IPv6;
+const bitsOf = (a: Addr) => (a.kind() === "ipv4" ? 32 : 128);
+/** The canonical text (RFC 5952 for IPv6: the longest run of zero groups becomes "::"). */
+const formatIp = (a: Addr) => (a instanceof ipaddr.IPv6 ? a.toRFC5952String() : a.toString());
 
 const NOT_AN_ADDRESS = "is not an IP address or address range";
 
@@ -187,28 +163,27 @@ const NOT_AN_ADDRESS = "is not an IP address or address range";
  */
 export function canonicalCidr(text: string): string | { problem: string } {
   const [address, prefix, ...more] = text.split("/");
-  const ip = ipValue(address);
+  const ip = parseIp(address);
   if (!ip || more.length > 0) return { problem: NOT_AN_ADDRESS };
-  if (prefix === undefined) return `${formatIp(ip.bits, ip.value)}/${ip.bits}`;
+  const bits = bitsOf(ip);
+  if (prefix === undefined) return `${formatIp(ip)}/${bits}`;
   const n = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
-  if (!(n >= 0 && n <= ip.bits)) {
-    return { problem: `has prefix length ${show(prefix)}; use 0 to ${ip.bits}` };
+  if (!(n >= 0 && n <= bits)) {
+    return { problem: `has prefix length ${show(prefix)}; use 0 to ${bits}` };
   }
-  const hostMask = (1n << BigInt(ip.bits - n)) - 1n;
-  const network = ip.value & ~hostMask;
-  const canonical = `${formatIp(ip.bits, network)}/${n}`;
-  if (network !== ip.value) return { problem: `has host bits set: the range is ${canonical}` };
+  const network = (ip instanceof ipaddr.IPv6 ? ipaddr.IPv6 : ipaddr.IPv4).networkAddressFromCIDR(
+    `${formatIp(ip)}/${n}`,
+  );
+  const canonical = `${formatIp(network)}/${n}`;
+  if (formatIp(network) !== formatIp(ip))
+    return { problem: `has host bits set: the range is ${canonical}` };
   return canonical;
 }
 
 function strictlyInside(inner: string, outer: string): boolean {
-  const [ia, ip] = inner.split("/");
-  const [oa, op] = outer.split("/");
-  const i = ipValue(ia)!;
-  const o = ipValue(oa)!;
-  if (i.bits !== o.bits || Number(ip) <= Number(op)) return false;
-  const mask = ((1n << BigInt(o.bits)) - 1n) ^ ((1n << BigInt(o.bits - Number(op))) - 1n);
-  return (i.value & mask) === o.value;
+  const [i, ip] = ipaddr.parseCIDR(inner);
+  const [o, op] = ipaddr.parseCIDR(outer);
+  return i.kind() === o.kind() && ip > op && i.match(o, op);
 }
 
 /** Host of `host:port`, of `[v6]:port`, or of a URL. */
@@ -231,8 +206,8 @@ function hostOf(endpoint: string): string {
  * address this program can know: undefined.
  */
 export function hostDestination(host: string): EgressDestination | undefined {
-  const ip = ipValue(host);
-  if (ip) return { kind: "cidr", cidr: `${formatIp(ip.bits, ip.value)}/${ip.bits}` };
+  const ip = parseIp(host);
+  if (ip) return { kind: "cidr", cidr: `${formatIp(ip)}/${bitsOf(ip)}` };
   // `<service>.<namespace>.svc…`, or a pod of a headless Service: `<pod>.<service>.<namespace>.svc…`.
   const svc =
     /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.|$)/.exec(

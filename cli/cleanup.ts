@@ -6,6 +6,7 @@
  * usage error. Arguments are parsed here, never by a shell; Pulumi runs through the Automation API.
  */
 import * as path from "path";
+import { parseArgs } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { isBranchStack } from "../branch/identity";
 import { BRANCH_LABELS } from "../branch/sandbox";
@@ -66,30 +67,48 @@ export interface CleanupArgs {
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
-/** Parses the command line; throws with the usage on anything unknown or malformed. */
+/** Parses the command line (`node:util` parseArgs); throws with the usage on anything unknown or malformed. */
 export function parseCleanupArgs(
   argv: readonly string[],
   clock: () => Date = () => new Date(),
 ): CleanupArgs {
-  let dryRun = false;
-  let help = false;
-  let now = clock();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const inline = arg.startsWith("--now=") ? arg.slice("--now=".length) : undefined;
-    if (arg === "--dry-run") dryRun = true;
-    else if (arg === "--help" || arg === "-h") help = true;
-    else if (arg === "--now" || inline !== undefined) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || !ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-        throw new Error(
-          `unknown argument "--now"; ${USAGE} (${value === undefined ? "no time given" : `${JSON.stringify(value)} is not an ISO time`}, e.g. 2026-11-24T12:00:00Z)`,
-        );
-      }
-      now = new Date(value);
-    } else throw new Error(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
+  let parsed: ReturnType<typeof parseCleanupArgv>;
+  try {
+    parsed = parseCleanupArgv(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+      throw new Error(
+        `unknown argument "--now"; ${USAGE} (no time given, e.g. 2026-11-24T12:00:00Z)`,
+      );
+    const arg =
+      /'([^']+)'/.exec((err as Error).message)?.[1] ?? argv.find((a) => !a.startsWith("--")) ?? "";
+    throw new Error(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
   }
-  return help ? { dryRun, now, help: true } : { dryRun, now };
+  const { values } = parsed;
+  let now = clock();
+  if (values.now !== undefined) {
+    if (!ISO_TIME.test(values.now) || Number.isNaN(Date.parse(values.now)))
+      throw new Error(
+        `unknown argument "--now"; ${USAGE} (${JSON.stringify(values.now)} is not an ISO time, e.g. 2026-11-24T12:00:00Z)`,
+      );
+    now = new Date(values.now);
+  }
+  const dryRun = values["dry-run"] ?? false;
+  return values.help ? { dryRun, now, help: true } : { dryRun, now };
+}
+
+function parseCleanupArgv(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      "dry-run": { type: "boolean" },
+      now: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
 }
 
 /** What cleanup needs from the state backend; the Automation API in production, fakes in tests. */

@@ -44,7 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const stop = () => {
     if (interrupted) return;
     interrupted = true;
-    screen.print(paint(screen.tty, "gray", "stopping: the stack stays up"));
+    screen.print(paint(screen.colors, "gray", "stopping: the stack stays up"));
     abort.abort();
     void Promise.all([engine.stop(), dashboard?.stop()]).then(() => {
       screen.release();
@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const timer =
     args.timeoutMs === undefined ? undefined : setTimeout(() => void onTimeout(), args.timeoutMs);
   const onTimeout = async () => {
-    screen.print(paint(screen.tty, "red", `timed out after ${args.timeoutMs! / 1000} s`));
+    screen.print(paint(screen.colors, "red", `timed out after ${args.timeoutMs! / 1000} s`));
     if (args.ci) {
       await engine.stop();
       process.exit(1);
@@ -90,7 +90,11 @@ async function main(argv: readonly string[]): Promise<number> {
   clearTimeout(timer);
   if (args.watch)
     screen.print(
-      paint(screen.tty, "gray", "watching for changes; Ctrl-C stops watching (the stack stays up)"),
+      paint(
+        screen.colors,
+        "gray",
+        "watching for changes; Ctrl-C stops watching (the stack stays up)",
+      ),
     );
   return new Promise<number>(() => undefined); // runs until Ctrl-C
 }

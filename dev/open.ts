@@ -47,7 +47,7 @@ export async function openDevLoop(
     buildAll: args.buildAll,
   });
   const stack = await openStack(projectDir, args.stack, (l) =>
-    screen.print(paint(screen.tty, "gray", l)),
+    screen.print(paint(screen.colors, "gray", l)),
   );
   const selection = selectionConfig(args);
   if (Object.keys(selection).length > 0)
@@ -63,13 +63,15 @@ export async function openDevLoop(
   );
   const colors = new Map<string, (typeof LOG_COLORS)[number]>();
   engine.listen({
-    line: (color, text) => screen.print(color ? paint(screen.tty, color, text) : text),
+    line: (color, text) => screen.print(color ? paint(screen.colors, color, text) : text),
     rows: (rows) => screen.status(rows),
     log: (line) => {
       if (printed !== "all" && !printed.has(line.service)) return;
       if (!colors.has(line.service))
         colors.set(line.service, LOG_COLORS[colors.size % LOG_COLORS.length]);
-      screen.print(`${paint(screen.tty, colors.get(line.service)!, line.service)} | ${line.text}`);
+      screen.print(
+        `${paint(screen.colors, colors.get(line.service)!, line.service)} | ${line.text}`,
+      );
     },
   });
   return { engine, abort };

@@ -1,18 +1,12 @@
+import { styleText } from "node:util";
 import { ServiceRow, sourceText } from "../status/model";
 
-const COLORS = {
-  red: 31,
-  green: 32,
-  yellow: 33,
-  blue: 34,
-  magenta: 35,
-  cyan: 36,
-  gray: 90,
-} as const;
-export type Color = keyof typeof COLORS;
+/** The colours the loop's output uses. */
+export type Color = "red" | "green" | "yellow" | "blue" | "magenta" | "cyan" | "gray";
 
+/** `text` in `color` when `on` (the stream takes colours: see {@link Screen.colors}). */
 export const paint = (on: boolean, color: Color, text: string) =>
-  on ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
+  on ? styleText(color, text, { validateStream: false }) : text;
 
 const STATE_COLOR: Record<ServiceRow["state"], Color> = {
   pending: "gray",
@@ -107,6 +101,11 @@ export class Screen {
     return Boolean(this.out.isTTY);
   }
 
+  /** A terminal that takes colours: not with NO_COLOR (or a dumb terminal); always with FORCE_COLOR. */
+  get colors(): boolean {
+    return this.tty && (this.out.hasColors?.() ?? false);
+  }
+
   /** Prints lines above the table. */
   print(...lines: string[]): void {
     this.erase();
@@ -140,7 +139,7 @@ export class Screen {
 
   private draw() {
     if (!this.tty || this.rows.length === 0) return;
-    const lines = renderTable(this.rows, { color: true, width: this.out.columns ?? 120 });
+    const lines = renderTable(this.rows, { color: this.colors, width: this.out.columns ?? 120 });
     this.out.write(`${lines.join("\n")}\n`);
     this.drawn = lines.length;
   }

@@ -1,4 +1,4 @@
-import { changedLines, renderTable, statusText } from "../dev/terminal";
+import { changedLines, paint, renderTable, Screen, statusText } from "../dev/terminal";
 import { ServiceRow } from "../status/model";
 
 const row = (over: Partial<ServiceRow>): ServiceRow => ({
@@ -82,4 +82,22 @@ test("changedLines: on a pipe, one line per row whose status changed", () => {
   expect(changedLines(same.now, [row({ restarts: 2 })]).lines).toEqual([
     "price: ready 1/1, 2 restarts, http://price.localhost",
   ]);
+});
+
+test("colours: styleText's codes when on; a terminal that refuses colours (NO_COLOR) gets none", () => {
+  expect(paint(true, "red", "x")).toBe("\u001b[31mx\u001b[39m");
+  expect(paint(false, "red", "x")).toBe("x");
+  const stream = (hasColors: boolean) =>
+    ({
+      isTTY: true,
+      hasColors: () => hasColors,
+      write: () => true,
+    }) as unknown as NodeJS.WriteStream;
+  expect([new Screen(stream(true)).colors, new Screen(stream(false)).colors]).toEqual([
+    true,
+    false,
+  ]);
+  // A pipe never gets colours, whatever it says.
+  const pipe = { isTTY: false, hasColors: () => true, write: () => true } as any;
+  expect(new Screen(pipe).colors).toBe(false);
 });
