@@ -20,7 +20,9 @@ export const NGINX_CONTROLLER_CLASS = "k8s.io/ingress-nginx";
 export function ingressNginxValues(className: string, image?: string): Record<string, unknown> {
   return {
     controller: {
-      ...(image ? { image: { ...splitImageRef(image), digest: splitImageRef(image).digest ?? "" } } : {}),
+      ...(image
+        ? { image: { ...splitImageRef(image), digest: splitImageRef(image).digest ?? "" } }
+        : {}),
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
       hostPort: { enabled: true },
       terminationGracePeriodSeconds: 0,
