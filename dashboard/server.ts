@@ -157,6 +157,11 @@ export class DashboardServer {
     return d;
   }
 
+  /** The address the server's socket is bound to (loopback only). */
+  address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
   get url(): string {
     return `http://${HOST}:${this.port}`;
   }

@@ -14,28 +14,8 @@ beforeAll(async () => {
   micro = await import("../components/microservice");
   own = await import("../components/manifestService");
   pulumi = await import("@pulumi/pulumi");
-  // The gates' providers are serialized once per process: on a busy machine that outlasts settle().
-  const { workloadReadyProvider } = await import("../providers/workloadReady");
-  const { workloadsReadyProvider } = await import("../providers/manifestsReady");
-  warmUp(pulumi, workloadReadyProvider, "warm-up");
-  warmUp(pulumi, workloadsReadyProvider, "warm-up-2");
-  await settle();
 }, 60_000);
 beforeEach(() => registered.splice(0));
-
-/** Registers a dynamic resource of `provider`: its provider is serialized once, ahead of the tests. */
-function warmUp(
-  sdk: typeof pulumiType,
-  provider: pulumiType.dynamic.ResourceProvider,
-  name: string,
-) {
-  class WarmUp extends sdk.dynamic.Resource {
-    constructor() {
-      super(provider, name, {});
-    }
-  }
-  return new WarmUp();
-}
 
 const GATE = "pulumi-nodejs:dynamic/localkube:WorkloadReady";
 const GATES = "pulumi-nodejs:dynamic/localkube:WorkloadsReady";
@@ -91,10 +71,7 @@ function ready(name: string): pulumiType.CustomResource {
 }
 
 const sorted = () =>
-  registered
-    .filter((r) => !r.name.startsWith("warm-up"))
-    .map((r) => [r.type, r.name])
-    .sort((a, b) => a[1].localeCompare(b[1]));
+  registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1]));
 
 describe("BatchService: a job", () => {
   test("a Job run to completion, replaced when its spec changes, and its gate", async () => {

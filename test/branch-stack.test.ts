@@ -21,12 +21,6 @@ jest.setTimeout(30_000);
 let mod: typeof import("../stacks/branchStack");
 beforeAll(async () => {
   mod = await import("../stacks/branchStack");
-  // The readiness gate's provider is serialized once per process, here: on a busy machine it
-  // takes longer than settle() waits between two registrations.
-  const { workloadReadyProvider } = await import("../providers/workloadReady");
-  const sdk = await import("@pulumi/pulumi");
-  new (class extends sdk.dynamic.Resource {})(workloadReadyProvider, "warm-up", {});
-  await settle();
 }, 60_000);
 beforeEach(() => {
   registered.splice(0);

@@ -15,6 +15,11 @@ test("groupOf: the first catalog group that holds the service, nested groups exp
   expect(groupOf("bank", GROUPS)).toBe("payments");
   expect(groupOf("web", GROUPS)).toBe("frontends");
   expect(groupOf("price", GROUPS)).toBe("");
+  // `edge` comes first and holds bank only through the nested group `frontends` → `payments`:
+  // without expansion bank would fall to `payments`.
+  const nested = new Map<string, string[]>([["edge", ["frontends"]], ...GROUPS]);
+  expect(groupOf("bank", nested)).toBe("edge");
+  expect(groupOf("ledger", nested)).toBe("edge");
 });
 
 test("stackFacts: services grouped in catalog order, each with its URL; urlTable lists those with one", () => {

@@ -170,16 +170,26 @@ export function promiseOf<T>(value: pulumi.Input<T> | undefined): Promise<T | un
   return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
 }
 
-/** Waits until the program has stopped registering resources (no new one for 150 ms, at most 10 s) and transforms ran. */
+/**
+ * Waits until the program has registered everything it will: every registration RPC it started
+ * was answered (the SDK's own `waitForRPCs`, which also covers registrations started while
+ * waiting) and our transforms ran, repeated until nothing new appears. No quiet-period guess: an
+ * absence checked after this is a real absence, however busy the machine. Fails after 60 s.
+ */
 export async function settle(registered?: readonly unknown[]): Promise<void> {
-  await new Promise((r) => setImmediate(r));
   const list = registered ?? lastRegistered;
-  const end = Date.now() + 10_000;
-  let seen = -1;
-  while ((list.length !== seen || pending.size > 0) && Date.now() < end) {
-    seen = list.length;
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const seen = list.length;
+    await new Promise((r) => setImmediate(r));
+    await settings.waitForRPCs();
     await Promise.all([...pending]);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setImmediate(r));
+    if (list.length === seen && pending.size === 0) return;
+    if (Date.now() > end)
+      throw new Error(
+        `settle: the program was still registering resources after 60 s (${list.length})`,
+      );
   }
 }
 
