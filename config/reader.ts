@@ -193,6 +193,11 @@ export class ConfigReader {
     }
   }
 
+  /** The keys read so far (without `localkube:`): what this stack kind knows. */
+  knownKeys(): string[] {
+    return [...this.known].sort();
+  }
+
   /** Throws every recorded problem at once. */
   done(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);

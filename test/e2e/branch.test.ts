@@ -477,3 +477,64 @@ test(
   },
   20 * 60_000,
 );
+
+test(
+  "CI: npm run branch deploys a branch named as git names it, prints its URLs, and destroys it with its stack (docs/branch-ci.md)",
+  async () => {
+    // What a team commits as every sandbox's defaults: this cluster, its ingress, a mirror.
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.branch.yaml"),
+      [
+        "config:",
+        `  localkube:kubeContext: kind-${h.E2E.cluster}`,
+        "  localkube:baseDomain: localhost",
+        "  localkube:ingress.namespace: traefik",
+        "  localkube:services: price",
+        `  localkube:images.overrides: '${JSON.stringify({ price: h.mirrored("localkube-e2e/price:1") })}'`,
+        "  localkube:owner: ci",
+        "",
+      ].join("\n"),
+    );
+    const branch = "ci/Feature-X";
+    const npm = (args: string[]) =>
+      h.run("npm", ["run", "--silent", "branch", "--", ...args], { cwd: dir });
+    const deployed = await npm(["deploy", "--branch", branch, "--sha", "0123abc"]);
+    if (deployed.code !== 0)
+      throw new Error((deployed.stdout + deployed.stderr).split("\n").slice(-40).join("\n"));
+    // `ci/Feature-X` is slugged (lowercased, '/' → '-', hash of the name appended).
+    const line = /^ {2}price: (http:\/\/price\.(ci-feature-x-[0-9a-f]{6})\.localhost)$/m.exec(
+      deployed.stdout,
+    );
+    expect(line).not.toBeNull();
+    const stack = `branch-${line![2]}`;
+    const answer = await h.eventually(
+      () => h.httpGet(`price.${line![2]}.localhost`, "/healthz"),
+      (r) => r.status === 200,
+      120_000,
+    );
+    expect(answer.status).toBe(200);
+
+    const destroyed = await npm(["destroy", "--branch", branch]);
+    expect([destroyed.code, destroyed.stdout]).toEqual([
+      0,
+      expect.stringContaining(`destroyed ${stack}`),
+    ]);
+    const gone = await h.eventually(
+      () => h.kubectl(["get", "namespace", stack]),
+      (r) => r.code !== 0,
+      120_000,
+    );
+    expect(gone.stderr).toContain("NotFound");
+    const stacks = await h.must("pulumi", ["stack", "ls", "--json", "--non-interactive"], {
+      cwd: dir,
+    });
+    expect(JSON.parse(stacks.stdout).map((s: any) => s.name)).not.toContain(stack);
+    // A second destroy (a merge request closed twice) has nothing to do and says so.
+    const again = await npm(["destroy", "--branch", branch]);
+    expect([again.code, again.stdout.trim()]).toEqual([
+      0,
+      `${stack}: no such stack, nothing to destroy`,
+    ]);
+  },
+  20 * 60_000,
+);
