@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import * as net from "net";
 import * as semver from "semver";
+import { dockerCalls } from "./tools";
 
 /** A host port the local stack needs, and which of its containers may already hold it. */
 export interface PortNeed {
@@ -262,14 +263,8 @@ export function gatherOwnContainers(
   const listed = run("kind", ["get", "nodes", "--name", cluster]);
   const names = listed.ok ? listed.stdout.split("\n").filter(Boolean) : [];
   const running = (name: string) => {
-    const r = run("docker", [
-      "inspect",
-      "--type",
-      "container",
-      "--format",
-      "{{.State.Running}}",
-      name,
-    ]);
+    const call = dockerCalls.containerRunning(name);
+    const r = run(call.file, [...call.args]);
     return r.ok ? (r.stdout.trim() === "true" ? "running" : "stopped") : "missing";
   };
   return {

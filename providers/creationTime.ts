@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicTypeArgs } from "../kube/lifetime";
 
 /**
  * The moment a sandbox was first created, recorded once in the state so that labels derived from it
@@ -24,6 +25,12 @@ export class CreationTime extends pulumi.dynamic.Resource {
   declare readonly epochMs: pulumi.Output<number>;
 
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super(creationTimeProvider, name, { epochMs: undefined }, opts, "localkube", "CreationTime");
+    super(
+      creationTimeProvider,
+      name,
+      { epochMs: undefined },
+      opts,
+      ...dynamicTypeArgs("CreationTime"),
+    );
   }
 }

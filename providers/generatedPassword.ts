@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicTypeArgs } from "../kube/lifetime";
 
 /**
  * A random password made once at create time and kept (encrypted) in the stack state, so that
@@ -39,8 +40,7 @@ export class GeneratedPassword extends pulumi.dynamic.Resource {
       name,
       { length, value: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
-      "localkube",
-      "GeneratedPassword",
+      ...dynamicTypeArgs("GeneratedPassword"),
     );
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicTypeArgs } from "../kube/lifetime";
 import {
   apiReadyCall,
   dockerCalls,
@@ -176,8 +177,7 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
       { ...inputs, kubeconfig: undefined, adopted: undefined, nodeId: undefined },
       // The kubeconfig holds the cluster's admin key: encrypted in state, never printed.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-      "localkube",
-      "KindCluster",
+      ...dynamicTypeArgs("KindCluster"),
     );
   }
 }

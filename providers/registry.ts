@@ -172,8 +172,7 @@ export class RegistryContainer extends pulumi.dynamic.Resource {
       name,
       { ...spec, published: undefined },
       opts,
-      "localkube",
-      "RegistryContainer",
+      ...dynamicTypeArgs("RegistryContainer"),
     );
   }
 }
@@ -200,7 +199,7 @@ export class RegistryWiring extends pulumi.dynamic.Resource {
     inputs: { [K in keyof WiringInputs]: pulumi.Input<WiringInputs[K]> },
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(registryWiringProvider, name, inputs, opts, "localkube", "RegistryWiring");
+    super(registryWiringProvider, name, inputs, opts, ...dynamicTypeArgs("RegistryWiring"));
   }
 }
 

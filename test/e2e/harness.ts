@@ -198,15 +198,8 @@ export async function ensureToolchain(): Promise<void> {
 
 /** Runs a registry container of the suite's (the stand-in registry image) unless it runs already. */
 async function ensureRegistryContainer(name: string, port: number): Promise<void> {
-  const running = lines("docker", [
-    "inspect",
-    "--type",
-    "container",
-    "--format",
-    "{{.State.Running}}",
-    name,
-  ]);
-  if (running[0] === "true") return;
+  const check = dockerCalls.containerRunning(name);
+  if (lines(check.file, check.args)[0] === "true") return;
   const call = dockerCalls.runRegistry({
     name,
     image: E2E.registryImage,
