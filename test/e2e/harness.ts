@@ -112,10 +112,11 @@ export function run(
   fs.mkdirSync(logDir, { recursive: true });
   const logFile = path.join(
     logDir,
+    // Named by the program and its subcommands only: an argument may be a secret (a psql URL).
     `${process.pid}-${String(++logSeq).padStart(3, "0")}-${path.basename(file)}-${args
       .slice(0, 2)
-      .join("-")
-      .replace(/[^\w.-]/g, "_")}.log`,
+      .filter((a) => /^-{0,2}[a-z][a-z-]*$/.test(a))
+      .join("-")}.log`,
   );
   return new Promise((resolve) => {
     const child = spawn(file, [...args], {
