@@ -67,13 +67,19 @@ export class LocalRegistry extends pulumi.ComponentResource {
       listen,
       volume: registryVolumeName(containerName),
     };
-    this.volume = new RegistryVolume(`${name}-volume`, spec.volume, { parent: this });
+    // Both are named (a replacement has the same name as what it replaces): the old one always goes
+    // first, or deleting it would remove its replacement.
+    this.volume = new RegistryVolume(`${name}-volume`, spec.volume, {
+      parent: this,
+      deleteBeforeReplace: true,
+    });
     // A new (empty) volume needs a new container on it; a removed container is run again on the
     // volume it had (its provider's update), images kept.
     this.container = new RegistryContainer(`${name}-container`, spec, {
       parent: this,
       dependsOn: [this.volume],
       replaceWith: [this.volume],
+      deleteBeforeReplace: true,
     });
     this.baseName = name;
     this.address = `localhost:${port}`;

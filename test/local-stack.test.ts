@@ -254,6 +254,9 @@ describe("local stack resource graph", () => {
     // The container runs on the volume: a new volume needs a new container; a removed container is
     // only run again (its provider's update), so nothing else is replaced with it.
     expect([registry.dependsOn, registry.replaceWith]).toEqual([[volume.urn], [volume.urn]]);
+    // Named by Docker: a replacement must not be created before what it replaces is deleted (whose
+    // delete would remove the replacement of the same name).
+    expect([registry.deleteBeforeReplace, volume.deleteBeforeReplace]).toEqual([true, true]);
   });
 
   test("every workload is applied without the provider's await and has its own readiness gate; dependents wait for the gates", async () => {
