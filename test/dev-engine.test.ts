@@ -4,6 +4,7 @@ import * as path from "path";
 import { loadCatalog } from "../host/catalogFiles";
 import { DevEngine } from "../dev/engine/engine";
 import type { ClusterPort, EnginePorts, StateResource } from "../dev/engine/ports";
+import { serviceUpdate } from "../dev/engine/state";
 import type { StackView } from "../dev/stackView";
 import type { WatchPlan } from "../dev/affected";
 import type { ImageBuild } from "../kube/images";
@@ -435,8 +436,8 @@ test("without a builder to drive, the save goes through a targeted pulumi up, sa
 test("saves during a converge run once after it, coalesced", async () => {
   const h = harness();
   const started = h.engine.start();
-  h.engine.rebuild("bank", { kind: "file", path: "services/bank/a.go" });
-  h.engine.rebuild("bank", { kind: "file", path: "services/bank/b.go" });
+  h.engine.queue(serviceUpdate("bank", { kind: "file", path: "services/bank/a.go" }));
+  h.engine.queue(serviceUpdate("bank", { kind: "file", path: "services/bank/b.go" }));
   await started;
   expect(h.calls.filter((c) => c.startsWith("build"))).toEqual([
     `build ${REPO("bank")} with unix:///bk.sock`,

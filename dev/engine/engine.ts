@@ -16,7 +16,6 @@ import { problemsOf, ProblemInputs } from "../../status/problems";
 import { convergeFilesFor, decide, Decision, PROGRAM_DIRS, WatchPlan } from "../affected";
 import { catalogDirOf, StackInfo, stackInfo } from "../stackView";
 import type { Color } from "../terminal";
-import type { Trigger } from "../trigger";
 import { LogFollower, LogLine } from "../logs";
 import { ciVerdict } from "../../status/model";
 import type { RunContext } from "./context";
@@ -327,11 +326,6 @@ export class DevEngine {
   async stackInfo(): Promise<StackInfo> {
     const version = await this.cluster?.version();
     return stackInfo(this.options.stackName, this.state.stack, version);
-  }
-
-  /** A trigger queued from outside (tests, the dashboard). */
-  rebuild(service: string, trigger: Trigger): void {
-    this.queue(serviceUpdate(service, trigger));
   }
 
   /** `--ci`: the verdict once every service is ready, one has a terminal problem, or time is up. */
