@@ -180,7 +180,8 @@ export function listenProblem(
   holder: (port: number) => string = (p) => holderText(findPortHolder(p)),
 ): string {
   const address = `${FORWARD_HOST}:${hostPort}`;
-  if (err.code === "EADDRINUSE") return `${address} is in use by ${holder(hostPort)}`;
+  if (err.code === "EADDRINUSE")
+    return `${address} is in use by ${holder(hostPort)}; stop it or forward another host port`;
   if (err.code === "EACCES")
     return `${address} needs privileges this user does not have (ports below 1024 usually do); choose a port from 1024 up`;
   return `${address}: ${err.message}`;

@@ -159,7 +159,7 @@ describe("forwardStatus and forwardText", () => {
 describe("listenProblem", () => {
   const err = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
   test.each([
-    ["EADDRINUSE", "127.0.0.1:9000 is in use by python3 (pid 42)"],
+    ["EADDRINUSE", "127.0.0.1:9000 is in use by python3 (pid 42); stop it or forward another host port"],
     [
       "EACCES",
       "127.0.0.1:9000 needs privileges this user does not have (ports below 1024 usually do); choose a port from 1024 up",
@@ -375,7 +375,7 @@ describe("ForwardSet on real sockets", () => {
         { ...BANK, service: "price", hostPort: port, origin: `--forward price:${port}` },
       ]);
       expect(problems).toEqual([
-        `--forward price:${port}: 127.0.0.1:${port} is in use by a test (pid 1)`,
+        `--forward price:${port}: 127.0.0.1:${port} is in use by a test (pid 1); stop it or forward another host port`,
       ]);
       expect(set.statuses().map((s) => [s.service, s.state])).toEqual([
         ["bank", "waiting"],
