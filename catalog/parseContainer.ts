@@ -73,7 +73,13 @@ export function parsePort(
   ) {
     return undefined;
   }
-  return { name, containerPort, servicePort, protocol, ...(forward !== undefined ? { forward } : {}) };
+  return {
+    name,
+    containerPort,
+    servicePort,
+    protocol,
+    ...(forward !== undefined ? { forward } : {}),
+  };
 }
 
 export function checkDuplicatePorts(y: YamlFile, ports: readonly PortSpec[]) {

@@ -395,6 +395,7 @@ describe("loadCatalog", () => {
       "ledger",
       "partner",
       "price",
+      "rates",
       "settlement",
       "web",
     ]);
@@ -413,6 +414,7 @@ describe("loadCatalog", () => {
       bank: ["postgres", "price", "bank-migrate"],
       ledger: ["kafka", "schema-registry"],
       partner: ["price"],
+      rates: ["price"],
       price: [],
       settlement: ["bank"],
       web: ["bank"],
@@ -427,6 +429,7 @@ describe("loadCatalog", () => {
       "price",
       "bank",
       "partner",
+      "rates",
       "settlement",
       "web",
     ]);

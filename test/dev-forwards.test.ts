@@ -159,7 +159,10 @@ describe("forwardStatus and forwardText", () => {
 describe("listenProblem", () => {
   const err = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
   test.each([
-    ["EADDRINUSE", "127.0.0.1:9000 is in use by python3 (pid 42); stop it or forward another host port"],
+    [
+      "EADDRINUSE",
+      "127.0.0.1:9000 is in use by python3 (pid 42); stop it or forward another host port",
+    ],
     [
       "EACCES",
       "127.0.0.1:9000 needs privileges this user does not have (ports below 1024 usually do); choose a port from 1024 up",

@@ -184,10 +184,7 @@ describe("Microservice", () => {
     expect(ingress.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
   });
 
-  test.each([
-    ["grpc" as const],
-    ["h2c" as const],
-  ])(
+  test.each([["grpc" as const], ["h2c" as const]])(
     "ingress.protocol %s: GRPC backend protocol on the Ingress, the h2c scheme and appProtocol on the Service's ingress port only",
     async (protocol) => {
       new mod.Microservice("platform-greeter", {
