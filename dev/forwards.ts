@@ -15,11 +15,13 @@ import * as net from "net";
 import type * as K from "@kubernetes/client-node";
 import { findPortHolder, holderText } from "../host/portHolder";
 import { LABELS } from "../kube/labels";
+import { FORWARD_WAIT_MS, ForwardStatus } from "../status/forwards";
+
+export { FORWARD_WAIT_MS, forwardText } from "../status/forwards";
+export type { ForwardStatus } from "../status/forwards";
 
 /** The one address forwards listen on. */
 export const FORWARD_HOST = "127.0.0.1";
-/** How long a connection made while no pod is ready waits for one. */
-export const FORWARD_WAIT_MS = 30_000;
 /** Pods tried for one connection whose tunnel cannot be opened (the pod went away meanwhile). */
 const ATTEMPTS = 3;
 
@@ -39,25 +41,6 @@ export interface ForwardSpec {
    */
   readonly require?: "ready" | "running";
   /** Where it was asked for, for messages: `--forward bank:9000`, `services/bank.yaml (ports[0].forward)`. */
-  readonly origin: string;
-}
-
-/** What a forward looks like now, for the views. */
-export interface ForwardStatus {
-  readonly service: string;
-  readonly port: number;
-  /** `127.0.0.1:9000`. */
-  readonly address: string;
-  /**
-   * `ready`: a new connection would reach {@link pod} now; `waiting`: no pod to take one (it
-   * waits for one); `failed`: not listening ({@link problem} says why).
-   */
-  readonly state: "ready" | "waiting" | "failed";
-  readonly pod?: string;
-  /** Connections open through it now. */
-  readonly connections: number;
-  /** Why it does not listen, or the last connection that could not be forwarded. */
-  readonly problem?: string;
   readonly origin: string;
 }
 
@@ -151,6 +134,7 @@ export function forwardStatus(
     address: forwardAddress(spec),
     connections: now.connections,
     origin: spec.origin,
+    ...(spec.require ? { require: spec.require } : {}),
   };
   if (now.listenError) return { ...base, state: "failed", problem: now.listenError };
   const pod = now.pods && pickPod(now.pods, spec);
@@ -158,19 +142,6 @@ export function forwardStatus(
   return pod
     ? { ...base, state: "ready", pod: pod.metadata?.name ?? "", ...problem }
     : { ...base, state: "waiting", ...problem };
-}
-
-/** The status in words, as the terminal and the dashboard show it. Pure. */
-export function forwardText(s: ForwardStatus, spec?: Pick<ForwardSpec, "require">): string {
-  const open = s.connections > 0 ? `, ${s.connections} open` : "";
-  switch (s.state) {
-    case "failed":
-      return `not listening: ${s.problem}`;
-    case "ready":
-      return `ready (${s.pod})${open}`;
-    case "waiting":
-      return `no ${(spec?.require ?? "ready") === "ready" ? "ready" : "running"} pod of ${s.service}: connections wait up to ${FORWARD_WAIT_MS / 1000} s${open}${s.problem ? `; last: ${s.problem}` : ""}`;
-  }
 }
 
 /** Why a port cannot be listened on, with who holds it. */

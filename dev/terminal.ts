@@ -1,5 +1,5 @@
 import { ServiceRow, sourceText } from "../status/model";
-import { ForwardStatus, forwardText } from "./forwards";
+import { ForwardStatus, forwardText } from "../status/forwards";
 
 const COLORS = {
   red: 31,
