@@ -43,7 +43,7 @@ export function parsePort(
   p: readonly PathSegment[],
   value: unknown,
 ): PortSpec | undefined {
-  const obj = y.object(p, value, ["name", "containerPort", "servicePort", "protocol"]);
+  const obj = y.object(p, value, ["name", "containerPort", "servicePort", "protocol", "forward"]);
   if (!obj) return undefined;
   const name = y.string([...p, "name"], obj.name, {
     ...PORT_NAME,
@@ -58,6 +58,13 @@ export function parsePort(
     obj.protocol === undefined
       ? "TCP"
       : y.oneOf([...p, "protocol"], obj.protocol, ["TCP", "UDP", "SCTP"] as const);
+  const forward =
+    obj.forward === undefined ? undefined : y.integer([...p, "forward"], obj.forward, 1, 65535);
+  if (forward !== undefined && protocol !== undefined && protocol !== "TCP")
+    y.report(
+      [...p, "forward"],
+      `a forward carries TCP connections, and this port is ${protocol}; remove forward or use a TCP port`,
+    );
   if (
     name === undefined ||
     containerPort === undefined ||
@@ -66,7 +73,13 @@ export function parsePort(
   ) {
     return undefined;
   }
-  return { name, containerPort, servicePort, protocol };
+  return {
+    name,
+    containerPort,
+    servicePort,
+    protocol,
+    ...(forward !== undefined ? { forward } : {}),
+  };
 }
 
 export function checkDuplicatePorts(y: YamlFile, ports: readonly PortSpec[]) {

@@ -2,7 +2,7 @@ import * as path from "path";
 import { splitImageRef } from "./imageRef";
 import { parseSecurity, SECURITY_FIELDS } from "./parseSecurity";
 import { show } from "./problems";
-import { IngressSpec, PortSpec, ServiceSpec } from "./types";
+import { INGRESS_PROTOCOLS, IngressSpec, PortSpec, ProbeKind, ServiceSpec } from "./types";
 import { DNS_LABEL, DNS_LABEL_HELP, IMAGE_REPOSITORY, IMAGE_TAG } from "./patterns";
 import { hasOwnManifests, parseOwnIngress, parseWorkload, WORKLOAD_FIELDS } from "./parseWorkload";
 import { parseArgv, parseBuild } from "./parseBuild";
@@ -101,7 +101,7 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
         ? undefined
         : hasOwnManifests(doc)
           ? parseOwnIngress(y, doc.ingress, expectedName)
-          : parseIngress(y, doc.ingress, ports),
+          : parseIngress(y, doc.ingress, ports, doc.probes),
     dependsOn:
       doc.dependsOn === undefined
         ? []
@@ -176,8 +176,9 @@ function parseIngress(
   y: YamlFile,
   value: unknown,
   ports: readonly PortSpec[],
+  probes: unknown,
 ): IngressSpec | undefined {
-  const obj = y.object(["ingress"], value, ["host", "path", "port"]);
+  const obj = y.object(["ingress"], value, ["host", "path", "port", "protocol"]);
   if (!obj) return undefined;
   const host = y.string(["ingress", "host"], obj.host, {
     pattern: DNS_LABEL,
@@ -207,7 +208,42 @@ function parseIngress(
       `${show(obj.port)} is not a port name of this service (${ports.map((q) => q.name).join(", ") || "none declared"}); use one of those`,
     );
   }
-  return host === undefined || ingressPath === undefined || port === undefined
+  const protocol = parseIngressProtocol(y, obj.protocol);
+  const target = ports.find((q) => q.name === port);
+  if (target && target.protocol !== "TCP")
+    y.report(
+      ["ingress", "port"],
+      `port ${show(target.name)} is ${target.protocol}, and an ingress speaks HTTP over TCP; route to a TCP port`,
+    );
+  if (target && protocol === "grpc") checkGrpcProbes(y, target, probes);
+  return host === undefined ||
+    ingressPath === undefined ||
+    port === undefined ||
+    protocol === undefined
     ? undefined
-    : { host, path: ingressPath, port };
+    : { host, path: ingressPath, port, ...(protocol !== "http" ? { protocol } : {}) };
+}
+
+/** `ingress.protocol`: what the controller speaks to the backend (default `http`). */
+function parseIngressProtocol(y: YamlFile, value: unknown) {
+  return value === undefined ? "http" : y.oneOf(["ingress", "protocol"], value, INGRESS_PROTOCOLS);
+}
+
+/**
+ * A port that speaks only gRPC answers no HTTP/1.1 request: an httpGet probe of it would fail
+ * forever. Probe it with tcpSocket (or exec a gRPC health check) instead.
+ */
+function checkGrpcProbes(y: YamlFile, port: PortSpec, probes: unknown) {
+  if (probes === null || typeof probes !== "object") return;
+  for (const kind of ["readiness", "liveness", "startup"] as ProbeKind[]) {
+    const probe = (probes as Record<string, unknown>)[kind] as
+      | { httpGet?: { port?: unknown } }
+      | undefined;
+    const target = probe?.httpGet?.port;
+    if (target !== undefined && (target === port.name || target === port.containerPort))
+      y.report(
+        ["probes", kind, "httpGet"],
+        `port ${show(port.name)} speaks gRPC (ingress.protocol: grpc) and answers no HTTP/1.1 request, so this probe would never pass; use tcpSocket: { port: ${port.name} } (or an exec probe that runs a gRPC health check)`,
+      );
+  }
 }

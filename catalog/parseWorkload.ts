@@ -4,6 +4,7 @@ import { show } from "./problems";
 import { DNS_LABEL, DNS_LABEL_HELP, PORT_NAME } from "./patterns";
 import {
   CONCURRENCY_POLICIES,
+  INGRESS_PROTOCOLS,
   CronSpec,
   FileMount,
   IngressSpec,
@@ -356,7 +357,7 @@ export function parseOwnIngress(
   value: unknown,
   entry: string,
 ): IngressSpec | undefined {
-  const obj = y.object(["ingress"], value, ["host", "path", "service", "port"]);
+  const obj = y.object(["ingress"], value, ["host", "path", "service", "port", "protocol"]);
   if (!obj) return undefined;
   const host = y.string(["ingress", "host"], obj.host, {
     pattern: DNS_LABEL,
@@ -386,10 +387,15 @@ export function parseOwnIngress(
     );
   else if (typeof obj.port === "number") port = y.integer(["ingress", "port"], obj.port, 1, 65535);
   else port = y.string(["ingress", "port"], obj.port, { ...PORT_NAME, maxLength: 15 });
+  const protocol =
+    obj.protocol === undefined
+      ? "http"
+      : y.oneOf(["ingress", "protocol"], obj.protocol, INGRESS_PROTOCOLS);
   return host === undefined ||
     ingressPath === undefined ||
     service === undefined ||
-    port === undefined
+    port === undefined ||
+    protocol === undefined
     ? undefined
-    : { host, path: ingressPath, port, service };
+    : { host, path: ingressPath, port, service, ...(protocol !== "http" ? { protocol } : {}) };
 }

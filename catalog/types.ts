@@ -12,6 +12,11 @@ export interface PortSpec {
   /** Port of the Kubernetes Service; defaults to `containerPort`. */
   readonly servicePort: number;
   readonly protocol: PortProtocol;
+  /**
+   * Port on 127.0.0.1 that `npm run dev` forwards to this port of a ready pod of the service.
+   * @default not forwarded
+   */
+  readonly forward?: number;
 }
 
 /**
@@ -47,6 +52,13 @@ export interface ResourcesSpec {
   readonly requests?: ResourceList;
   readonly limits?: ResourceList;
 }
+
+/**
+ * What the ingress speaks to the service's port: HTTP/1.1 (`http`), gRPC over cleartext HTTP/2
+ * (`grpc`), or any other cleartext HTTP/2 (`h2c`, prior knowledge).
+ */
+export const INGRESS_PROTOCOLS = ["http", "grpc", "h2c"] as const;
+export type IngressProtocol = (typeof INGRESS_PROTOCOLS)[number];
 
 /** Files of the build context copied into the running container: `from` (in the context) to `to`. */
 export interface SyncRule {
@@ -97,6 +109,8 @@ export interface IngressSpec {
   readonly port: string | number;
   /** Service the ingress routes to (entries with their own manifests). @default the entry's name */
   readonly service?: string;
+  /** What the controller speaks to the backend. @default "http" */
+  readonly protocol?: IngressProtocol;
 }
 
 /** What runs a catalog entry: a long-running Deployment, a Job run to completion, or a CronJob. */

@@ -109,6 +109,7 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
   }
   problems.push(...dependencyCycles(services, groups, at));
   problems.push(...hostCollisions(services, at));
+  problems.push(...forwardCollisions(services, at));
   const policy = settings?.policy ?? DEFAULT_POLICY;
   for (const svc of services.values())
     problems.push(
@@ -327,6 +328,28 @@ function hostCollisions(services: ReadonlyMap<string, ServiceSpec>, at: Locator)
     } else {
       owners.set(key, svc);
     }
+  }
+  return out;
+}
+
+/** Two ports forwarded to the same port on the laptop: one of them could never listen. */
+function forwardCollisions(
+  services: ReadonlyMap<string, ServiceSpec>,
+  at: Locator,
+): InputProblem[] {
+  const out: InputProblem[] = [];
+  const owners = new Map<number, string>();
+  for (const svc of [...services.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    svc.ports.forEach((port, i) => {
+      if (port.forward === undefined) return;
+      const other = owners.get(port.forward);
+      if (other)
+        out.push({
+          ...at(svc, ["ports", i, "forward"]),
+          message: `host port ${port.forward} is already forwarded to ${other}; choose another port`,
+        });
+      else owners.set(port.forward, `${svc.name}'s port ${port.name} (${svc.file})`);
+    });
   }
   return out;
 }

@@ -2,7 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LiveUpdateSpec, ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
-import { serviceIngressArgs, ServiceIngressSettings, serviceUrl } from "../kube/ingress";
+import {
+  backendProtocol,
+  serviceIngressArgs,
+  ServiceIngressSettings,
+  serviceUrl,
+} from "../kube/ingress";
 import {
   selectorLabels,
   workloadLabels,
@@ -151,10 +156,15 @@ export class Microservice extends pulumi.ComponentResource {
     );
 
     if (spec.ports.length > 0) {
+      // What the ingress speaks to its port (gRPC, h2c), for the controllers that read the Service.
+      const backend = backendProtocol(spec.ingress?.protocol);
       this.service = new k8s.core.v1.Service(
         `${name}-service`,
         {
-          metadata: { ...metadata, annotations: SERVICE_ANNOTATIONS },
+          metadata: {
+            ...metadata,
+            annotations: { ...SERVICE_ANNOTATIONS, ...backend.serviceAnnotations },
+          },
           spec: {
             selector: selectorLabels(spec.name),
             ports: spec.ports.map((p) => ({
@@ -162,6 +172,9 @@ export class Microservice extends pulumi.ComponentResource {
               port: p.servicePort,
               targetPort: p.name,
               protocol: p.protocol,
+              ...(backend.appProtocol && p.name === spec.ingress?.port
+                ? { appProtocol: backend.appProtocol }
+                : {}),
             })),
           },
         },

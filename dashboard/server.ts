@@ -9,6 +9,7 @@ import type { EngineListener } from "../dev/engine/engine";
 import type { UpdateRecord } from "../dev/engine/state";
 import type { StackInfo } from "../dev/stackView";
 import type { LogLine } from "../dev/logs";
+import type { ForwardStatus } from "../status/forwards";
 import type { ServiceRow } from "../status/model";
 import { dashboardView } from "./viewModel";
 
@@ -16,6 +17,8 @@ import { dashboardView } from "./viewModel";
 export interface DashboardSource {
   readonly lastUpdate?: UpdateRecord;
   currentRows(): readonly ServiceRow[];
+  /** The run's forwards. @default none */
+  currentForwards?(): readonly ForwardStatus[];
   events(service: string): readonly K.CoreV1Event[];
   stackInfo(): Promise<StackInfo>;
   listen(l: EngineListener): () => void;
@@ -127,6 +130,7 @@ export class DashboardServer {
           void this.refreshStack();
       },
       log: (line) => this.onLog(line),
+      forwards: () => this.schedulePush(),
       update: (u) => {
         this.lastUpdate = u;
         if (u.kind === "converge") this.lastConverge = u;
@@ -189,6 +193,7 @@ export class DashboardServer {
         lastConverge: this.lastConverge,
         lastUpdate: this.lastUpdate,
         events: new Map(rows.map((r) => [r.name, this.source.events(r.name)])),
+        forwards: this.source.currentForwards?.() ?? [],
       },
       this.now(),
     );

@@ -1,5 +1,6 @@
 import type * as K from "@kubernetes/client-node";
 import type { UpdateRecord } from "../dev/engine/state";
+import { type ForwardStatus, forwardText } from "../status/forwards";
 import type { StackInfo } from "../dev/stackView";
 import { sourceText, type ServiceRow, type ServiceState } from "../status/model";
 
@@ -69,6 +70,18 @@ export interface UpdateView {
   readonly error?: string;
 }
 
+/** A port of a service forwarded to the laptop. */
+export interface ForwardView {
+  /** `127.0.0.1:9000`. */
+  readonly address: string;
+  /** `bank:8080`: the service and the port in its pods. */
+  readonly target: string;
+  /** `ready` (a ready pod behind it), `waiting` (none yet) or `failed` (not listening). */
+  readonly state: ForwardStatus["state"];
+  /** `ready (bank-6d9f-x2x1z), 2 open`, `not listening: … is in use by python3 (pid 42)…`. */
+  readonly text: string;
+}
+
 export interface DashboardView {
   readonly stack: {
     readonly name: string;
@@ -85,6 +98,8 @@ export interface DashboardView {
   /** `3/4 ready, 1 problem`; `no services yet` before the first converge. */
   readonly summary: string;
   readonly groups: readonly GroupView[];
+  /** The run's forwards, in service order. */
+  readonly forwards: readonly ForwardView[];
 }
 
 /** The dev loop's data the dashboard is drawn from. */
@@ -95,6 +110,8 @@ export interface DashboardData {
   readonly lastUpdate?: UpdateRecord;
   /** Each service's recent events (from the cluster's watch). */
   readonly events: ReadonlyMap<string, readonly K.CoreV1Event[]>;
+  /** The run's forwards. @default none */
+  readonly forwards?: readonly ForwardStatus[];
 }
 
 /** Events shown per service, newest first. */
@@ -253,5 +270,11 @@ export function dashboardView(data: DashboardData, now: number): DashboardView {
     },
     summary: summary(data.rows),
     groups,
+    forwards: (data.forwards ?? []).map((f) => ({
+      address: f.address,
+      target: `${f.service}:${f.port}`,
+      state: f.state,
+      text: forwardText(f),
+    })),
   };
 }

@@ -19,10 +19,23 @@ export interface DevArgs {
   readonly timeoutMs?: number;
   /** Watch the sources and update on every save. */
   readonly watch: boolean;
+  /** Ports of services to forward to 127.0.0.1 (`--forward bank:9000,price`). */
+  readonly forwards: readonly ForwardRequest[];
   /** Port of the dashboard on 127.0.0.1, or no dashboard. */
   readonly ui: { readonly port: number } | false;
   /** Print the usage and do nothing else. */
   readonly help: boolean;
+}
+
+/** `--forward SERVICE[/PORT][:HOST_PORT]`: a port of a service on 127.0.0.1, as written. */
+export interface ForwardRequest {
+  readonly service: string;
+  /** A port name or number of the service. @default its first port */
+  readonly port?: string | number;
+  /** @default the port's own number (its containerPort) */
+  readonly hostPort?: number;
+  /** As written, for messages: `bank:9000`. */
+  readonly text: string;
 }
 
 export const DEFAULT_UI_PORT = 10350;
@@ -76,6 +89,12 @@ const FLAGS: readonly {
     example: "--no-watch",
   },
   {
+    flag: "--forward",
+    value: "svc[:port],…",
+    help: "forward a service's port to 127.0.0.1 (its first port, or svc/name; default: the same number), across restarts",
+    example: "--forward bank:9000,price",
+  },
+  {
     flag: "--ui-port",
     value: "N",
     help: `serve the dashboard on 127.0.0.1:N (default ${DEFAULT_UI_PORT})`,
@@ -126,6 +145,34 @@ function names(values: readonly string[], flag: string): string[] {
   return out;
 }
 
+const FORWARD = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(?:\/([a-z0-9][-a-z0-9]*|\d+))?(?::(\d+))?$/;
+
+/** `bank:9000,price/metrics` → one request per entry; throws on what is not `svc[/port][:hostPort]`. */
+export function parseForwards(value: string): ForwardRequest[] {
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((text) => {
+      const m = FORWARD.exec(text);
+      if (!m)
+        throw new DevArgsError(
+          `--forward: ${JSON.stringify(text)} is not SERVICE[/PORT][:HOST_PORT] (e.g. bank:9000, price, bank/metrics:9100)`,
+        );
+      const hostPort = m[4] === undefined ? undefined : Number(m[4]);
+      if (hostPort !== undefined && (hostPort < 1 || hostPort > 65535))
+        throw new DevArgsError(
+          `--forward: ${JSON.stringify(text)}: host port ${m[4]} is not a port from 1 to 65535`,
+        );
+      return {
+        service: m[1],
+        ...(m[3] === undefined ? {} : { port: /^\d+$/.test(m[3]) ? Number(m[3]) : m[3] }),
+        ...(hostPort === undefined ? {} : { hostPort }),
+        text,
+      };
+    });
+}
+
 /**
  * Parses `npm run dev` arguments. Flags take their value as the next argument or after `=`;
  * `--logs` takes the names that follow it, up to the next flag. Throws {@link DevArgsError} with
@@ -141,6 +188,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
   let timeoutMs: number | undefined;
   let watch = true;
   let ui: DevArgs["ui"] = { port: DEFAULT_UI_PORT };
+  const forwards: ForwardRequest[] = [];
   let help = false;
   const known = FLAGS.map((f) => f.flag);
 
@@ -207,6 +255,9 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         noValue();
         watch = false;
         break;
+      case "--forward":
+        forwards.push(...parseForwards(value()));
+        break;
       case "--ui-port": {
         const v = value();
         const port = Number(v);
@@ -237,6 +288,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
     ci,
     timeoutMs,
     watch: watch && !ci,
+    forwards,
     ui: ci ? false : ui,
     help,
   };

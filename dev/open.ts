@@ -6,6 +6,9 @@
 import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
+import type { Catalog } from "../catalog/types";
+import { catalogForwards, cliForwards, mergeForwards } from "./forwardSpecs";
+import { RunForwards } from "./runForwards";
 import type { DevArgs } from "./args";
 import { DevEngine } from "./engine/engine";
 import { automationStack, realPorts } from "./engine/realPorts";
@@ -38,7 +41,7 @@ export async function openDevLoop(
   screen: Screen,
 ): Promise<DevLoop> {
   const catalog = loadCatalog(catalogDirOf(projectDir, args.stack));
-  planDeployment(catalog, {
+  const plan = planDeployment(catalog, {
     files: DISK,
     selection: args.names.length > 0 ? args.names : undefined,
     selectionSource: { file: "npm run dev", key: "services" },
@@ -46,6 +49,7 @@ export async function openDevLoop(
     localSource: { file: "npm run dev", key: "--local" },
     buildAll: args.buildAll,
   });
+  const forwards = args.ci ? undefined : await openForwards(args, catalog, plan.services);
   const stack = await openStack(projectDir, args.stack, (l) =>
     screen.print(paint(screen.colors, "gray", l)),
   );
@@ -57,7 +61,7 @@ export async function openDevLoop(
   const abort = new AbortController();
   const { printed, followed } = logChoice(args);
   const engine = new DevEngine(
-    { projectDir, stackName: args.stack, watch: args.watch, logs: followed },
+    { projectDir, stackName: args.stack, watch: args.watch, logs: followed, forwards },
     realPorts(projectDir, args.stack, automationStack(stack, abort.signal)),
     catalog,
   );
@@ -65,6 +69,7 @@ export async function openDevLoop(
   engine.listen({
     line: (color, text) => screen.print(color ? paint(screen.colors, color, text) : text),
     rows: (rows) => screen.status(rows),
+    forwards: (list) => screen.forwards(list),
     log: (line) => {
       if (printed !== "all" && !printed.has(line.service)) return;
       if (!colors.has(line.service))
@@ -75,6 +80,36 @@ export async function openDevLoop(
     },
   });
   return { engine, abort };
+}
+
+/**
+ * The run's forwards, listening before anything else runs: `--forward` checked against the
+ * catalog, with the catalog's own forwards of the services named (with no names the stack's
+ * selection is known after the first converge). A port that cannot be listened on stops the run
+ * here, naming who holds it. `--ci` forwards nothing.
+ */
+async function openForwards(
+  args: DevArgs,
+  catalog: Catalog,
+  planned: readonly { readonly name: string }[],
+): Promise<RunForwards> {
+  const selected = args.names.length > 0 ? new Set(planned.map((s) => s.name)) : undefined;
+  const cli = cliForwards(args.forwards, catalog, {
+    selected,
+    uiPort: args.ui ? args.ui.port : undefined,
+  });
+  if (cli.problems.length > 0) throw new InputError(cli.problems, "cannot forward");
+  const first = mergeForwards(cli.specs, selected ? catalogForwards(catalog, selected) : []);
+  const forwards = new RunForwards(cli.specs);
+  const problems = [...first.dropped, ...(await forwards.open(first.specs))];
+  if (problems.length > 0) {
+    await forwards.close();
+    throw new InputError(
+      problems.map((message) => ({ file: "npm run dev", path: "", message })),
+      "cannot forward",
+    );
+  }
+  return forwards;
 }
 
 /** Formats a failure of the command line or the catalog for the terminal (no stack trace). */

@@ -1,5 +1,6 @@
 import { styleText } from "node:util";
 import { ServiceRow, sourceText } from "../status/model";
+import { ForwardStatus, forwardText } from "../status/forwards";
 
 /** The colours the loop's output uses. */
 export type Color = "red" | "green" | "yellow" | "blue" | "magenta" | "cyan" | "gray";
@@ -70,6 +71,57 @@ export function renderTable(
   ];
 }
 
+const FORWARD_COLOR: Record<ForwardStatus["state"], Color> = {
+  ready: "green",
+  waiting: "yellow",
+  failed: "red",
+};
+
+/**
+ * The forwards under the services: address on the laptop, service and port, whether a ready pod
+ * is behind it (and which). Pure; nothing when there are none.
+ */
+export function renderForwards(
+  list: readonly ForwardStatus[],
+  opts: { color: boolean; width: number },
+): string[] {
+  if (list.length === 0) return [];
+  const header = ["FORWARD", "TO", "STATUS"];
+  const cells = list.map((f) => [f.address, `${f.service}:${f.port}`, forwardText(f)]);
+  const widths = [0, 1].map((i) => Math.max(header[i].length, ...cells.map((c) => c[i].length)));
+  const lead = (c: string[]) => `${c[0].padEnd(widths[0])}  ${c[1].padEnd(widths[1])}  `;
+  const cut = (s: string) =>
+    opts.width > 0 && s.length > opts.width ? `${s.slice(0, opts.width - 1)}…` : s;
+  return [
+    paint(opts.color, "gray", cut(lead(header) + header[2])),
+    ...list.map((f, i) => {
+      const start = lead(cells[i]);
+      const text = cut(start + cells[i][2]);
+      return opts.color
+        ? `${text.slice(0, start.length)}${paint(true, FORWARD_COLOR[f.state], text.slice(start.length))}`
+        : text;
+    }),
+  ];
+}
+
+/**
+ * A line per forward whose status changed since `before` (for pipes and CI logs); open
+ * connections come and go too often to be news.
+ */
+export function changedForwardLines(
+  before: ReadonlyMap<string, string>,
+  list: readonly ForwardStatus[],
+): { lines: string[]; now: Map<string, string> } {
+  const now = new Map<string, string>();
+  const lines: string[] = [];
+  for (const f of list) {
+    const text = `forward ${f.address} → ${f.service}:${f.port}: ${forwardText({ ...f, connections: 0 })}`;
+    now.set(f.address, text);
+    if (before.get(f.address) !== text) lines.push(text);
+  }
+  return { lines, now };
+}
+
 /** A line per row whose status changed since `before` (for pipes and CI logs). */
 export function changedLines(
   before: ReadonlyMap<string, string>,
@@ -93,7 +145,9 @@ export function changedLines(
 export class Screen {
   private drawn = 0;
   private rows: readonly ServiceRow[] = [];
+  private forwardList: readonly ForwardStatus[] = [];
   private last = new Map<string, string>();
+  private lastForwards = new Map<string, string>();
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
@@ -126,6 +180,19 @@ export class Screen {
     for (const l of lines) this.out.write(`${l}\n`);
   }
 
+  /** Shows the forwards: under the table on a terminal, changed lines on a pipe. */
+  forwards(list: readonly ForwardStatus[]): void {
+    this.forwardList = list;
+    if (this.tty) {
+      this.erase();
+      this.draw();
+      return;
+    }
+    const { lines, now } = changedForwardLines(this.lastForwards, list);
+    this.lastForwards = now;
+    for (const l of lines) this.out.write(`${l}\n`);
+  }
+
   /** Leaves the table where it is (the process is about to exit). */
   release(): void {
     this.drawn = 0;
@@ -138,8 +205,12 @@ export class Screen {
   }
 
   private draw() {
-    if (!this.tty || this.rows.length === 0) return;
-    const lines = renderTable(this.rows, { color: this.colors, width: this.out.columns ?? 120 });
+    if (!this.tty || (this.rows.length === 0 && this.forwardList.length === 0)) return;
+    const opts = { color: this.colors, width: this.out.columns ?? 120 };
+    const lines = [
+      ...(this.rows.length > 0 ? renderTable(this.rows, opts) : []),
+      ...renderForwards(this.forwardList, opts),
+    ];
     this.out.write(`${lines.join("\n")}\n`);
     this.drawn = lines.length;
   }

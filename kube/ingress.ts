@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitImageRef } from "../catalog/imageRef";
-import type { IngressSpec } from "../catalog/types";
+import type { IngressProtocol, IngressSpec } from "../catalog/types";
 
 export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
 export type IngressControllerKind = (typeof INGRESS_CONTROLLERS)[number];
@@ -91,6 +91,31 @@ export function backendPort(port: string | number) {
 }
 
 /**
+ * How each controller is told what a backend speaks, per `ingress.protocol`:
+ * - ingress-nginx (and Traefik's NGINX provider, which serves the same class): the Ingress
+ *   annotation `nginx.ingress.kubernetes.io/backend-protocol: GRPC` — nginx's one HTTP/2 upstream
+ *   (`grpc_pass`); Traefik's NGINX provider turns it into the `h2c` server scheme.
+ * - Traefik's own Ingress provider (class `traefik`): the Service annotation
+ *   `traefik.ingress.kubernetes.io/service.serversscheme: h2c`.
+ * - Gateway API implementations and anything else that reads the Service: the port's
+ *   `appProtocol: kubernetes.io/h2c` (KEP-3726's standard name for cleartext HTTP/2).
+ * `http` needs nothing: it is every controller's default.
+ */
+export function backendProtocol(protocol: IngressProtocol | undefined): {
+  readonly ingressAnnotations: Readonly<Record<string, string>>;
+  readonly serviceAnnotations: Readonly<Record<string, string>>;
+  readonly appProtocol?: string;
+} {
+  if (protocol === undefined || protocol === "http")
+    return { ingressAnnotations: {}, serviceAnnotations: {} };
+  return {
+    ingressAnnotations: { "nginx.ingress.kubernetes.io/backend-protocol": "GRPC" },
+    serviceAnnotations: { "traefik.ingress.kubernetes.io/service.serversscheme": "h2c" },
+    appProtocol: "kubernetes.io/h2c",
+  };
+}
+
+/**
  * The Ingress of a catalog entry: `settings.host` (and its path) routed to the entry's Service
  * (or the Service its `ingress.service` names), awaited by the provider within `timeoutSeconds`
  * (the controller publishes an address once the ready backends have endpoints) unless no
@@ -105,7 +130,10 @@ export function serviceIngressArgs(
     readonly timeoutSeconds: number;
   },
 ): k8s.networking.v1.IngressArgs {
-  const annotations: Record<string, string> = { ...(settings.annotations ?? {}) };
+  const annotations: Record<string, string> = {
+    ...(settings.annotations ?? {}),
+    ...backendProtocol(entry.ingress.protocol).ingressAnnotations,
+  };
   if (settings.await === false) annotations["pulumi.com/skipAwait"] = "true";
   else annotations["pulumi.com/timeoutSeconds"] = String(meta.timeoutSeconds);
   return {

@@ -140,7 +140,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
       createdAt: "2026-11-24T12:00:00.000Z",
       expiresAt: "2026-11-27T12:00:00.000Z",
       imageTag: "foo-3f2a1c9",
-      services: ["ledger", "price", "bank", "partner", "web"],
+      services: ["ledger", "price", "bank", "partner", "rates", "web"],
       jobs: ["bank-migrate", "settlement"],
       appliances: ["postgres", "kafka", "schema-registry"],
       sharedAppliances: [],
@@ -150,6 +150,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
         ledger: "http://ledger.foo.sandbox.localhost",
         partner: "http://partner.foo.sandbox.localhost",
         price: "http://price.foo.sandbox.localhost",
+        rates: "http://rates.foo.sandbox.localhost",
         web: "http://www.foo.sandbox.localhost",
       },
       // Nothing is built from source: the dev loop has no image of its own to build.
@@ -171,6 +172,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
         "platform-bank-ready",
         "platform-ledger-ready",
         "platform-price-ready",
+        "platform-rates-ready",
         "platform-web-ready",
       ].map((name) => [name, true]),
     );

@@ -173,7 +173,7 @@ describe("parseServiceFile: unknown fields", () => {
 
   test("inside a port: the unknown field, then the field it should have been", () => {
     expect(problemsOf("ports:\n  - name: http\n    containerport: 8080\n")).toEqual([
-      'services/a.yaml:3: `ports[0].containerport`: unknown field (did you mean "containerPort"?); allowed here: containerPort, name, protocol, servicePort',
+      'services/a.yaml:3: `ports[0].containerport`: unknown field (did you mean "containerPort"?); allowed here: containerPort, forward, name, protocol, servicePort',
       "services/a.yaml:2: `ports[0].containerPort`: expected a whole number from 1 to 65535, got nothing",
     ]);
   });
@@ -428,6 +428,29 @@ describe("parseServiceFile: env", () => {
   });
 });
 
+describe("parseServiceFile: port forwards", () => {
+  test("forward: a host port is kept on the port", () => {
+    expect(
+      parseFile("a.yaml", "ports: [{name: http, containerPort: 8080, forward: 9000}]\n").spec
+        ?.ports,
+    ).toEqual([
+      { name: "http", containerPort: 8080, servicePort: 8080, protocol: "TCP", forward: 9000 },
+    ]);
+  });
+
+  test("forward: out of range, not a number, or on a UDP port", () => {
+    expect(
+      problemsOf(
+        "ports:\n  - {name: a, containerPort: 1, forward: 70000}\n  - {name: b, containerPort: 2, forward: yes}\n  - {name: c, containerPort: 3, protocol: UDP, forward: 5353}\n",
+      ),
+    ).toEqual([
+      "services/a.yaml:2: `ports[0].forward`: expected a whole number from 1 to 65535, got 70000",
+      'services/a.yaml:3: `ports[1].forward`: expected a whole number from 1 to 65535, got "yes"',
+      "services/a.yaml:4: `ports[2].forward`: a forward carries TCP connections, and this port is UDP; remove forward or use a TCP port",
+    ]);
+  });
+});
+
 describe("parseServiceFile: ingress", () => {
   test("a host that is not a DNS label", () => {
     expect(problemsOf(PORTS + "ingress: {host: Shop}\n")).toEqual([
@@ -437,7 +460,7 @@ describe("parseServiceFile: ingress", () => {
 
   test("a misspelt host field: the unknown field, then the missing host", () => {
     expect(problemsOf(PORTS + "ingress: {hostname: shop}\n")).toEqual([
-      "services/a.yaml:2: `ingress.hostname`: unknown field; allowed here: host, path, port",
+      "services/a.yaml:2: `ingress.hostname`: unknown field; allowed here: host, path, port, protocol",
       "services/a.yaml:2: `ingress.host`: expected a non-empty string, got nothing",
     ]);
   });
@@ -457,6 +480,55 @@ describe("parseServiceFile: ingress", () => {
   test("an ingress on a service without ports", () => {
     expect(problemsOf("ingress: {host: shop}\n")).toEqual([
       "services/a.yaml:1: `ingress`: an ingress needs a port, but the service declares none; add one under `ports`",
+    ]);
+  });
+
+  test("protocol: grpc and h2c are kept, http (the default) is left out", () => {
+    const ingressOf = (text: string) => parseFile("a.yaml", text).spec?.ingress;
+    expect(ingressOf(PORTS + "ingress: {host: shop, protocol: grpc}\n")).toEqual({
+      host: "shop",
+      path: "/",
+      port: "http",
+      protocol: "grpc",
+    });
+    expect(ingressOf(PORTS + "ingress: {host: shop, protocol: h2c}\n")?.protocol).toBe("h2c");
+    expect(ingressOf(PORTS + "ingress: {host: shop, protocol: http}\n")).toEqual({
+      host: "shop",
+      path: "/",
+      port: "http",
+    });
+  });
+
+  test("an unknown protocol, with the closest one", () => {
+    expect(problemsOf(PORTS + "ingress: {host: shop, protocol: grcp}\n")).toEqual([
+      'services/a.yaml:2: `ingress.protocol`: "grcp" is not allowed (did you mean "grpc"?); use one of: http, grpc, h2c',
+    ]);
+  });
+
+  test("grpc on a port an httpGet probe reads: the probe could never pass", () => {
+    expect(
+      problemsOf(
+        "ports: [{name: grpc, containerPort: 50051}, {name: admin, containerPort: 8081}]\n" +
+          "probes:\n  readiness: {httpGet: {path: /, port: grpc}}\n  liveness: {httpGet: {path: /, port: admin}}\n  startup: {httpGet: {path: /, port: 50051}}\n" +
+          "ingress: {host: shop, port: grpc, protocol: grpc}\n",
+      ),
+    ).toEqual([
+      'services/a.yaml:3: `probes.readiness.httpGet`: port "grpc" speaks gRPC (ingress.protocol: grpc) and answers no HTTP/1.1 request, so this probe would never pass; use tcpSocket: { port: grpc } (or an exec probe that runs a gRPC health check)',
+      'services/a.yaml:5: `probes.startup.httpGet`: port "grpc" speaks gRPC (ingress.protocol: grpc) and answers no HTTP/1.1 request, so this probe would never pass; use tcpSocket: { port: grpc } (or an exec probe that runs a gRPC health check)',
+    ]);
+    // h2c servers usually answer HTTP/1.1 too: their probes are the service's business.
+    expect(
+      problemsOf(
+        "ports: [{name: web, containerPort: 8080}]\nprobes: {readiness: {httpGet: {path: /, port: web}}}\ningress: {host: shop, protocol: h2c}\n",
+      ),
+    ).toEqual([]);
+  });
+
+  test("an ingress on a UDP port", () => {
+    expect(
+      problemsOf("ports: [{name: dns, containerPort: 53, protocol: UDP}]\ningress: {host: shop}\n"),
+    ).toEqual([
+      'services/a.yaml:2: `ingress.port`: port "dns" is UDP, and an ingress speaks HTTP over TCP; route to a TCP port',
     ]);
   });
 

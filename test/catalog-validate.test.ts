@@ -193,6 +193,20 @@ describe("buildCatalog: ingress and env", () => {
     );
   });
 
+  test("two ports forwarded to the same host port", () => {
+    const forwarded = (port: number) =>
+      `ports: [{name: http, containerPort: 8080, forward: ${port}}]\n` +
+      OK.split("\n").slice(1).join("\n");
+    expect(() => build({ "a.yaml": forwarded(9000), "b.yaml": forwarded(9000) })).toThrow(
+      HEAD +
+        "services/b.yaml:1: `ports[0].forward`: host port 9000 is already forwarded to a's port http (services/a.yaml); choose another port",
+    );
+    expect(
+      build({ "a.yaml": forwarded(9000), "b.yaml": forwarded(9001) }).services.get("b")!.ports[0]
+        .forward,
+    ).toBe(9001);
+  });
+
   test("the same host on different paths is allowed", () => {
     const catalog = build({
       "a.yaml": OK + "ingress: {host: shop}\n",
@@ -381,6 +395,7 @@ describe("loadCatalog", () => {
       "ledger",
       "partner",
       "price",
+      "rates",
       "settlement",
       "web",
     ]);
@@ -399,6 +414,7 @@ describe("loadCatalog", () => {
       bank: ["postgres", "price", "bank-migrate"],
       ledger: ["kafka", "schema-registry"],
       partner: ["price"],
+      rates: ["price"],
       price: [],
       settlement: ["bank"],
       web: ["bank"],
@@ -413,6 +429,7 @@ describe("loadCatalog", () => {
       "price",
       "bank",
       "partner",
+      "rates",
       "settlement",
       "web",
     ]);

@@ -411,7 +411,7 @@ describe("chart and manifests: the team's own", () => {
     expect(
       problemsOf("ports: [{name: http, containerPort: 80}]\ningress: {host: a, service: b}\n"),
     ).toEqual([
-      "services/a.yaml:2: `ingress.service`: unknown field; allowed here: host, path, port",
+      "services/a.yaml:2: `ingress.service`: unknown field; allowed here: host, path, port, protocol",
     ]);
   });
 });

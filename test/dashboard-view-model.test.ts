@@ -242,6 +242,7 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
         ],
       },
     ],
+    forwards: [],
   });
 });
 
@@ -259,7 +260,58 @@ test("dashboardView: before the first converge, no groups and the stack's name o
     },
     summary: "no services yet",
     groups: [],
+    forwards: [],
   });
+});
+
+test("dashboardView: each forward with its address, target and whether a ready pod is behind it", () => {
+  const base = { service: "bank", port: 8080, connections: 0, origin: "--forward bank:9000" };
+  const view = dashboardView(
+    {
+      rows: [],
+      stack: STACK,
+      events: new Map(),
+      forwards: [
+        {
+          ...base,
+          address: "127.0.0.1:9000",
+          state: "ready",
+          pod: "bank-6d9f-x2x1z",
+          connections: 1,
+        },
+        { ...base, service: "rates", port: 50051, address: "127.0.0.1:50051", state: "waiting" },
+        {
+          ...base,
+          service: "price",
+          address: "127.0.0.1:8080",
+          state: "failed",
+          problem:
+            "127.0.0.1:8080 is in use by python3 (pid 42); stop it or forward another host port",
+        },
+      ],
+    },
+    NOW,
+  );
+  expect(view.forwards).toEqual([
+    {
+      address: "127.0.0.1:9000",
+      target: "bank:8080",
+      state: "ready",
+      text: "ready (bank-6d9f-x2x1z), 1 open",
+    },
+    {
+      address: "127.0.0.1:50051",
+      target: "rates:50051",
+      state: "waiting",
+      text: "no ready pod of rates: connections wait up to 30 s",
+    },
+    {
+      address: "127.0.0.1:8080",
+      target: "price:8080",
+      state: "failed",
+      text: "not listening: 127.0.0.1:8080 is in use by python3 (pid 42); stop it or forward another host port",
+    },
+  ]);
 });
 
 test("dashboardView: a live update, a failed update and at most ten events, newest first", () => {

@@ -9,6 +9,7 @@ const DEFAULTS = {
   ci: false,
   timeoutMs: undefined,
   watch: true,
+  forwards: [],
   ui: { port: 10350 },
   help: false,
 };
@@ -101,6 +102,32 @@ describe("parseDevArgs", () => {
     );
   });
 
+  test("--forward: service, optional port (name or number) and host port; lists and repeats add up", () => {
+    expect(
+      parseDevArgs(["bank", "--forward", "bank:9000,price", "--forward=bank/metrics:9100,web/8080"])
+        .forwards,
+    ).toEqual([
+      { service: "bank", hostPort: 9000, text: "bank:9000" },
+      { service: "price", text: "price" },
+      { service: "bank", port: "metrics", hostPort: 9100, text: "bank/metrics:9100" },
+      { service: "web", port: 8080, text: "web/8080" },
+    ]);
+  });
+
+  test.each([
+    [
+      "bank:http",
+      '"bank:http" is not SERVICE[/PORT][:HOST_PORT] (e.g. bank:9000, price, bank/metrics:9100)',
+    ],
+    ["Bank", '"Bank" is not SERVICE[/PORT][:HOST_PORT] (e.g. bank:9000, price, bank/metrics:9100)'],
+    ["bank:0", '"bank:0": host port 0 is not a port from 1 to 65535'],
+    ["bank:70000", '"bank:70000": host port 70000 is not a port from 1 to 65535'],
+  ])("--forward %s is refused", (value, message) => {
+    expect(() => parseDevArgs(["--forward", value])).toThrow(
+      `npm run dev: --forward: ${message}; see \`npm run dev -- --help\``,
+    );
+  });
+
   test("--help lists every flag with an example", () => {
     for (const flag of [
       "--local",
@@ -110,6 +137,7 @@ describe("parseDevArgs", () => {
       "--ci",
       "--timeout",
       "--no-watch",
+      "--forward",
       "--ui-port",
       "--no-ui",
       "--help",

@@ -8,6 +8,8 @@ import { serviceUpdate } from "../dev/engine/state";
 import type { StackView } from "../dev/stackView";
 import type { WatchPlan } from "../dev/affected";
 import type { ImageBuild } from "../kube/images";
+import type { EngineForwards } from "../dev/runForwards";
+import type { ForwardStatus } from "../dev/forwards";
 import { tempCatalogs } from "./tempCatalog";
 
 const project = tempCatalogs("localkube-engine-");
@@ -276,7 +278,7 @@ interface Harness {
   dir: string;
 }
 
-function harness(opts: { builderMissing?: string } = {}): Harness {
+function harness(opts: { builderMissing?: string; forwards?: EngineForwards } = {}): Harness {
   const dir = project(CATALOG);
   const cluster = new FakeCluster();
   const calls: string[] = [];
@@ -346,7 +348,7 @@ function harness(opts: { builderMissing?: string } = {}): Harness {
     now: Date.now,
   };
   const engine = new DevEngine(
-    { projectDir: dir, stackName: "local", watch: true, logs: false },
+    { projectDir: dir, stackName: "local", watch: true, logs: false, forwards: opts.forwards },
     ports,
     loadCatalog(path.join(dir, "services")),
   );
@@ -366,6 +368,52 @@ test("start: one converge that refreshes the whole stack first (what changed whi
   expect(await h.engine.start()).toBe(true);
   expect(h.calls).toEqual(["up --refresh", `connect ${NS}`, "watch price,bank"]);
   expect(h.engine.snapshot().stack?.facts.namespace).toBe(NS);
+});
+
+test("forwards: routed through the loop's watch once it has one, told what each converge deployed, refreshed on every change, closed at stop", async () => {
+  const calls: string[] = [];
+  const status: ForwardStatus = {
+    service: "bank",
+    port: 8080,
+    address: "127.0.0.1:9000",
+    state: "ready",
+    pod: "bank-rs1-pod",
+    connections: 0,
+    origin: "--forward bank:9000",
+  };
+  let changed: (() => void) | undefined;
+  const forwards: EngineForwards = {
+    attach: (cluster) => void calls.push(`attach ${cluster.namespace}`),
+    async deployed(catalog, services) {
+      calls.push(`deployed ${services.join(",")} (catalog of ${catalog.services.size})`);
+      return [
+        "services/price.yaml (ports[0].forward): host port 9000 is taken by --forward bank:9000; price:8080 is not forwarded",
+      ];
+    },
+    refresh: () => void calls.push("refresh"),
+    statuses: () => [status],
+    onChange: (l) => {
+      changed = l;
+      return () => undefined;
+    },
+    close: async () => void calls.push("close"),
+  };
+  const h = harness({ forwards });
+  const seen: (readonly ForwardStatus[])[] = [];
+  h.engine.listen({ forwards: (list) => seen.push(list) });
+  await h.engine.start();
+  expect(calls).toEqual(["attach localkube", "refresh", "deployed price,bank (catalog of 3)"]);
+  expect(h.lines).toContain(
+    "forward: services/price.yaml (ports[0].forward): host port 9000 is taken by --forward bank:9000; price:8080 is not forwarded",
+  );
+  calls.length = 0;
+  h.cluster.changed();
+  expect(calls).toEqual(["refresh"]);
+  changed!();
+  expect(seen).toEqual([[status]]);
+  expect(h.engine.currentForwards()).toEqual([status]);
+  await h.engine.stop();
+  expect(calls).toEqual(["refresh", "close"]);
 });
 
 test("a save under a sync rule is copied into the ready pods: no build, no engine", async () => {

@@ -1,4 +1,13 @@
-import { changedLines, paint, renderTable, Screen, statusText } from "../dev/terminal";
+import {
+  changedForwardLines,
+  changedLines,
+  paint,
+  renderForwards,
+  renderTable,
+  Screen,
+  statusText,
+} from "../dev/terminal";
+import type { ForwardStatus } from "../dev/forwards";
 import { ServiceRow } from "../status/model";
 
 const row = (over: Partial<ServiceRow>): ServiceRow => ({
@@ -100,4 +109,60 @@ test("colours: styleText's codes when on; a terminal that refuses colours (NO_CO
   // A pipe never gets colours, whatever it says.
   const pipe = { isTTY: false, hasColors: () => true, write: () => true } as any;
   expect(new Screen(pipe).colors).toBe(false);
+});
+
+describe("forwards", () => {
+  const forward = (over: Partial<ForwardStatus>): ForwardStatus => ({
+    service: "bank",
+    port: 8080,
+    address: "127.0.0.1:9000",
+    state: "ready",
+    pod: "bank-6d9f-x2x1z",
+    connections: 0,
+    origin: "--forward bank:9000",
+    ...over,
+  });
+
+  test("renderForwards: address, service and port, status in words; nothing without forwards", () => {
+    expect(
+      renderForwards(
+        [
+          forward({ connections: 2 }),
+          forward({
+            service: "price",
+            address: "127.0.0.1:8080",
+            state: "waiting",
+            pod: undefined,
+          }),
+          forward({
+            service: "greeter",
+            port: 50051,
+            address: "127.0.0.1:50051",
+            state: "failed",
+            pod: undefined,
+            problem:
+              "127.0.0.1:50051 is in use by python3 (pid 42); stop it or forward another host port",
+          }),
+        ],
+        { color: false, width: 0 },
+      ),
+    ).toEqual([
+      "FORWARD          TO             STATUS",
+      "127.0.0.1:9000   bank:8080      ready (bank-6d9f-x2x1z), 2 open",
+      "127.0.0.1:8080   price:8080     no ready pod of price: connections wait up to 30 s",
+      "127.0.0.1:50051  greeter:50051  not listening: 127.0.0.1:50051 is in use by python3 (pid 42); stop it or forward another host port",
+    ]);
+    expect(renderForwards([], { color: false, width: 0 })).toEqual([]);
+  });
+
+  test("changedForwardLines: a line when a forward's pod or state changes, not for connections coming and going", () => {
+    const first = changedForwardLines(new Map(), [forward({})]);
+    expect(first.lines).toEqual(["forward 127.0.0.1:9000 → bank:8080: ready (bank-6d9f-x2x1z)"]);
+    expect(changedForwardLines(first.now, [forward({ connections: 3 })]).lines).toEqual([]);
+    expect(
+      changedForwardLines(first.now, [forward({ state: "waiting", pod: undefined })]).lines,
+    ).toEqual([
+      "forward 127.0.0.1:9000 → bank:8080: no ready pod of bank: connections wait up to 30 s",
+    ]);
+  });
 });

@@ -184,6 +184,69 @@ describe("Microservice", () => {
     expect(ingress.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
   });
 
+  test.each([["grpc" as const], ["h2c" as const]])(
+    "ingress.protocol %s: GRPC backend protocol on the Ingress, the h2c scheme and appProtocol on the Service's ingress port only",
+    async (protocol) => {
+      new mod.Microservice("platform-greeter", {
+        spec: {
+          ...bank,
+          name: "greeter",
+          ports: [
+            { name: "grpc", containerPort: 50051, servicePort: 50051, protocol: "TCP" },
+            { name: "metrics", containerPort: 9100, servicePort: 9100, protocol: "TCP" },
+          ],
+          env: {},
+          probes: {},
+          ingress: { host: "greeter", path: "/", port: "grpc", protocol },
+        },
+        image: "i",
+        namespace: "localkube",
+        ingress: { host: "greeter.localhost", className: "nginx" },
+        readiness,
+      });
+      await settle();
+      const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+      expect(ingress.inputs.metadata.annotations).toEqual({
+        "pulumi.com/timeoutSeconds": "120",
+        "nginx.ingress.kubernetes.io/backend-protocol": "GRPC",
+      });
+      const [service] = ofType(registered, "kubernetes:core/v1:Service");
+      expect(service.inputs.metadata.annotations).toEqual({
+        "pulumi.com/skipAwait": "true",
+        "traefik.ingress.kubernetes.io/service.serversscheme": "h2c",
+      });
+      expect(service.inputs.spec.ports).toEqual([
+        {
+          name: "grpc",
+          port: 50051,
+          targetPort: "grpc",
+          protocol: "TCP",
+          appProtocol: "kubernetes.io/h2c",
+        },
+        { name: "metrics", port: 9100, targetPort: "metrics", protocol: "TCP" },
+      ]);
+    },
+  );
+
+  test("ingress.protocol http (the default) adds nothing to the Ingress or the Service", async () => {
+    new mod.Microservice("platform-bank", {
+      spec: { ...bank, ingress: { ...bank.ingress!, protocol: "http" } },
+      image: "i",
+      namespace: "localkube",
+      dependencies: [postgres, price],
+      ingress: { host: "bank.localhost", className: "nginx" },
+      readiness,
+    });
+    await settle();
+    const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.inputs.metadata.annotations).toEqual({ "pulumi.com/timeoutSeconds": "120" });
+    const [service] = ofType(registered, "kubernetes:core/v1:Service");
+    expect(service.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    expect(service.inputs.spec.ports).toEqual([
+      { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+    ]);
+  });
+
   test("rejects an ingress section without ingress settings", () => {
     expect(
       () =>

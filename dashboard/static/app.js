@@ -121,6 +121,22 @@ function renderServices() {
   $("empty").hidden = view.groups.length > 0;
 }
 
+function renderForwards() {
+  const list = view.forwards || [];
+  $("forwards-section").hidden = list.length === 0;
+  $("forwards").tBodies[0].replaceChildren(
+    ...list.map((f) =>
+      h(
+        "tr",
+        { "data-forward": f.address, "data-state": f.state },
+        h("td", { className: "address" }, f.address),
+        h("td", {}, f.target),
+        h("td", {}, h("span", { className: `badge forward-${f.state}` }, f.state), " ", f.text),
+      ),
+    ),
+  );
+}
+
 function renderDetail() {
   const s = findService(selected);
   $("detail").hidden = !s;
@@ -173,6 +189,7 @@ function render() {
   if (!view) return;
   renderStack();
   renderServices();
+  renderForwards();
   renderDetail();
 }
 

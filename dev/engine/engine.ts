@@ -17,6 +17,8 @@ import { convergeFilesFor, decide, Decision, PROGRAM_DIRS, WatchPlan } from "../
 import { catalogDirOf, StackInfo, stackInfo } from "../stackView";
 import type { Color } from "../terminal";
 import { LogFollower, LogLine } from "../logs";
+import type { ForwardStatus } from "../forwards";
+import type { EngineForwards } from "../runForwards";
 import { ciVerdict } from "../../status/model";
 import type { RunContext } from "./context";
 import { runConverge, UpdateOutcome } from "./converge";
@@ -43,6 +45,8 @@ export interface EngineListener {
   update?(u: UpdateRecord): void;
   /** A line a service printed. */
   log?(line: LogLine): void;
+  /** The forwards' statuses changed. */
+  forwards?(forwards: readonly ForwardStatus[]): void;
 }
 
 const EMPTY: NamespaceObjects = {
@@ -60,6 +64,8 @@ export interface EngineOptions {
   readonly watch: boolean;
   /** Whose logs to follow across restarts and rollouts (the dashboard wants every service's). */
   readonly logs: ReadonlySet<string> | "all" | false;
+  /** Ports forwarded to 127.0.0.1, kept across restarts through the loop's watch. @default none */
+  readonly forwards?: EngineForwards;
 }
 
 export class DevEngine {
@@ -80,6 +86,15 @@ export class DevEngine {
     catalog: Catalog,
   ) {
     this.catalogNow = catalog;
+    options.forwards?.onChange(() => {
+      const list = options.forwards!.statuses();
+      for (const l of this.listeners) l.forwards?.(list);
+    });
+  }
+
+  /** The forwards as they are now. */
+  currentForwards(): readonly ForwardStatus[] {
+    return this.options.forwards?.statuses() ?? [];
   }
 
   /** The state now (a copy nobody can change). */
@@ -183,8 +198,16 @@ export class DevEngine {
           for (const l of this.listeners) l.log?.(line);
         });
       cluster.onChange(() => this.onCluster());
+      this.options.forwards?.attach(cluster);
       this.onCluster();
     }
+    const forwards = this.options.forwards;
+    if (forwards)
+      for (const line of await forwards.deployed(
+        this.catalogNow,
+        view.facts.services.map((s) => s.name),
+      ))
+        this.print("red", `forward: ${line}`);
     if (this.options.watch) await this.rewatch();
   }
 
@@ -226,6 +249,7 @@ export class DevEngine {
         this.print("yellow", `${d.what}: converging to restore it`);
     this.dispatch({ type: "watched", seen: [...seen], drift });
     this.follower?.refresh();
+    this.options.forwards?.refresh();
     this.recompute();
   }
 
@@ -343,7 +367,11 @@ export class DevEngine {
     if (this.state.stopped) return;
     this.dispatch({ type: "stopped" });
     this.follower?.stop();
-    await Promise.all([this.watcher?.close(), this.cluster?.stop()]);
+    await Promise.all([
+      this.watcher?.close(),
+      this.cluster?.stop(),
+      this.options.forwards?.close(),
+    ]);
     await this.running?.catch(() => undefined);
   }
 }

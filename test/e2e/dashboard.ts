@@ -150,6 +150,27 @@ export async function stackPanel(
   };
 }
 
+/**
+ * The forwards panel once every forward it lists is ready (or `timeoutMs` passed): address,
+ * target and state of each row, as the page shows them.
+ */
+export async function forwardsShown(d: Dashboard, timeoutMs: number): Promise<string[][]> {
+  const rows = () =>
+    d.page.$$eval("#forwards tbody tr", (trs) =>
+      trs.map((tr) => [
+        tr.getAttribute("data-forward") ?? "",
+        tr.children[1]?.textContent ?? "",
+        tr.getAttribute("data-state") ?? "",
+      ]),
+    );
+  return h.eventually(
+    rows,
+    (r) => r.length > 0 && r.every((f) => f[2] === "ready"),
+    timeoutMs,
+    250,
+  );
+}
+
 /** Opens a service's detail (a click on its row). */
 export async function select(d: Dashboard, service: string): Promise<void> {
   await row(d, service).locator("button.link").click();

@@ -6,13 +6,18 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import * as ui from "./dashboard";
+import * as grpc from "./grpc";
 import * as h from "./harness";
 
 const STACK = "lk-e2e-dev";
 /** The dashboard of the session the tests start (not the default port: a developer's may run). */
 const DASHBOARD_PORT = 10351;
+/** bank's forward on the laptop (`--forward bank:19080`); rates' is its catalog's `forward: 50051`. */
+const BANK_FORWARD = 19080;
+const RATES_FORWARD = 50051;
 let dir: string;
 let dev: ChildProcess | undefined;
 /** Every line the dev process printed (stdout and stderr), in order. */
@@ -65,7 +70,9 @@ const edit = (file: string, from: string | RegExp, to: string) => {
   fs.writeFileSync(f, next);
 };
 
-async function pods(app: string): Promise<{ uid: string; ready: boolean; image: string }[]> {
+async function pods(
+  app: string,
+): Promise<{ name: string; uid: string; ready: boolean; image: string }[]> {
   const r = await h.kubectl([
     "get",
     "pods",
@@ -79,6 +86,7 @@ async function pods(app: string): Promise<{ uid: string; ready: boolean; image: 
   return (JSON.parse(r.stdout).items as any[])
     .filter((p) => !p.metadata.deletionTimestamp)
     .map((p) => ({
+      name: p.metadata.name,
       uid: p.metadata.uid,
       ready: (p.status.conditions ?? []).some(
         (c: any) => c.type === "Ready" && c.status === "True",
@@ -125,12 +133,15 @@ afterAll(async () => {
 }, 20 * 60_000);
 
 test(
-  "npm run dev -- bank --local bank,price: converges, one progress line per step, then every service ready with its URL",
+  "npm run dev -- bank rates --local bank,price,rates --forward bank:19080: converges, one progress line per step, then every service ready with its URL and each forward with its pod",
   async () => {
     dev = startDev([
       "bank",
+      "rates",
       "--local",
-      "bank,price",
+      "bank,price,rates",
+      "--forward",
+      `bank:${BANK_FORWARD}`,
       "--stack",
       STACK,
       "--logs",
@@ -142,7 +153,21 @@ test(
       await line(/^✔ converging \(npm run dev\): done in [\d.]+ s$/, 15 * 60_000);
       await line(/^bank: ready 1\/1, http:\/\/bank\.localhost$/, 120_000);
       await line(/^price: ready 1\/1, http:\/\/price\.localhost$/, 120_000);
+      await line(/^rates: ready 1\/1, http:\/\/rates\.localhost$/, 120_000);
       await line(/^postgres: ready 1\/1$/, 120_000);
+      // The command line's forward of bank, and the catalog's of rates (`ports[0].forward`).
+      await line(
+        new RegExp(
+          `^forward 127\\.0\\.0\\.1:${BANK_FORWARD} → bank:8080: ready \\(bank-[-a-z0-9]+\\)$`,
+        ),
+        120_000,
+      );
+      await line(
+        new RegExp(
+          `^forward 127\\.0\\.0\\.1:${RATES_FORWARD} → rates:50051: ready \\(rates-[-a-z0-9]+\\)$`,
+        ),
+        120_000,
+      );
     });
     expect(output).toContainEqual(
       expect.stringMatching(/^bank +built +sha256:[0-9a-f]{12} +[\d.]+ s$/),
@@ -155,8 +180,8 @@ test(
       ["config", "--json", "--stack", STACK, "--non-interactive"],
       { cwd: dir },
     );
-    expect(JSON.parse(config.stdout)["localkube:services"].value).toBe("bank");
-    expect(JSON.parse(config.stdout)["localkube:local"].value).toBe("bank,price");
+    expect(JSON.parse(config.stdout)["localkube:services"].value).toBe("bank,rates");
+    expect(JSON.parse(config.stdout)["localkube:local"].value).toBe("bank,price,rates");
     expect(await priceVersion()).toBe("price v1");
   },
   20 * 60_000,
@@ -392,6 +417,190 @@ test(
   5 * 60_000,
 );
 
+// ---- Reaching services: gRPC through the ingress, and forwards that survive restarts.
+
+/** A client's call through a forward: when it started, how long it took, how it ended. */
+interface Call {
+  readonly start: number;
+  readonly ms: number;
+  readonly error?: string;
+}
+
+/** Each call's own limit: a call through a forward must end by then, whatever the pods do. */
+const CALL_TIMEOUT_MS = 3000;
+
+/** GET /healthz of bank through its forward, on a new connection; fails on anything but a 200 in time. */
+function bankThroughForward(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port: BANK_FORWARD, path: "/healthz", agent: false },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+        res.on("error", reject);
+      },
+    );
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${CALL_TIMEOUT_MS} ms`)),
+      CALL_TIMEOUT_MS,
+    );
+    req.on("close", () => clearTimeout(timer));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A client that calls bank through its forward every `everyMs` until stopped. */
+function keepCalling(everyMs: number) {
+  const calls: Call[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const start = Date.now();
+      try {
+        await bankThroughForward();
+        calls.push({ start, ms: Date.now() - start });
+      } catch (err) {
+        calls.push({ start, ms: Date.now() - start, error: (err as Error).message });
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    calls,
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/**
+ * Waits (bounded) until a ready pod of `app` that is none of `before` runs and none of `before`
+ * is left; resolves with its name and when the test saw it (the dev loop's watch sees it first:
+ * the test asks through `kubectl` in the node, which takes longer).
+ */
+async function replaced(app: string, before: readonly string[], timeoutMs: number) {
+  const now = await h.eventually(
+    () => pods(app),
+    (ps) =>
+      ps.some((p) => p.ready && !before.includes(p.name)) &&
+      !ps.some((p) => before.includes(p.name) && p.ready),
+    timeoutMs,
+    200,
+  );
+  const fresh = now.find((p) => p.ready && !before.includes(p.name));
+  if (!fresh) throw new Error(`no new ready pod of ${app} within ${timeoutMs / 1000} s`);
+  return { name: fresh.name, at: Date.now() };
+}
+
+/** What a disruption did to the client: calls after the new pod was ready that failed, the longest call. */
+function verdict(calls: readonly Call[], readyAt: number) {
+  const after = calls.filter((c) => c.start >= readyAt);
+  return {
+    failedAfterReady: after.filter((c) => c.error).map((c) => c.error),
+    enoughCallsAfterReady: after.length >= 5,
+    longestWithinTimeout: Math.max(...calls.map((c) => c.ms)) <= CALL_TIMEOUT_MS + 1000,
+  };
+}
+
+test(
+  "(g) gRPC through the ingress: rates answers a real gRPC client at rates.localhost on 127.0.0.1:80, and lists its services by reflection",
+  async () => {
+    const address = `127.0.0.1:${h.E2E.httpPort}`;
+    const [ratesPod] = await pods("rates");
+    // Single shots: rates and its Ingress have been ready since the first converge.
+    const q = await timed("gRPC call through the ingress", () =>
+      grpc.quote(address, "eur", { authority: "rates.localhost" }),
+    );
+    expect(q).toEqual({ pair: "EUR/USD", rate: 1.08, servedBy: ratesPod.name });
+    // What `grpcurl -plaintext -authority rates.localhost 127.0.0.1:80 list` asks.
+    expect(await grpc.listServices(address, { authority: "rates.localhost" })).toEqual([
+      "rates.v1.Rates",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+    ]);
+    await expect(
+      grpc.quote(address, "xyz", { authority: "rates.localhost" }),
+    ).rejects.toMatchObject({ code: 5, details: "unknown currency XYZ" });
+  },
+  5 * 60_000,
+);
+
+test(
+  "(h) forwards: bank on 127.0.0.1:19080 and rates (gRPC) on 127.0.0.1:50051; a client calling bank while its pod is deleted: every call after the new pod is ready succeeds, none hangs past its timeout, the same forward serves throughout",
+  async () => {
+    const [ratesPod] = await pods("rates");
+    expect(await grpc.quote(`127.0.0.1:${RATES_FORWARD}`, "GBP")).toEqual({
+      pair: "GBP/USD",
+      rate: 1.27,
+      servedBy: ratesPod.name,
+    });
+    await bankThroughForward();
+
+    const before = (await pods("bank")).map((p) => p.name);
+    const from = output.length;
+    const client = keepCalling(100);
+    await new Promise((r) => setTimeout(r, 1000));
+    await h.kubectl(["delete", "pod", "-n", "localkube", "--wait=false", ...before]);
+    const fresh = await timed("bank pod deleted to its replacement ready", () =>
+      replaced("bank", before, 120_000),
+    );
+    await new Promise((r) => setTimeout(r, 5000));
+    await client.stop();
+    const v = verdict(client.calls, fresh.at);
+    timings["forward: calls failed while bank had no ready pod (pod deleted)"] =
+      client.calls.filter((c) => c.error).length;
+    timings["forward: calls after the new pod was ready (pod deleted)"] = client.calls.filter(
+      (c) => c.start >= fresh.at,
+    ).length;
+    expect(v).toEqual({
+      failedAfterReady: [],
+      enoughCallsAfterReady: true,
+      longestWithinTimeout: true,
+    });
+    // The status names the new pod behind the forward; the loop that serves it is the same process.
+    await line(
+      new RegExp(
+        `^forward 127\\.0\\.0\\.1:${BANK_FORWARD} → bank:8080: ready \\(${fresh.name}\\)$`,
+      ),
+      30_000,
+      from,
+    );
+    expect(dev!.exitCode).toBeNull();
+  },
+  10 * 60_000,
+);
+
+test(
+  "(h) a forward to a port already in use is refused before anything runs, naming the process that holds it",
+  async () => {
+    const holder = fs.readFileSync(`/proc/${dev!.pid}/comm`, "utf8").trim();
+    const r = await h.run(
+      process.execPath,
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "cli/dev.ts",
+        "bank",
+        "--forward",
+        `bank:${BANK_FORWARD}`,
+        "--stack",
+        STACK,
+        "--no-ui",
+      ],
+      { cwd: dir, timeoutMs: 120_000 },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")).toContain(
+      `cannot forward: npm run dev: --forward bank:${BANK_FORWARD}: 127.0.0.1:${BANK_FORWARD} is in use by ${holder} (pid ${dev!.pid}); stop it or forward another host port`,
+    );
+  },
+  5 * 60_000,
+);
+
 // ---- The dashboard of the running session, in a real headless Chromium (test/e2e/dashboard.ts).
 describe("dashboard", () => {
   const url = `http://127.0.0.1:${DASHBOARD_PORT}`;
@@ -415,7 +624,7 @@ describe("dashboard", () => {
       expect(groups).toEqual([
         ["appliances", "postgres"],
         ["payments", "bank"],
-        ["services", "price"],
+        ["services", "price", "rates"],
       ]);
       expect(links).toEqual({ bank: "http://bank.localhost", price: "http://price.localhost" });
       const stack = await ui.stackPanel(page!, 120_000);
@@ -429,6 +638,50 @@ describe("dashboard", () => {
       expect(stack.lastConverge).toMatch(/^converge \(.+\) succeeded in [\d.]+ s$/);
     },
     5 * 60_000,
+  );
+
+  test(
+    "the forwards panel lists bank's and rates' forwards, each with a ready pod behind it",
+    async () => {
+      expect(await ui.forwardsShown(page!, 60_000)).toEqual([
+        [`127.0.0.1:${BANK_FORWARD}`, "bank:8080", "ready"],
+        [`127.0.0.1:${RATES_FORWARD}`, "rates:50051", "ready"],
+      ]);
+    },
+    5 * 60_000,
+  );
+
+  test(
+    "(h) Restart pods of bank while a client calls through its forward: every call after the new pod is ready succeeds, none hangs",
+    async () => {
+      const before = (await pods("bank")).map((p) => p.name);
+      const client = keepCalling(100);
+      await new Promise((r) => setTimeout(r, 1000));
+      await ui.select(page!, "bank");
+      await page!.page.locator('button[data-action="restart"]').click();
+      const fresh = await timed("bank rollout restart to the new pod ready, old gone", () =>
+        replaced("bank", before, 180_000),
+      );
+      await new Promise((r) => setTimeout(r, 5000));
+      await client.stop();
+      timings["forward: calls failed during bank's rollout"] = client.calls.filter(
+        (c) => c.error,
+      ).length;
+      timings["forward: calls after the new pod was ready (rollout)"] = client.calls.filter(
+        (c) => c.start >= fresh.at,
+      ).length;
+      expect(verdict(client.calls, fresh.at)).toEqual({
+        failedAfterReady: [],
+        enoughCallsAfterReady: true,
+        longestWithinTimeout: true,
+      });
+      expect(await ui.forwardsShown(page!, 60_000)).toContainEqual([
+        `127.0.0.1:${BANK_FORWARD}`,
+        "bank:8080",
+        "ready",
+      ]);
+    },
+    10 * 60_000,
   );
 
   test(
