@@ -173,6 +173,23 @@ test(
       expect.stringMatching(/^bank +built +sha256:[0-9a-f]{12} +[\d.]+ s$/),
     );
     expect(output).toContainEqual(expect.stringMatching(/^price +deployed +[\d.]+ s$/));
+    // One progress line per service and finished step of the cold converge, no more, no fewer.
+    const cold = output.slice(
+      0,
+      output.findIndex((l) => /^✔ converging/.test(l)),
+    );
+    const count = (service: string, step: string) =>
+      cold.filter((l) => new RegExp(`^${service} +${step} `).test(l)).length;
+    const steps: [string, string[]][] = [
+      ["bank", ["built", "deployed", "ready"]],
+      ["price", ["built", "deployed", "ready"]],
+      ["rates", ["built", "deployed", "ready"]],
+      ["bank-migrate", ["ready"]],
+      ["postgres", ["deployed", "ready"]],
+    ];
+    for (const [service, done] of steps)
+      for (const step of done)
+        expect([service, step, count(service, step)]).toEqual([service, step, 1]);
     expect(output).toContain("  bank     http://bank.localhost");
     // The selection was saved into the stack's config, as `pulumi up -c` would save it.
     const config = await h.must(
