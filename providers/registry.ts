@@ -35,7 +35,32 @@ async function ensureRegistry(spec: RegistryContainerSpec): Promise<ContainerSta
         `\`docker rm -f ${spec.name}\`, or choose another name: pulumi config set localkube:registry.name <name>`,
     );
   }
+  await registryAnswers(spec, 30_000);
   return { ...spec, published: expected };
+}
+
+/**
+ * Waits until the registry answers its API (`GET /v2/`) on the published port: a container just
+ * started takes a moment to listen, and a push in that moment is refused.
+ */
+export async function registryAnswers(spec: RegistryContainerSpec, withinMs: number): Promise<void> {
+  const url = `http://${spec.listen}:${spec.port}/v2/`;
+  const deadline = Date.now() + withinMs;
+  let last = "";
+  for (;;) {
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) return;
+      last = `HTTP ${r.status}`;
+    } catch (err) {
+      last = String((err as Error).cause ?? (err as Error).message);
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `registry container "${spec.name}" runs but ${url} did not answer within ${withinMs / 1000} s (${last}); look at \`docker logs ${spec.name}\``,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /**

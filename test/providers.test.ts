@@ -1,8 +1,11 @@
+import { spawnSync } from "child_process";
+import * as http from "http";
 import { CONFIG_HASH_LABEL } from "../kind/config";
 import { creationTimeProvider } from "../providers/creationTime";
 import { passwordProvider } from "../providers/generatedPassword";
 import { kindClusterProvider } from "../providers/kindCluster";
 import {
+  registryAnswers,
   registryContainerProvider,
   registryVolumeProvider,
   registryWiringProvider,
@@ -203,16 +206,33 @@ describe("kind cluster provider", () => {
   });
 });
 
+/** Two ports nothing listens on now: the stand-in registry's, and one that stays closed. */
+const [REG, FREE] = JSON.parse(
+  spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `const net=require("net");const a=net.createServer().listen(0,"127.0.0.1",()=>{const b=net.createServer().listen(0,"127.0.0.1",()=>{console.log(JSON.stringify([a.address().port,b.address().port]));a.close();b.close();});});`,
+    ],
+    { encoding: "utf8" },
+  ).stdout,
+) as [number, number];
+
 describe("registry container provider", () => {
+  // The provider waits until the registry answers `GET /v2/` on its port: a stand-in answers there.
+  const registry = http.createServer((_req, res) => res.writeHead(200).end("{}"));
+  beforeAll(() => new Promise<void>((resolve) => registry.listen(REG, "127.0.0.1", resolve)));
+  afterAll(() => new Promise((resolve) => registry.close(resolve)));
+
   const SPEC = {
     name: "reg",
     image: "registry:2",
-    port: 5001,
+    port: REG,
     listen: "127.0.0.1",
     volume: "reg-data",
   };
   const RUNNING = ["inspect", "--type", "container", "--format", "{{.State.Running}}", "reg"];
-  const PORT = { args: ["port", "reg", "5000/tcp"], stdout: "127.0.0.1:5001\n" };
+  const PORT = { args: ["port", "reg", "5000/tcp"], stdout: `127.0.0.1:${REG}\n` };
   const RUN = [
     "run",
     "--detach",
@@ -220,7 +240,7 @@ describe("registry container provider", () => {
     "--name",
     "reg",
     "--publish",
-    "127.0.0.1:5001:5000",
+    `127.0.0.1:${REG}:5000`,
     "--volume",
     "reg-data:/var/lib/registry",
     "--label",
@@ -235,7 +255,7 @@ describe("registry container provider", () => {
     });
     expect(await registryContainerProvider.create!(SPEC)).toEqual({
       id: "reg",
-      outs: { ...SPEC, published: "127.0.0.1:5001" },
+      outs: { ...SPEC, published: `127.0.0.1:${REG}` },
     });
     expect(callsOf()).toEqual([
       `docker ${RUNNING.join(" ")}`,
@@ -269,9 +289,17 @@ describe("registry container provider", () => {
       ],
     });
     await expect(registryContainerProvider.create!(SPEC)).rejects.toThrow(
-      'container "reg" exists but does not publish registry port 5000 on 127.0.0.1:5001 (it publishes: 0.0.0.0:5000). ' +
+      `container "reg" exists but does not publish registry port 5000 on 127.0.0.1:${REG} (it publishes: 0.0.0.0:5000). ` +
         "Remove it with `docker rm -f reg`, or choose another name: pulumi config set localkube:registry.name <name>",
     );
+  });
+
+  test("a registry that does not answer its API in time fails, naming the container and its log", async () => {
+    const spec = { ...SPEC, port: FREE };
+    await expect(registryAnswers(spec, 300)).rejects.toThrow(
+      `registry container "reg" runs but http://127.0.0.1:${FREE}/v2/ did not answer within 0.3 s (`,
+    );
+    await expect(registryAnswers(SPEC, 300)).resolves.toBeUndefined();
   });
 
   test("delete removes the container (not its volume, a resource of its own), then the kind network if unused", async () => {
@@ -282,7 +310,7 @@ describe("registry container provider", () => {
         { args: ["network", "inspect", "--format", "{{len .Containers}}", "kind"], stdout: "2\n" },
       ],
     });
-    await registryContainerProvider.delete!("reg", { ...SPEC, published: "127.0.0.1:5001" });
+    await registryContainerProvider.delete!("reg", { ...SPEC, published: `127.0.0.1:${REG}` });
     expect(callsOf()).toEqual([
       "docker rm --force --volumes reg",
       "docker network inspect --format {{len .Containers}} kind",
@@ -290,7 +318,7 @@ describe("registry container provider", () => {
   });
 
   test("diff: removed out of band or stopped, it is updated (run again on its volume), never replaced; new settings replace it", async () => {
-    const olds = { ...SPEC, published: "127.0.0.1:5001" };
+    const olds = { ...SPEC, published: `127.0.0.1:${REG}` };
     tools.scenario({ kind: [], docker: [{ args: RUNNING, code: 1, stderr: "No such container" }] });
     expect(await registryContainerProvider.diff!("reg", olds, SPEC)).toEqual({
       changes: true,
