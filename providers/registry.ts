@@ -43,7 +43,10 @@ async function ensureRegistry(spec: RegistryContainerSpec): Promise<ContainerSta
  * Waits until the registry answers its API (`GET /v2/`) on the published port: a container just
  * started takes a moment to listen, and a push in that moment is refused.
  */
-export async function registryAnswers(spec: RegistryContainerSpec, withinMs: number): Promise<void> {
+export async function registryAnswers(
+  spec: RegistryContainerSpec,
+  withinMs: number,
+): Promise<void> {
   const url = `http://${spec.listen}:${spec.port}/v2/`;
   const deadline = Date.now() + withinMs;
   let last = "";
