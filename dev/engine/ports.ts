@@ -10,10 +10,8 @@ import type { ImageBuild } from "../../kube/images";
 import type { WatchPlan } from "../affected";
 import type { ClusterAccess } from "../cluster";
 import type { FastSaveCluster } from "../fastSaveRunner";
-import type { LiveDecision } from "../liveUpdate";
 import type { StackView } from "../stackView";
-import type { SyncReport } from "../sync";
-import type { LiveUpdateSpec } from "../../catalog/types";
+import type { syncToPods } from "../sync";
 
 /** A resource of the stack's checkpoint: enough to tell which service owns it. */
 export interface StateResource {
@@ -51,15 +49,8 @@ export interface ClusterPort extends FastSaveCluster {
   stop(): Promise<void>;
 }
 
-/** Copies saved files into a service's pods and runs its live-update steps. */
-export type LiveSync = (
-  kc: K.KubeConfig,
-  namespace: string,
-  pods: readonly { readonly name: string; readonly container: string }[],
-  contextDir: string,
-  decision: Extract<LiveDecision, { kind: "sync" }>,
-  spec: Pick<LiveUpdateSpec, "restart">,
-) => Promise<SyncReport>;
+/** Copies saved files into a service's pods and runs its live-update steps (dev/sync.ts). */
+export type LiveSync = typeof syncToPods;
 
 /** Watching the sources; `close` stops it. */
 export interface SourceWatch {
