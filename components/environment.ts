@@ -76,6 +76,12 @@ export interface Environment {
    */
   readonly sharedAppliances?: ReadonlyMap<string, Connection>;
   /**
+   * Whether the stack installs the platform add-ons its plan needs (`install`: the laptop's own
+   * cluster) or finds them there (`present`: a shared cluster's owners install them; the stack
+   * checked their CRDs before creating anything). @default "present"
+   */
+  readonly platformAddons?: "install" | "present";
+  /**
    * The resource whose deletion removes everything the stack made in the cluster (the local kind
    * cluster, a branch's namespace): in-cluster objects are `deletedWith` it, so destroy is one
    * `kind delete cluster` or one namespace delete.

@@ -122,6 +122,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       labels: { "localkube.dev/stack": args.stack },
       imagePullSecrets: [],
       ready: [namespace, ...wiring],
+      platformAddons: "install",
       deletedWith: this.cluster.cluster,
     };
     this.registerOutputs({ registry: this.registry.address, kubeContext: this.cluster.context });

@@ -22,6 +22,21 @@ export function imageTransform(
       : undefined;
 }
 
+/** Kind and metadata of each object a chart or YAML files applied, once applied (uid, generation). */
+export function appliedObjects(
+  resources: pulumi.Output<unknown[]>,
+): pulumi.Output<{ kind?: string; metadata?: Record<string, unknown> }[]> {
+  return resources.apply((rs) =>
+    pulumi.all(
+      ((rs ?? []) as k8s.apps.v1.Deployment[]).map((r) =>
+        pulumi
+          .all([r.kind, r.metadata])
+          .apply(([kind, metadata]) => ({ kind, metadata: metadata as Record<string, unknown> })),
+      ),
+    ),
+  );
+}
+
 export interface ManifestServiceArgs {
   /** The validated catalog entry, with `chart` or `manifests`. */
   readonly spec: ServiceSpec;
@@ -126,21 +141,8 @@ export class ManifestService extends pulumi.ComponentResource {
 
     // The workloads as applied (kind, name, uid, generation): a new spec is a new rollout to wait for.
     const workloads = pulumi
-      .all([resources, args.namespace])
-      .apply(([rs, namespace]) =>
-        pulumi
-          .all(
-            ((rs ?? []) as k8s.apps.v1.Deployment[]).map((r) =>
-              pulumi.all([r.kind, r.metadata]).apply(([kind, metadata]) => ({ kind, metadata })),
-            ),
-          )
-          .apply((objects) =>
-            renderedWorkloads(
-              objects as { kind?: string; metadata?: Record<string, unknown> }[],
-              namespace,
-            ),
-          ),
-      );
+      .all([appliedObjects(resources), args.namespace])
+      .apply(([objects, namespace]) => renderedWorkloads(objects, namespace));
     this.ready = new WorkloadsReady(
       `${name}-ready`,
       {

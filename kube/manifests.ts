@@ -107,3 +107,32 @@ export function renderedWorkloads(
     }))
     .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
 }
+
+/** A CustomResourceDefinition among rendered objects, as a conditions gate watches it. */
+export interface RenderedCrd {
+  readonly group: "apiextensions.k8s.io";
+  readonly version: "v1";
+  readonly plural: "customresourcedefinitions";
+  readonly kind: "CustomResourceDefinition";
+  /** `<plural>.<group>`. */
+  readonly name: string;
+  /** `<uid>/<generation>`: a new object or spec is waited for again. */
+  readonly revision: string;
+}
+
+/** The CustomResourceDefinitions among rendered objects, in name order. */
+export function renderedCrds(
+  objects: readonly { kind?: string; metadata?: Record<string, unknown> }[],
+): RenderedCrd[] {
+  return objects
+    .filter((o) => o.kind === "CustomResourceDefinition")
+    .map((o) => ({
+      group: "apiextensions.k8s.io" as const,
+      version: "v1" as const,
+      plural: "customresourcedefinitions" as const,
+      kind: "CustomResourceDefinition" as const,
+      name: String(o.metadata?.name ?? ""),
+      revision: `${String(o.metadata?.uid ?? "")}/${Number(o.metadata?.generation ?? 0)}`,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
