@@ -235,6 +235,8 @@ export class BranchEnvironment extends pulumi.ComponentResource {
         timeoutSeconds: s.readyTimeoutSeconds,
       },
       ingress: {
+        api: s.ingress.api,
+        gateway: s.ingress.gateway,
         domain: `${s.branch.slug}.${s.baseDomain}`,
         className: s.ingress.className,
         annotations: s.ingress.tlsIssuer

@@ -2,11 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../kube/connection";
 import { PublishedImages } from "../kube/images";
+import type { GatewayRef, IngressApi } from "../kube/ingress";
 import { ReadinessSettings } from "../providers/workloadReady";
 import { RegistryLogin } from "./serviceImage";
 
-/** How services are exposed: `<host>.<domain>` through an Ingress of `className`. */
+/** How services are exposed: `<host>.<domain>` through an Ingress of `className`, or a Gateway. */
 export interface IngressPolicy {
+  /** An Ingress per service, or an HTTPRoute attached to `gateway`. @default "ingress" */
+  readonly api?: IngressApi;
+  /** The Gateway routes attach to; set when `api` is gateway. */
+  readonly gateway?: GatewayRef;
   /** Domain appended to each service's host prefix, e.g. `localhost`, `feat-x.sandbox.acme.dev`. */
   readonly domain: string;
   /** `ingressClassName` of every Ingress. */

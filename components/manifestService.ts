@@ -6,7 +6,8 @@ import { renderedWorkloads, replaceImages, withNamespace } from "../kube/manifes
 import { ReadinessSettings } from "../providers/workloadReady";
 import { WorkloadsReady } from "../providers/manifestsReady";
 import type { ImageOrigin } from "../status/diagnose";
-import { serviceIngressArgs, ServiceIngressSettings, serviceUrl } from "../kube/ingress";
+import { ServiceIngressSettings, servicePortNumber, serviceUrl } from "../kube/ingress";
+import { serviceRoute } from "./serviceRoute";
 
 /**
  * A transform for the objects of a chart or YAML files: every container image of `repository`
@@ -34,6 +35,26 @@ export function appliedObjects(
           .apply(([kind, metadata]) => ({ kind, metadata: metadata as Record<string, unknown> })),
       ),
     ),
+  );
+}
+
+/** The ports of the Service named `name` among a chart's or YAML files' objects (none: not there). */
+export function renderedServicePorts(
+  resources: pulumi.Output<unknown[]>,
+  name: string,
+): pulumi.Output<{ name?: string; port?: number }[]> {
+  return resources.apply((rs) =>
+    pulumi
+      .all(
+        ((rs ?? []) as k8s.core.v1.Service[]).map((r) =>
+          pulumi
+            .all([r.kind, r.metadata, r.spec])
+            .apply(([kind, metadata, spec]) =>
+              kind === "Service" && metadata?.name === name ? (spec?.ports ?? []) : undefined,
+            ),
+        ),
+      )
+      .apply((found) => found.find((p) => p !== undefined) ?? []),
   );
 }
 
@@ -73,7 +94,8 @@ export class ManifestService extends pulumi.ComponentResource {
   readonly configGroup?: k8s.yaml.v2.ConfigGroup;
   /** Completes when every workload of the manifests is ready. */
   readonly ready: WorkloadsReady;
-  readonly ingress?: k8s.networking.v1.Ingress;
+  /** Its Ingress, or its HTTPRoute (`ingress.api: gateway`). */
+  readonly ingress?: k8s.networking.v1.Ingress | k8s.apiextensions.CustomResource;
   /** What dependents of this entry wait for (it offers no connection values). */
   readonly connection: Connection;
   /** Public URL through the ingress, when exposed. */
@@ -156,16 +178,35 @@ export class ManifestService extends pulumi.ComponentResource {
     );
 
     if (spec.ingress && args.ingress) {
-      this.ingress = new k8s.networking.v1.Ingress(
-        `${name}-ingress`,
-        serviceIngressArgs({ name: spec.name, ingress: spec.ingress }, args.ingress, {
+      const ingress = spec.ingress;
+      const service = ingress.service ?? spec.name;
+      // A route's backend needs the port's number: a name is looked up in the rendered Service
+      // (an Ingress takes the name as it is).
+      const byName = (portName: string) =>
+        renderedServicePorts(resources, service).apply((ports) => {
+          const found = servicePortNumber(service, ports, portName);
+          if (typeof found === "number") return found;
+          throw new pulumi.ResourceError(`${spec.file}: \`ingress.port\`: ${found.problem}`, this);
+        });
+      const port =
+        typeof ingress.port === "number"
+          ? ingress.port
+          : args.ingress.api === "gateway"
+            ? byName(ingress.port)
+            : 0;
+      this.ingress = serviceRoute(
+        name,
+        { name: spec.name, ingress },
+        args.ingress,
+        {
           namespace: args.namespace,
           labels: args.labels ?? {},
-          timeoutSeconds: args.readiness.timeoutSeconds,
-        }),
+          readiness: args.readiness,
+          port,
+        },
         { parent: this, dependsOn: [this.ready, ...(args.ingress.dependsOn ?? [])] },
-      );
-      this.url = serviceUrl(args.ingress, spec.ingress.path);
+      ).resource;
+      this.url = serviceUrl(args.ingress, ingress.path);
     }
 
     this.connection = { name: spec.name, kind: "service", env: {}, ready: [this.ready] };

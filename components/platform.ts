@@ -200,6 +200,8 @@ export class Platform extends pulumi.ComponentResource {
         tlsSecretName: env.ingress.tls ? `${spec.name}-tls` : undefined,
         await: env.ingress.await,
         dependsOn: env.ingress.ready,
+        api: env.ingress.api,
+        gateway: env.ingress.gateway,
       };
       if (spec.manifests) {
         // Its manifests name their images; a local build or an override replaces image.repository's.

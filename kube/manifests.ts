@@ -1,7 +1,7 @@
 /**
  * Pure helpers for the objects of a team's own chart or YAML files: which image repository a
  * reference names, replacing one image everywhere it runs, the namespace of namespaced objects,
- * and which of the objects are workloads to wait for.
+ * which of the objects are workloads and CRDs to wait for.
  */
 
 /** The repository of an image reference: without its digest and tag (`ghcr.io/a/b:1@sha256:…` → `ghcr.io/a/b`). */

@@ -14,6 +14,7 @@ import {
 } from "../host/preflight";
 import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
+import { GatewayCrdSource, gatewayCrdSource, machineGatewayCrdFacts } from "../host/gatewayApi";
 import { PINNED_BY_KIND } from "../kind/nodeImages";
 import { loadAndPlan } from "./readCatalog";
 
@@ -21,6 +22,11 @@ import { loadAndPlan } from "./readCatalog";
 export interface LocalStackDeps {
   /** Probes Docker, kind and the host ports. @default {@link gatherPreflightFacts} */
   readonly preflight?: (needs: readonly PortNeed[]) => Promise<PreflightFacts>;
+  /**
+   * Where the Gateway API's CRDs are read from, with `ingress.api: gateway` (given
+   * `localkube:gateway.crds`). @default the machine's: see host/gatewayApi.ts
+   */
+  readonly gatewayCrds?: (override?: readonly string[]) => GatewayCrdSource;
 }
 
 /** Ports the local stack publishes on 127.0.0.1, and which of its containers holds each. */
@@ -114,10 +120,19 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     kindVersion: settings.cluster.pinnedImage ? PINNED_BY_KIND : undefined,
   });
 
+  const gatewayCrds =
+    settings.ingress.api === "gateway"
+      ? (deps.gatewayCrds ?? ((o) => gatewayCrdSource(machineGatewayCrdFacts(o))))(
+          settings.ingress.gatewayCrds,
+        )
+      : undefined;
+  if (gatewayCrds) pulumi.log.info(`Gateway API CRDs from ${gatewayCrds.from}`);
+
   const local = new LocalEnvironment("local", {
     stack,
     settings,
     hostCgroupVersion: facts.docker.ok ? facts.docker.cgroupVersion : undefined,
+    gatewayApiCrds: gatewayCrds?.files,
   });
   const platform = new Platform("platform", {
     environment: local.environment,

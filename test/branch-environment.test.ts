@@ -40,7 +40,7 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
     branch: branchIdentity("feature-login"),
     cluster: {},
     baseDomain: "sandbox.acme.dev",
-    ingress: { className: "nginx", namespace: "ingress-nginx" },
+    ingress: { api: "ingress", className: "nginx", namespace: "ingress-nginx" },
     registry: {},
     ttl: "72h",
     ttlMs: 72 * 3_600_000,
@@ -218,7 +218,7 @@ describe("BranchEnvironment: isolation objects", () => {
   });
 
   test("default-deny NetworkPolicy: every pod, ingress only from the namespace itself and the ingress controller's namespace", async () => {
-    await create({ ingress: { className: "traefik", namespace: "traefik" } });
+    await create({ ingress: { api: "ingress", className: "traefik", namespace: "traefik" } });
     const policy = byName("sandbox-isolation");
     expect({ metadata: policy.inputs.metadata, spec: policy.inputs.spec }).toEqual({
       metadata: { name: "sandbox-isolation", namespace: "branch-feature-login" },
@@ -301,9 +301,10 @@ describe("BranchEnvironment: hostnames and images", () => {
   test("ingress policy: <slug>.<baseDomain>, the configured class, plain HTTP without an issuer", async () => {
     const env = await create({
       branch: branchIdentity("Feature/Login"),
-      ingress: { className: "public", namespace: "ingress-nginx" },
+      ingress: { api: "ingress", className: "public", namespace: "ingress-nginx" },
     });
     expect(env.environment.ingress).toEqual({
+      api: "ingress",
       domain: "feature-login-1ce277.sandbox.acme.dev",
       className: "public",
       annotations: {},
@@ -315,7 +316,12 @@ describe("BranchEnvironment: hostnames and images", () => {
 
   test("a cert-manager issuer adds its annotation and TLS", async () => {
     const env = await create({
-      ingress: { className: "nginx", namespace: "ingress-nginx", tlsIssuer: "letsencrypt" },
+      ingress: {
+        api: "ingress",
+        className: "nginx",
+        namespace: "ingress-nginx",
+        tlsIssuer: "letsencrypt",
+      },
     });
     expect(env.environment.ingress.annotations).toEqual({
       "cert-manager.io/cluster-issuer": "letsencrypt",

@@ -153,6 +153,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
       jobs: ["bank-migrate", "settlement"],
       appliances: ["postgres", "kafka", "schema-registry"],
       sharedAppliances: [],
+      addons: [],
       builtFromSource: [],
       urls: {
         bank: "http://bank.foo.sandbox.localhost",

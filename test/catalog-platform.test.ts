@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DISK } from "../host/catalogFiles";
+import { crdNamesInYaml } from "../catalog/addonCrds";
 import { planDeployment } from "../catalog/plan";
 import { Catalog } from "../catalog/types";
 import { buildCatalog } from "../catalog/validate";
@@ -239,5 +240,30 @@ describe("planDeployment: add-ons", () => {
         `  - services/_catalog.yaml: \`platform.certs.manifests[0]\`: file ${JSON.stringify(path.relative(process.cwd(), path.join(dir, "platform/certs.yaml")))} does not exist; fix the path (it is relative to the catalog directory)`,
     );
     expect(planDeployment(catalog, { files: DISK, selection: ["other"] }).addons).toEqual([]);
+  });
+});
+
+describe("crdNamesInYaml: the CRDs an add-on's own files define", () => {
+  test("every document and List item; other kinds and broken documents are skipped", () => {
+    const text = [
+      "apiVersion: apiextensions.k8s.io/v1",
+      "kind: CustomResourceDefinition",
+      "metadata: { name: certificates.cert-manager.io }",
+      "---",
+      "kind: Namespace",
+      "metadata: { name: cert-manager }",
+      "---",
+      "kind: List",
+      "items:",
+      "  - { kind: CustomResourceDefinition, metadata: { name: issuers.cert-manager.io } }",
+      "  - { kind: ConfigMap, metadata: { name: x } }",
+      "---",
+      "kind: [broken",
+      "",
+    ].join("\n");
+    expect(crdNamesInYaml(text)).toEqual([
+      "certificates.cert-manager.io",
+      "issuers.cert-manager.io",
+    ]);
   });
 });
