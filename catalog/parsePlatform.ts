@@ -35,7 +35,7 @@ export const CRD_NAME = {
  * platform:
  *   argo-workflows:
  *     namespace: argo
- *     chart: { repo: https://argoproj.github.io/argo-helm, name: argo-workflows, version: "0.45.27" }
+ *     chart: { repo: https://argoproj.github.io/argo-helm, name: argo-workflows, version: "2.0.1" }
  *     crds: [workflows.argoproj.io, workflowtemplates.argoproj.io, cronworkflows.argoproj.io]
  * ```
  * Problems are recorded on `y`; add-ons with problems are left out.
@@ -90,7 +90,7 @@ export function parsePlatform(
     else
       y.report(
         at,
-        'needs chart (a chart directory of the repository, or repo + name + version) or manifests (YAML files); e.g. chart: { repo: https://argoproj.github.io/argo-helm, name: argo-workflows, version: "0.45.27" }',
+        'needs chart (a chart directory of the repository, or repo + name + version) or manifests (YAML files); e.g. chart: { repo: https://argoproj.github.io/argo-helm, name: argo-workflows, version: "2.0.1" }',
       );
     let crds: string[] | undefined;
     if (doc.crds !== undefined) {

@@ -40,7 +40,7 @@ const GREETER = [
   "    chart:",
   "      repo: https://argoproj.github.io/argo-helm",
   "      name: argo-workflows",
-  '      version: "0.45.27"',
+  '      version: "2.0.1"',
   "    crds: [workflowtemplates.argoproj.io, workflows.argoproj.io]",
   "    keepCrds: false",
   "  certs:",
@@ -74,7 +74,7 @@ describe("platform: in _catalog.yaml", () => {
           kind: "chart",
           repo: "https://argoproj.github.io/argo-helm",
           name: "argo-workflows",
-          version: "0.45.27",
+          version: "2.0.1",
           values: {},
         },
         crds: ["workflowtemplates.argoproj.io", "workflows.argoproj.io"],
@@ -109,7 +109,7 @@ describe("platform: in _catalog.yaml", () => {
     ],
     [
       "platform:\n  greeter: {}",
-      'services/_catalog.yaml:2: `platform.greeter`: needs chart (a chart directory of the repository, or repo + name + version) or manifests (YAML files); e.g. chart: { repo: https://argoproj.github.io/argo-helm, name: argo-workflows, version: "0.45.27" }',
+      'services/_catalog.yaml:2: `platform.greeter`: needs chart (a chart directory of the repository, or repo + name + version) or manifests (YAML files); e.g. chart: { repo: https://argoproj.github.io/argo-helm, name: argo-workflows, version: "2.0.1" }',
     ],
     [
       "platform:\n  greeter: { manifests: [g.yaml], chart: { path: c }, crds: [] }",

@@ -30,7 +30,7 @@ const PLATFORM = () =>
     "    chart:",
     "      repo: https://argoproj.github.io/argo-helm",
     "      name: argo-workflows",
-    '      version: "0.45.27"',
+    '      version: "2.0.1"',
     "    crds: [workflowtemplates.argoproj.io, workflows.argoproj.io]",
     "",
   ].join("\n");
