@@ -376,3 +376,30 @@ describe("branch stacks check the cluster before creating anything", () => {
     ]);
   });
 });
+
+describe("renderedServicePorts: a route's port named in an entry's own manifests", () => {
+  test("the ports of the Service of that name among the rendered objects; none when it is not there", async () => {
+    const sdk = await import("@pulumi/pulumi");
+    const { renderedServicePorts } = await import("../components/manifestService");
+    const object = (kind: string, name: string, spec: object) => ({
+      kind: sdk.output(kind),
+      metadata: sdk.output({ name }),
+      spec: sdk.output(spec),
+    });
+    const resources = sdk.output([
+      object("Deployment", "partner", { replicas: 1 }),
+      object("Service", "partner-admin", { ports: [{ name: "http", port: 9000 }] }),
+      object("Service", "partner", {
+        ports: [
+          { name: "http", port: 80 },
+          { name: "grpc", port: 9090 },
+        ],
+      }),
+    ]) as unknown as pulumiType.Output<unknown[]>;
+    expect(await promiseOf(renderedServicePorts(resources, "partner"))).toEqual([
+      { name: "http", port: 80 },
+      { name: "grpc", port: 9090 },
+    ]);
+    expect(await promiseOf(renderedServicePorts(resources, "nope"))).toEqual([]);
+  });
+});
