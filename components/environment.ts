@@ -55,6 +55,11 @@ export interface Environment {
   readonly stack: string;
   /** Namespace all workloads go to. */
   readonly namespace: pulumi.Input<string>;
+  /**
+   * The provider's default namespace, where it puts the namespaced objects of a team's YAML files
+   * that name none (the workloads' namespace, by name). @default the kubeconfig's
+   */
+  readonly providerNamespace?: string;
   /** Provider of the target cluster. */
   readonly provider: k8s.Provider;
   /**

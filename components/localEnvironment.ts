@@ -68,6 +68,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         httpsPort: s.cluster.httpsPort,
         extraPortMappings: applianceMappings(s.applianceHostPorts),
         hostCgroupVersion: args.hostCgroupVersion,
+        defaultNamespace: s.namespace,
       },
       was("kind"),
     );
@@ -124,6 +125,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       stack: args.stack,
       namespace: namespace.metadata.name,
       provider: this.cluster.provider,
+      providerNamespace: s.namespace,
       readiness,
       ingress: {
         api: s.ingress.api,

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
-import { renderedWorkloads, replaceImages, withNamespace } from "../kube/manifests";
+import { renderedWorkloads, replaceImages } from "../kube/manifests";
 import { ReadinessSettings } from "../providers/workloadReady";
 import { WorkloadsReady } from "../providers/manifestsReady";
 import type { ImageOrigin } from "../status/diagnose";
@@ -142,21 +142,12 @@ export class ManifestService extends pulumi.ComponentResource {
       );
       resources = this.chart.resources;
     } else {
-      const namespace = args.namespace;
+      // Namespaced objects that name no namespace go to the provider's default namespace, which
+      // the environment sets to its own (the provider knows each kind's scope, CRDs' included).
       this.configGroup = new k8s.yaml.v2.ConfigGroup(
         `${name}-manifests`,
         { files: [...source.files], skipAwait: true },
-        {
-          ...childOpts,
-          // ConfigGroup has no namespace of its own: objects that name none go to the environment's.
-          transforms: [
-            ({ type, props, opts: o }) =>
-              type.startsWith("kubernetes:")
-                ? { props: withNamespace(props, namespace), opts: o }
-                : undefined,
-            ...transforms,
-          ],
-        },
+        childOpts,
       );
       resources = this.configGroup.resources;
     }

@@ -140,7 +140,7 @@ export class Platform extends pulumi.ComponentResource {
       if (env.platformAddons === "install") {
         const installed = new PlatformAddon(
           `${name}-addon-${addon.name}`,
-          { addon, readiness: env.readiness },
+          { addon, readiness: env.readiness, providerNamespace: env.providerNamespace },
           inCluster,
         );
         addons.set(addon.name, installed);

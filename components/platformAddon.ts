@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUILT_IN_NAMESPACES } from "../catalog/parsePlatform";
 import { AddonSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
-import { renderedCrds, renderedWorkloads, withNamespace } from "../kube/manifests";
+import { movedNamespace, renderedCrds, renderedWorkloads } from "../kube/manifests";
 import { ConditionsReady } from "../providers/conditionsReady";
 import { WorkloadsReady } from "../providers/manifestsReady";
 import { ReadinessSettings } from "../providers/workloadReady";
@@ -35,6 +35,11 @@ export interface PlatformAddonArgs {
   readonly readiness: ReadinessSettings;
   /** Labels of its namespace. @default none */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The provider's default namespace, where it puts namespaced objects of YAML files that name
+   * none (the stack's); an add-on's go to its own instead. @default none moved
+   */
+  readonly providerNamespace?: string;
 }
 
 /**
@@ -96,16 +101,19 @@ export class PlatformAddon extends pulumi.ComponentResource {
       );
       resources = this.chart.resources;
     } else {
+      // The provider puts namespaced objects that name no namespace in its default namespace,
+      // the stack's, before any transform runs: those move to the add-on's. (Their Pulumi names,
+      // which the provider makes first, keep the stack's namespace.)
+      const from = args.providerNamespace;
       this.configGroup = new k8s.yaml.v2.ConfigGroup(
         `${name}-manifests`,
         { files: [...source.files], skipAwait: true },
         {
           ...childOpts,
-          // Objects that name no namespace go to the add-on's.
           transforms: [
             ({ type, props, opts: o }) =>
-              type.startsWith("kubernetes:")
-                ? { props: withNamespace(props, namespace), opts: o }
+              type.startsWith("kubernetes:") && from !== undefined
+                ? { props: movedNamespace(props, from, addon.namespace), opts: o }
                 : undefined,
             ...childOpts.transforms!,
           ],

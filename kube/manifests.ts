@@ -46,37 +46,19 @@ export function replaceImages<T>(obj: T, repository: string, image: unknown): T 
   return changed ? out : obj;
 }
 
-/** Kinds without a namespace (the common built-in ones; anything else is taken as namespaced). */
-const CLUSTER_SCOPED = new Set([
-  "Namespace",
-  "Node",
-  "PersistentVolume",
-  "StorageClass",
-  "CSIDriver",
-  "CSINode",
-  "VolumeAttachment",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "CustomResourceDefinition",
-  "APIService",
-  "PriorityClass",
-  "RuntimeClass",
-  "IngressClass",
-  "MutatingWebhookConfiguration",
-  "ValidatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-]);
-
-/** The object with `metadata.namespace` set when it is namespaced and names none. */
-export function withNamespace<T extends { kind?: unknown; metadata?: unknown }>(
+/**
+ * The object, moved to namespace `to` when it is in `from`: where the Kubernetes provider put the
+ * namespaced objects of YAML files that name no namespace (its default namespace, the stack's),
+ * for an add-on whose objects belong in its own. Cluster-scoped objects (no namespace) and objects
+ * that name another namespace are left as they are.
+ */
+export function movedNamespace<T extends { metadata?: unknown }>(
   obj: T,
-  namespace: unknown,
+  from: string,
+  to: string,
 ): T {
-  if (typeof obj.kind !== "string" || CLUSTER_SCOPED.has(obj.kind)) return obj;
   const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
-  if (metadata.namespace !== undefined && metadata.namespace !== "") return obj;
-  return { ...obj, metadata: { ...metadata, namespace } };
+  return metadata.namespace === from ? { ...obj, metadata: { ...metadata, namespace: to } } : obj;
 }
 
 /** Kinds of rendered objects a readiness gate waits for. */

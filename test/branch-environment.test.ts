@@ -270,6 +270,7 @@ describe("BranchEnvironment: cluster access", () => {
     expect(one("pulumi:providers:kubernetes").inputs).toEqual({
       context: "sandboxes",
       deleteUnreachable: "true",
+      namespace: "branch-feature-login",
     });
     // Readiness gates reach the cluster the same way, and wait readyTimeout.
     expect(env.environment.readiness).toEqual({
@@ -292,7 +293,10 @@ describe("BranchEnvironment: cluster access", () => {
 
   test("neither: the current context of the user's kubeconfig", async () => {
     const env = await create();
-    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({
+      deleteUnreachable: "true",
+      namespace: "branch-feature-login",
+    });
     expect(env.environment.readiness.access).toEqual({ kubeconfig: undefined, context: undefined });
   });
 });

@@ -157,6 +157,9 @@ describe("platform add-ons on the local stack", () => {
       skipAwait: true,
     });
     expect(named("platform-addon-tools-crds").inputs.listedCrds).toBeUndefined();
+    // The provider puts objects of YAML files that name no namespace in the services' namespace
+    // (an entry's own manifests); an add-on's are moved from there to its own.
+    expect(named("local-kind-provider").inputs.namespace).toBe("localkube");
   });
 
   test("an add-on in the namespace of the services or of the ingress controller is refused, nothing created", async () => {
