@@ -59,6 +59,17 @@ function source(values: Record<string, string>, file: string): ConfigSource {
 const preflight = async () =>
   ({ docker: { ok: true }, kind: { ok: true }, ports: new Map() }) as unknown as PreflightFacts;
 
+/**
+ * Waits (20 s at most) until resources of these names are registered: on a busy machine the
+ * program may still be registering when settle() sees a quiet moment.
+ */
+async function registeredAll(...names: string[]): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!names.every((n) => registered.some((r) => r.name === n)) && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 100));
+  await settle();
+}
+
 const named = (name: string) => {
   const found = registered.find((r) => r.name === name);
   if (!found) throw new Error(`no resource ${name}`);
@@ -89,6 +100,12 @@ describe("local stack with ingress.api: gateway", () => {
 
   test("the Gateway API's CRDs, Traefik's Gateway, and an HTTPRoute per service instead of an Ingress", async () => {
     const out = await runLocal({ services: "bank", local: "bank", "ingress.api": "gateway" });
+    await registeredAll(
+      "local-gateway-api-crds-ready",
+      "local-ingress-gateway",
+      "platform-bank-route-ready",
+      "platform-price-route-ready",
+    );
     expect(overrideSeen).toBeUndefined();
     expect(await promiseOf(out.urls)).toEqual({
       bank: "http://bank.localhost",
@@ -188,8 +205,10 @@ describe("local stack with ingress.api: gateway", () => {
   });
 
   test("ingress (the default): no Gateway API, Ingresses as before, Traefik without its Gateway provider", async () => {
+    overrideSeen = ["not asked"];
     await runLocal({ services: "bank", local: "bank", "ingress.controller": "traefik" });
-    expect(overrideSeen).toBeUndefined();
+    await registeredAll("platform-bank-ingress", "platform-price-ingress");
+    expect(overrideSeen).toEqual(["not asked"]);
     expect(names("localkube:index:GatewayApi")).toEqual([]);
     expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([
       "platform-bank-ingress",
@@ -275,6 +294,7 @@ describe("branch stacks check the cluster before creating anything", () => {
       "certificates.cert-manager.io",
     ]);
     const { out } = await runBranch({ services: "web" }, p);
+    await registeredAll("platform-greetings-manifests", "platform-web-deployment");
     expect(asked).toEqual(["served cert-manager.io,e2e.localkube.dev"]);
     expect(await promiseOf(out.addons)).toEqual(["certs", "greeter"]);
     expect(names("localkube:index:PlatformAddon")).toEqual([]);
@@ -328,7 +348,7 @@ describe("branch stacks check the cluster before creating anything", () => {
       source({ catalogDir: dir, gitSha: "3f2a1c9", owner: "o", ...values }, STACK_FILE),
       { git: () => undefined, defaultsFile: defaults, log: () => undefined, cluster: () => p },
     );
-    await settle();
+    await registeredAll("platform-x-route-ready");
     expect(asked).toEqual(["served gateway.networking.k8s.io", "gateway gateways/shared"]);
     expect(await promiseOf(out.urls)).toEqual({ x: "http://x.foo.sandbox.acme.dev" });
     expect(names("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
@@ -370,7 +390,7 @@ describe("branch stacks check the cluster before creating anything", () => {
     );
     // Not allowed to read Gateways: the route's gate says what it finds once applied.
     await run(probe(["httproutes.gateway.networking.k8s.io"], "unknown").p);
-    await settle();
+    await registeredAll("platform-x-route");
     expect(names("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")).toEqual([
       "platform-x-route",
     ]);

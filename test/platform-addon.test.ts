@@ -82,6 +82,17 @@ async function runLocal(values: Record<string, string>) {
   return { outputs, dir };
 }
 
+/**
+ * Waits (20 s at most) until resources of these names are registered: on a busy machine the
+ * program may still be registering when settle() sees a quiet moment.
+ */
+async function registeredAll(...names: string[]): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!names.every((n) => registered.some((r) => r.name === n)) && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 100));
+  await settle();
+}
+
 const named = (name: string) => {
   const found = registered.find((r) => r.name === name);
   if (!found) throw new Error(`no resource ${name}`);
@@ -91,6 +102,7 @@ const named = (name: string) => {
 describe("platform add-ons on the local stack", () => {
   test("installed when the selection needs one: its namespace, its chart, a gate for its CRDs and one for its workloads", async () => {
     const { outputs, dir } = await runLocal({ services: "greetings,web" });
+    await registeredAll("platform-addon-greeter-crds", "platform-addon-greeter-ready");
     expect(await promiseOf(outputs.addons)).toEqual(["greeter"]);
     expect(ofType(registered, "localkube:index:PlatformAddon").map((r) => r.name)).toEqual([
       "platform-addon-greeter",
@@ -130,6 +142,7 @@ describe("platform add-ons on the local stack", () => {
 
   test("every entry waits for the add-ons, those that name them and those that do not", async () => {
     await runLocal({ services: "greetings,web", local: "" });
+    await registeredAll("platform-greetings-manifests", "platform-web-deployment");
     const gates = [
       named("platform-addon-greeter-crds").urn,
       named("platform-addon-greeter-ready").urn,
@@ -141,10 +154,12 @@ describe("platform add-ons on the local stack", () => {
 
   test("not installed when nothing selected needs it; selected by name, it comes alone", async () => {
     const { outputs } = await runLocal({ services: "web" });
+    await registeredAll("platform-web-deployment");
     expect(await promiseOf(outputs.addons)).toEqual([]);
     expect(ofType(registered, "localkube:index:PlatformAddon")).toEqual([]);
     registered.splice(0);
     const again = await runLocal({ services: "web,tools" });
+    await registeredAll("platform-addon-tools-crds", "platform-addon-tools-manifests");
     expect(await promiseOf(again.outputs.addons)).toEqual(["tools"]);
     // kube-system is every cluster's: used as is, never created (nor deleted with the add-on).
     expect(
