@@ -1,5 +1,6 @@
+import { parsePlatform } from "./parsePlatform";
 import { show } from "./problems";
-import { CatalogPolicy, ProbeKind, RESOURCE_FIELDS, ResourceField } from "./types";
+import { AddonSpec, CatalogPolicy, ProbeKind, RESOURCE_FIELDS, ResourceField } from "./types";
 import { DNS_LABEL, DNS_LABEL_HELP } from "./patterns";
 import { YamlFile } from "./yamlFile";
 
@@ -16,16 +17,22 @@ export const DEFAULT_POLICY: CatalogPolicy = { requireProbes: [], requireResourc
  *   requireResources: [requests.cpu, requests.memory, limits.memory]
  * groups:
  *   payments: [bank, ledger]
+ * platform: # cluster-wide add-ons (catalog/parsePlatform.ts)
+ *   argo-workflows: { namespace: argo, chart: { … }, crds: [workflowtemplates.argoproj.io] }
  * ```
+ *
+ * @param catalogDir absolute catalog directory, which add-ons' chart directories and files are relative to
  */
-export function parseSettingsFile(file: string, text: string) {
+export function parseSettingsFile(file: string, text: string, catalogDir = ".") {
   const y = new YamlFile(file, text);
   const groups = new Map<string, string[]>();
   let policy = DEFAULT_POLICY;
+  let addons = new Map<string, AddonSpec>();
   const doc =
     y.problems.length === 0 && y.root !== null
-      ? y.object([], y.root, ["policy", "groups"])
+      ? y.object([], y.root, ["policy", "groups", "platform"])
       : undefined;
+  if (doc?.platform !== undefined) addons = parsePlatform(y, doc.platform, catalogDir);
   if (doc?.policy !== undefined) {
     const p = y.object(["policy"], doc.policy, ["requireProbes", "requireResources"]);
     policy = {
@@ -64,5 +71,11 @@ export function parseSettingsFile(file: string, text: string) {
       if (list) groups.set(name, list);
     }
   }
-  return { policy, groups, problems: y.problems, lineOf: (p: (string | number)[]) => y.lineOf(p) };
+  return {
+    policy,
+    groups,
+    addons,
+    problems: y.problems,
+    lineOf: (p: (string | number)[]) => y.lineOf(p),
+  };
 }

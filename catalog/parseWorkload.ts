@@ -199,7 +199,8 @@ function checkBatchFields(y: YamlFile, doc: Record<string, unknown>, kind: Workl
 }
 
 /** A path of the repository, relative to the catalog directory. */
-function repoPath(
+/** A path of the repository, relative to the catalog directory: as written, and absolute. */
+export function repoPath(
   y: YamlFile,
   p: readonly PathSegment[],
   value: unknown,
@@ -283,66 +284,89 @@ function parseOwnManifests(
         `live updates need localkube's own workload, and this entry is deployed from ${what}; remove liveUpdate (a save rebuilds the image)`,
       );
   }
-  if (doc.chart !== undefined) return parseChart(y, doc.chart, fileDir);
-  if (Array.isArray(doc.manifests) && doc.manifests.length === 0)
-    return y.report(["manifests"], "needs at least one file; e.g. - partner/k8s/deployment.yaml");
-  const files = y.list(["manifests"], doc.manifests, (p, v) =>
-    repoPath(y, p, v, fileDir, "partner/k8s/deployment.yaml"),
-  );
+  if (doc.chart !== undefined) return parseChart(y, [], doc.chart, fileDir);
+  return parseManifestFiles(y, [], doc.manifests, fileDir, "partner/k8s/deployment.yaml");
+}
+
+/**
+ * `manifests:` at `at`: a non-empty list of YAML files of the repository (relative to the catalog
+ * directory); `example` is shown in the fix of an empty list or a bad path.
+ */
+export function parseManifestFiles(
+  y: YamlFile,
+  at: readonly PathSegment[],
+  value: unknown,
+  fileDir: string,
+  example: string,
+): ManifestSource | undefined {
+  const p = [...at, "manifests"];
+  if (Array.isArray(value) && value.length === 0)
+    return y.report(p, `needs at least one file; e.g. - ${example}`);
+  const files = y.list(p, value, (q, v) => repoPath(y, q, v, fileDir, example));
   return files && { kind: "yaml", files: files.map((f) => f.abs) };
 }
 
-function parseChart(y: YamlFile, value: unknown, fileDir: string): ManifestSource | undefined {
-  const obj = y.object(["chart"], value, ["path", "repo", "name", "version", "values"]);
+/**
+ * `chart:` at `at` (`[]` for a service file's own, `["platform", name]` for an add-on): a chart
+ * directory of the repository, or `repo` (https or oci) + `name` + a pinned `version`, with values.
+ */
+export function parseChart(
+  y: YamlFile,
+  at: readonly PathSegment[],
+  value: unknown,
+  fileDir: string,
+): ManifestSource | undefined {
+  const c = [...at, "chart"];
+  const obj = y.object(c, value, ["path", "repo", "name", "version", "values"]);
   if (!obj) return undefined;
   const values =
     obj.values === undefined
       ? {}
-      : y.object(["chart", "values"], obj.values, Object.keys(obj.values ?? {}));
+      : y.object([...c, "values"], obj.values, Object.keys(obj.values ?? {}));
   const remote = obj.repo !== undefined || obj.name !== undefined || obj.version !== undefined;
   if (obj.path !== undefined) {
     if (remote)
       y.report(
-        ["chart", "path"],
+        [...c, "path"],
         "path and repo + name + version are alternatives: keep the chart's directory, or the repository's chart, not both",
       );
-    const dir = repoPath(y, ["chart", "path"], obj.path, fileDir, "charts/partner");
+    const dir = repoPath(y, [...c, "path"], obj.path, fileDir, "charts/partner");
     return dir && values && { kind: "chart", path: dir.abs, values };
   }
   if (!remote)
     return y.report(
-      ["chart"],
+      c,
       "needs path (a chart directory of the repository, relative to the catalog directory, e.g. charts/partner) or repo + name + version",
     );
   const repo =
     obj.repo === undefined
       ? y.report(
-          ["chart", "repo"],
+          [...c, "repo"],
           "missing; give the chart repository's URL, e.g. https://charts.example.com or oci://ghcr.io/acme/charts",
         )
-      : y.string(["chart", "repo"], obj.repo, {
+      : y.string([...c, "repo"], obj.repo, {
           pattern: /^(https?|oci):\/\/[^\s]+$/,
           help: "a chart repository URL starting with https://, http:// or oci://",
         });
   const name =
     obj.name === undefined
-      ? y.report(["chart", "name"], "missing; give the chart's name in the repository")
-      : y.string(["chart", "name"], obj.name, {
+      ? y.report([...c, "name"], "missing; give the chart's name in the repository")
+      : y.string([...c, "name"], obj.name, {
           pattern: /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/,
           help: "a chart name such as partner or ingress-nginx",
         });
   const version =
     obj.version === undefined
       ? y.report(
-          ["chart", "version"],
+          [...c, "version"],
           'missing; pin the chart\'s version (e.g. version: "1.4.2") so every laptop runs the same',
         )
       : typeof obj.version === "number"
         ? y.report(
-            ["chart", "version"],
+            [...c, "version"],
             `${show(obj.version)} is a number in YAML; quote the version, e.g. version: "${obj.version}"`,
           )
-        : y.string(["chart", "version"], obj.version);
+        : y.string([...c, "version"], obj.version);
   return repo && name && version && values
     ? { kind: "chart", repo, name, version, values }
     : undefined;

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { APPLIANCE_DEPENDENCIES, APPLIANCES, ApplianceName, isAppliance } from "./appliances";
 import { CatalogError, didYouMean, listNames, InputProblem, show } from "./problems";
-import { Catalog, ServiceSpec } from "./types";
+import { AddonSpec, Catalog, ManifestSource, ServiceSpec } from "./types";
 import { expandDependencies } from "./validate";
 
 /** What one stack deploys: the selected services, everything they need, and what to build. */
@@ -10,6 +10,11 @@ export interface DeploymentPlan {
   readonly services: readonly ServiceSpec[];
   /** Appliances to deploy, in {@link APPLIANCES} order. */
   readonly appliances: readonly ApplianceName[];
+  /**
+   * Platform add-ons the selection needs (named in it, or a dependency of what it runs), in name
+   * order: installed before any entry by the local stack, required of the cluster by branch stacks.
+   */
+  readonly addons: readonly AddonSpec[];
   /** Names of the services built from their local source. */
   readonly local: ReadonlySet<string>;
   /**
@@ -55,7 +60,12 @@ export function isBatch(spec: Pick<ServiceSpec, "workload">): boolean {
 /** Resolves a selection to its transitive dependency closure and checks the local builds. */
 export function planDeployment(catalog: Catalog, options: PlanOptions): DeploymentPlan {
   const { exists, isDirectory } = options.files;
-  const known = [...catalog.services.keys(), ...APPLIANCES, ...catalog.groups.keys()];
+  const known = [
+    ...catalog.services.keys(),
+    ...APPLIANCES,
+    ...catalog.groups.keys(),
+    ...catalog.addons.keys(),
+  ];
   const problems: InputProblem[] = [];
   const selSource = options.selectionSource ?? DEFAULT_SOURCE;
   const selection = options.selection ?? [...catalog.services.keys()];
@@ -72,7 +82,9 @@ export function planDeployment(catalog: Catalog, options: PlanOptions): Deployme
 
   const services = new Set<string>();
   const appliances = new Set<ApplianceName>();
+  const addons = new Set<string>();
   const visit = (name: string) => {
+    if (catalog.addons.has(name)) return void addons.add(name);
     if (isAppliance(name)) {
       if (appliances.has(name)) return;
       appliances.add(name);
@@ -91,8 +103,9 @@ export function planDeployment(catalog: Catalog, options: PlanOptions): Deployme
     const p = `${localSource.key}[${i}]`;
     const svc = catalog.services.get(name);
     if (!svc) {
-      const hint =
-        isAppliance(name) || catalog.groups.has(name)
+      const hint = catalog.addons.has(name)
+        ? `${show(name)} is a platform add-on, not a service; list services`
+        : isAppliance(name) || catalog.groups.has(name)
           ? `${show(name)} is an appliance or group, not a service; list services`
           : `unknown service ${show(name)}${didYouMean(name, catalog.services.keys())}`;
       problems.push({
@@ -148,6 +161,7 @@ export function planDeployment(catalog: Catalog, options: PlanOptions): Deployme
 
   for (const name of services)
     problems.push(...missingFiles(catalog.services.get(name)!, exists, isDirectory));
+  for (const name of addons) problems.push(...missingAddonFiles(catalog.addons.get(name)!, exists));
   if (problems.length > 0) throw new CatalogError(problems, "missing files");
 
   const imageFrom = new Map<string, ServiceSpec>();
@@ -158,6 +172,7 @@ export function planDeployment(catalog: Catalog, options: PlanOptions): Deployme
   return {
     services: topologicalOrder(catalog, services),
     appliances: APPLIANCES.filter((a) => appliances.has(a)),
+    addons: [...addons].sort().map((a) => catalog.addons.get(a)!),
     local,
     imageFrom,
   };
@@ -185,19 +200,35 @@ function missingFiles(
         message: `${shown(f.from)} is a directory; list each of its files (one entry per file, each with its own path in the container)`,
       });
   });
-  const m = svc.manifests;
+  return [...out, ...missingSourceFiles(svc.file, "", svc.manifests, exists)];
+}
+
+/** An add-on's chart directory or manifests that are not there. */
+function missingAddonFiles(addon: AddonSpec, exists: (p: string) => boolean): InputProblem[] {
+  return missingSourceFiles(addon.file, `platform.${addon.name}.`, addon.source, exists);
+}
+
+/** The chart directory or YAML files of `m` (fields under `prefix` of `file`) that are not there. */
+function missingSourceFiles(
+  file: string,
+  prefix: string,
+  m: ManifestSource | undefined,
+  exists: (p: string) => boolean,
+): InputProblem[] {
+  const out: InputProblem[] = [];
+  const shown = (p: string) => show(path.relative(process.cwd(), p) || ".");
   if (m?.kind === "chart" && m.path !== undefined && !exists(path.join(m.path, "Chart.yaml")))
     out.push({
-      file: svc.file,
-      path: "chart.path",
+      file,
+      path: `${prefix}chart.path`,
       message: `${shown(m.path)} is not a chart directory (it has no Chart.yaml); fix the path (it is relative to the catalog directory)`,
     });
   if (m?.kind === "yaml")
     m.files.forEach((f, i) => {
       if (!exists(f))
         out.push({
-          file: svc.file,
-          path: `manifests[${i}]`,
+          file,
+          path: `${prefix}manifests[${i}]`,
           message: `file ${shown(f)} does not exist; fix the path (it is relative to the catalog directory)`,
         });
     });

@@ -237,10 +237,37 @@ export interface CatalogPolicy {
   readonly requireResources: readonly ResourceField[];
 }
 
+/**
+ * A cluster-wide tool listed under `platform:` in `_catalog.yaml` (Argo Workflows, cert-manager, a
+ * team's operator): its chart or manifests in a namespace of its own, and the CRDs it gives the
+ * cluster. The local stack installs it when the selection needs it, before any entry; a branch
+ * stack only checks that its CRDs exist (the cluster's owners install it).
+ */
+export interface AddonSpec {
+  readonly name: string;
+  /** The settings file it is defined in, e.g. `services/_catalog.yaml`. */
+  readonly file: string;
+  readonly description?: string;
+  /** Namespace of its objects (those that name none) and of a chart's release. @default its name */
+  readonly namespace: string;
+  readonly source: ManifestSource;
+  /**
+   * The CRDs it provides (`<plural>.<group>`), as `crds:` lists them; required for a chart. Unset
+   * for manifests: the CustomResourceDefinitions of those files.
+   */
+  readonly crds?: readonly string[];
+  /**
+   * Keep its CRDs, and so every object of their kinds, when it is uninstalled. @default true
+   */
+  readonly keepCrds: boolean;
+}
+
 export interface Catalog {
   /** Catalog directory, as given to the loader. */
   readonly dir: string;
   readonly services: ReadonlyMap<string, ServiceSpec>;
+  /** Platform add-ons by name (`platform:` in `_catalog.yaml`). */
+  readonly addons: ReadonlyMap<string, AddonSpec>;
   /** Groups by name, members as written (services, appliances or groups). */
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly policy: CatalogPolicy;

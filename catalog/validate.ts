@@ -9,7 +9,7 @@ import {
 import { parseServiceFile } from "./parseService";
 import { DEFAULT_POLICY, parseSettingsFile, SETTINGS_FILE } from "./parseSettings";
 import { CatalogError, didYouMean, listNames, InputProblem, show, sortProblems } from "./problems";
-import { Catalog, ServiceSpec } from "./types";
+import { AddonSpec, Catalog, ServiceSpec } from "./types";
 import { formatPath, PathSegment } from "./yamlFile";
 
 type Locator = (
@@ -35,7 +35,7 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
   const problems: InputProblem[] = [];
   const settingsFile = files.find((f) => path.basename(f.file) === SETTINGS_FILE);
   const settings = settingsFile
-    ? parseSettingsFile(settingsFile.file, settingsFile.text)
+    ? parseSettingsFile(settingsFile.file, settingsFile.text, absDir)
     : undefined;
   problems.push(...(settings?.problems ?? []));
 
@@ -88,7 +88,8 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
     groups.set(name, members);
   }
 
-  const known = [...services.keys(), ...APPLIANCES, ...groups.keys()];
+  const addons = platformAddons(settings?.addons, services, groups, settings?.lineOf, problems);
+  const known = [...services.keys(), ...APPLIANCES, ...groups.keys(), ...addons.keys()];
   const knownText = listNames(known);
   for (const [name, members] of settings?.groups ?? []) {
     members.forEach((m, i) => {
@@ -105,7 +106,7 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
   problems.push(...groupCycles(groups, settingsFile?.file, settings?.lineOf));
 
   for (const svc of services.values()) {
-    problems.push(...checkReferences(svc, services, groups, known, knownText, at));
+    problems.push(...checkReferences(svc, services, groups, addons, known, knownText, at));
   }
   problems.push(...dependencyCycles(services, groups, at));
   problems.push(...hostCollisions(services, at));
@@ -118,13 +119,47 @@ export function buildCatalog(dir: string, absDir: string, files: readonly Catalo
 
   if (problems.length > 0)
     throw new CatalogError(sortProblems(problems), `invalid service catalog in ${dir}/`);
-  return { dir, services, groups, policy };
+  return { dir, services, groups, addons, policy };
+}
+
+/** The add-ons of `platform:` whose names no service, appliance or group already has. */
+function platformAddons(
+  parsed: ReadonlyMap<string, AddonSpec> | undefined,
+  services: ReadonlyMap<string, ServiceSpec>,
+  groups: ReadonlyMap<string, readonly string[]>,
+  lineOf: ((p: (string | number)[]) => number | undefined) | undefined,
+  problems: InputProblem[],
+): Map<string, AddonSpec> {
+  const addons = new Map<string, AddonSpec>();
+  for (const [name, addon] of parsed ?? []) {
+    const taken = services.has(name)
+      ? `a service (${services.get(name)!.file})`
+      : groups.has(name)
+        ? name === APPLIANCES_GROUP
+          ? "a built-in group"
+          : "a group"
+        : isAppliance(name)
+          ? "a built-in appliance"
+          : undefined;
+    if (taken) {
+      problems.push({
+        file: addon.file,
+        line: lineOf?.(["platform", name]),
+        path: `platform.${name}`,
+        message: `${show(name)} is already the name of ${taken}; rename the add-on`,
+      });
+      continue;
+    }
+    addons.set(name, addon);
+  }
+  return addons;
 }
 
 function checkReferences(
   svc: ServiceSpec,
   services: ReadonlyMap<string, ServiceSpec>,
   groups: ReadonlyMap<string, readonly string[]>,
+  addons: ReadonlyMap<string, AddonSpec>,
   known: readonly string[],
   knownText: string,
   at: Locator,
@@ -159,6 +194,13 @@ function checkReferences(
       });
       continue;
     }
+    if (addons.has(value.from)) {
+      out.push({
+        ...at(svc, p),
+        message: `${show(value.from)} is a platform add-on and offers no connection values; remove this reference (the dependency alone makes ${svc.name} wait for it)`,
+      });
+      continue;
+    }
     const target = services.get(value.from);
     const offersNothing = target && kindOfEntry(target) !== "deployment";
     if (offersNothing) {
@@ -180,7 +222,8 @@ function checkReferences(
       });
     }
   }
-  if (svc.image.from !== undefined) out.push(...imageSourceProblems(svc, services, groups, at));
+  if (svc.image.from !== undefined)
+    out.push(...imageSourceProblems(svc, services, groups, addons, at));
   return out;
 }
 
@@ -198,6 +241,7 @@ function imageSourceProblems(
   svc: ServiceSpec,
   services: ReadonlyMap<string, ServiceSpec>,
   groups: ReadonlyMap<string, readonly string[]>,
+  addons: ReadonlyMap<string, AddonSpec>,
   at: Locator,
 ): InputProblem[] {
   const from = svc.image.from!;
@@ -207,8 +251,8 @@ function imageSourceProblems(
   let message: string | undefined;
   if (from === svc.name)
     message = `a service cannot run its own image through image.from; set image.repository or build instead`;
-  else if (isAppliance(from) || groups.has(from))
-    message = `${show(from)} is ${isAppliance(from) ? "an appliance" : "a group"}; name a service whose image to run`;
+  else if (isAppliance(from) || groups.has(from) || addons.has(from))
+    message = `${show(from)} is ${isAppliance(from) ? "an appliance" : groups.has(from) ? "a group" : "a platform add-on"}; name a service whose image to run`;
   else if (!source)
     message = `unknown service ${show(from)}${didYouMean(from, names)}; known: ${listNames(names)}`;
   else if (source.image.from !== undefined)

@@ -74,6 +74,8 @@ export class BranchEnvironment extends pulumi.ComponentResource {
         ...(s.cluster.context ? { context: s.cluster.context } : {}),
         // Destroy finishes when the cluster or the namespace is already gone.
         deleteUnreachable: true,
+        // Namespaced objects of a team's YAML files that name no namespace go to the sandbox's.
+        namespace: s.branch.namespace,
       },
       root("cluster"),
     );
@@ -230,11 +232,14 @@ export class BranchEnvironment extends pulumi.ComponentResource {
       stack: args.stack,
       namespace: this.namespace.metadata.name,
       provider,
+      providerNamespace: ns,
       readiness: {
         access: { kubeconfig: s.cluster.kubeconfig, context: s.cluster.context },
         timeoutSeconds: s.readyTimeoutSeconds,
       },
       ingress: {
+        api: s.ingress.api,
+        gateway: s.ingress.gateway,
         domain: `${s.branch.slug}.${s.baseDomain}`,
         className: s.ingress.className,
         annotations: s.ingress.tlsIssuer

@@ -2,11 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Connection } from "../kube/connection";
 import { PublishedImages } from "../kube/images";
+import type { GatewayRef, IngressApi } from "../kube/ingress";
 import { ReadinessSettings } from "../providers/workloadReady";
 import { RegistryLogin } from "./serviceImage";
 
-/** How services are exposed: `<host>.<domain>` through an Ingress of `className`. */
+/** How services are exposed: `<host>.<domain>` through an Ingress of `className`, or a Gateway. */
 export interface IngressPolicy {
+  /** An Ingress per service, or an HTTPRoute attached to `gateway`. @default "ingress" */
+  readonly api?: IngressApi;
+  /** The Gateway routes attach to; set when `api` is gateway. */
+  readonly gateway?: GatewayRef;
   /** Domain appended to each service's host prefix, e.g. `localhost`, `feat-x.sandbox.acme.dev`. */
   readonly domain: string;
   /** `ingressClassName` of every Ingress. */
@@ -55,6 +60,11 @@ export interface Environment {
   readonly stack: string;
   /** Namespace all workloads go to. */
   readonly namespace: pulumi.Input<string>;
+  /**
+   * The provider's default namespace, where it puts the namespaced objects of a team's YAML files
+   * that name none (the workloads' namespace, by name). @default the kubeconfig's
+   */
+  readonly providerNamespace?: string;
   /** Provider of the target cluster. */
   readonly provider: k8s.Provider;
   /**
@@ -80,6 +90,12 @@ export interface Environment {
    * connections and the appliance is not deployed. @default none: every needed appliance is deployed
    */
   readonly sharedAppliances?: ReadonlyMap<string, Connection>;
+  /**
+   * Whether the stack installs the platform add-ons its plan needs (`install`: the laptop's own
+   * cluster) or finds them there (`present`: a shared cluster's owners install them; the stack
+   * checked their CRDs before creating anything). @default "present"
+   */
+  readonly platformAddons?: "install" | "present";
   /**
    * The resource whose deletion removes everything the stack made in the cluster (the local kind
    * cluster, a branch's namespace): in-cluster objects are `deletedWith` it, so destroy is one

@@ -5,10 +5,42 @@ import {
   IngressControllerKind,
   INGRESS_NGINX_CHART,
   ingressNginxValues,
+  LOCAL_GATEWAY_NAME,
+  localGatewayArgs,
   NGINX_CONTROLLER_CLASS,
   traefikArgs,
+  TRAEFIK_GATEWAY_CONTROLLER,
 } from "../kube/ingress";
 import { selectorLabels, workloadLabels } from "../kube/labels";
+
+/** What Traefik's Gateway provider reads and reports on (Traefik's own RBAC for it). */
+const TRAEFIK_GATEWAY_RULES = [
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] },
+  {
+    apiGroups: ["gateway.networking.k8s.io"],
+    resources: [
+      "gatewayclasses",
+      "gateways",
+      "httproutes",
+      "grpcroutes",
+      "referencegrants",
+      "backendtlspolicies",
+    ],
+    verbs: ["get", "list", "watch"],
+  },
+  {
+    apiGroups: ["gateway.networking.k8s.io"],
+    resources: [
+      "gatewayclasses/status",
+      "gateways/status",
+      "httproutes/status",
+      "grpcroutes/status",
+      "backendtlspolicies/status",
+    ],
+    verbs: ["update"],
+  },
+];
 
 export interface IngressControllerArgs {
   /** Which controller to run; `none` creates nothing. */
@@ -25,6 +57,13 @@ export interface IngressControllerArgs {
   };
   /** Traefik image (a `traefik:v3` compatible one, ≥ v3.5 for the NGINX provider). @default {@link DEFAULT_IMAGES.traefik} */
   readonly traefikImage?: string;
+  /**
+   * Serve the Gateway API too (Traefik only): its Gateway provider on, a GatewayClass and the
+   * Gateway `localkube` in the controller's namespace, after the Gateway API's CRDs are
+   * established (`crdsReady`); the Gateway is awaited until Programmed, within `timeoutSeconds`.
+   * @default Ingress only
+   */
+  readonly gatewayApi?: { readonly crdsReady: pulumi.Resource; readonly timeoutSeconds: number };
 }
 
 /**
@@ -37,10 +76,14 @@ export class IngressController extends pulumi.ComponentResource {
   readonly ready: pulumi.Resource[];
   /** Namespace the controller runs in (for NetworkPolicies); undefined for `none`. */
   readonly namespace?: string;
+  /** The Gateway routes attach to, with `gatewayApi`. */
+  readonly gateway?: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: IngressControllerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:IngressController", name, {}, opts);
     const className = args.className ?? "nginx";
+    if (args.gatewayApi && args.controller !== "traefik")
+      throw new Error(`internal: ${args.controller} cannot serve the Gateway API; Traefik does`);
     if (args.controller === "none") {
       this.ready = [];
       this.registerOutputs({});
@@ -68,7 +111,33 @@ export class IngressController extends pulumi.ComponentResource {
       );
       this.ready = [chart];
     } else {
-      this.ready = [this.traefik(name, ns, className, args.traefikImage ?? DEFAULT_IMAGES.traefik)];
+      const traefik = this.traefik(
+        name,
+        ns,
+        className,
+        args.traefikImage ?? DEFAULT_IMAGES.traefik,
+        args.gatewayApi,
+      );
+      this.ready = [traefik];
+      if (args.gatewayApi) {
+        const opts = { parent: this, dependsOn: [args.gatewayApi.crdsReady] };
+        const gatewayClass = new k8s.apiextensions.CustomResource(
+          `${name}-gateway-class`,
+          {
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "GatewayClass",
+            metadata: { name: LOCAL_GATEWAY_NAME },
+            spec: { controllerName: TRAEFIK_GATEWAY_CONTROLLER },
+          },
+          opts,
+        );
+        this.gateway = new k8s.apiextensions.CustomResource(
+          `${name}-gateway`,
+          localGatewayArgs(ns.metadata.name, args.gatewayApi.timeoutSeconds),
+          { ...opts, dependsOn: [...opts.dependsOn, gatewayClass, traefik] },
+        );
+        this.ready.push(this.gateway);
+      }
     }
     this.registerOutputs({ namespace: this.namespace });
   }
@@ -78,6 +147,7 @@ export class IngressController extends pulumi.ComponentResource {
     ns: k8s.core.v1.Namespace,
     className: string,
     image: string,
+    gatewayApi: IngressControllerArgs["gatewayApi"],
   ): pulumi.Resource {
     const labels = workloadLabels("traefik", "ingress-controller");
     const opts = { parent: this };
@@ -107,6 +177,7 @@ export class IngressController extends pulumi.ComponentResource {
             verbs: ["get", "list", "watch"],
           },
           { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
+          ...(gatewayApi ? TRAEFIK_GATEWAY_RULES : []),
         ],
       },
       opts,
@@ -172,7 +243,7 @@ export class IngressController extends pulumi.ComponentResource {
                 {
                   name: "traefik",
                   image,
-                  args: traefikArgs(className),
+                  args: traefikArgs(className, gatewayApi !== undefined),
                   ports: [
                     { name: "web", containerPort: 8000, hostPort: 80 },
                     { name: "websecure", containerPort: 8443, hostPort: 443 },
@@ -198,7 +269,8 @@ export class IngressController extends pulumi.ComponentResource {
           },
         },
       },
-      { ...opts, dependsOn: [binding, ...classes] },
+      // Its Gateway provider starts watching at once: the Gateway API must be there first.
+      { ...opts, dependsOn: [binding, ...classes, ...(gatewayApi ? [gatewayApi.crdsReady] : [])] },
     );
   }
 }

@@ -3,7 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { KindConfigInput, renderKindConfig } from "../kind/config";
 import { KindClusterResource } from "../providers/kindCluster";
 
-export interface KindClusterArgs extends KindConfigInput {}
+export interface KindClusterArgs extends KindConfigInput {
+  /**
+   * Namespace the provider gives namespaced objects that name none (a team's YAML files, which
+   * `yaml.v2.ConfigGroup` places before any transform sees them). @default the kubeconfig's: `default`
+   */
+  readonly defaultNamespace?: string;
+}
 
 /**
  * A local kind cluster. Replaced when its rendered config changes (another Kubernetes version or
@@ -47,6 +53,7 @@ export class KindCluster extends pulumi.ComponentResource {
         // old one before the objects in the old cluster are deleted ("grpc: the client connection
         // is closing"). Those objects are replaced with the cluster instead (see livesIn).
         clusterIdentifier: this.context,
+        ...(args.defaultNamespace ? { namespace: args.defaultNamespace } : {}),
       },
       { parent: this },
     );

@@ -2,9 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalSettings } from "../config/localSettings";
 import { applianceMappings } from "../kube/hostAccess";
+import { LOCAL_GATEWAY_NAME } from "../kube/ingress";
 import { inClusterTransform, livesIn } from "../kube/lifetime";
 import { GATE_TYPES } from "../providers/manifestsReady";
 import { Environment } from "./environment";
+import { GatewayApi } from "./gatewayApi";
 import { IngressController } from "./ingressController";
 import { KindCluster } from "./kindCluster";
 import { LocalRegistry } from "./localRegistry";
@@ -19,6 +21,11 @@ export interface LocalEnvironmentArgs {
    * Kubernetes ≥ 1.35 needs there. @default unknown (nothing added)
    */
   readonly hostCgroupVersion?: 1 | 2;
+  /**
+   * With `ingress.api: gateway`: the Gateway API CRD manifests to install (files or URLs, chosen
+   * by host/gatewayApi.ts). @default none: the stack must not route through a Gateway
+   */
+  readonly gatewayApiCrds?: readonly string[];
 }
 
 /**
@@ -32,6 +39,8 @@ export class LocalEnvironment extends pulumi.ComponentResource {
   readonly cluster: KindCluster;
   readonly registry: LocalRegistry;
   readonly ingress: IngressController;
+  /** The Gateway API's CRDs, with `ingress.api: gateway`. */
+  readonly gatewayApi?: GatewayApi;
 
   constructor(name: string, args: LocalEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:LocalEnvironment", name, {}, opts);
@@ -59,6 +68,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         httpsPort: s.cluster.httpsPort,
         extraPortMappings: applianceMappings(s.applianceHostPorts),
         hostCgroupVersion: args.hostCgroupVersion,
+        defaultNamespace: s.namespace,
       },
       was("kind"),
     );
@@ -67,6 +77,26 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       cluster: this.cluster.cluster,
       provider: this.cluster.provider,
     });
+    const inCluster = {
+      providers: [this.cluster.provider],
+      transforms: [
+        inClusterTransform({ ready: [], deletedWith: this.cluster.cluster }, GATE_TYPES),
+      ],
+    };
+    const readiness = {
+      access: { kubeconfig: this.cluster.kubeconfig },
+      timeoutSeconds: s.readyTimeoutSeconds,
+    };
+    const gateway = s.ingress.api === "gateway";
+    if (gateway && !args.gatewayApiCrds)
+      throw new Error("internal: ingress.api is gateway, but no Gateway API CRDs were given");
+    this.gatewayApi = gateway
+      ? new GatewayApi(
+          `${name}-gateway-api`,
+          { crdFiles: args.gatewayApiCrds!, readiness },
+          { parent: this, ...inCluster },
+        )
+      : undefined;
     this.ingress = new IngressController(
       `${name}-ingress`,
       {
@@ -78,14 +108,12 @@ export class LocalEnvironment extends pulumi.ComponentResource {
           image: s.ingress.nginxImage,
         },
         traefikImage: s.ingress.traefikImage,
+        gatewayApi: this.gatewayApi && {
+          crdsReady: this.gatewayApi.ready,
+          timeoutSeconds: s.readyTimeoutSeconds,
+        },
       },
-      {
-        ...was("ingress"),
-        providers: [this.cluster.provider],
-        transforms: [
-          inClusterTransform({ ready: [], deletedWith: this.cluster.cluster }, GATE_TYPES),
-        ],
-      },
+      { ...was("ingress"), ...inCluster },
     );
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -97,11 +125,14 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       stack: args.stack,
       namespace: namespace.metadata.name,
       provider: this.cluster.provider,
-      readiness: {
-        access: { kubeconfig: this.cluster.kubeconfig },
-        timeoutSeconds: s.readyTimeoutSeconds,
-      },
+      providerNamespace: s.namespace,
+      readiness,
       ingress: {
+        api: s.ingress.api,
+        gateway:
+          gateway && this.ingress.namespace
+            ? { name: LOCAL_GATEWAY_NAME, namespace: this.ingress.namespace }
+            : undefined,
         domain: s.ingress.domain,
         className: s.ingress.className,
         annotations: {},
@@ -123,6 +154,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       labels: { "localkube.dev/stack": args.stack },
       imagePullSecrets: [],
       ready: [namespace, ...wiring],
+      platformAddons: "install",
       deletedWith: this.cluster.cluster,
     };
     this.registerOutputs({ registry: this.registry.address, kubeContext: this.cluster.context });

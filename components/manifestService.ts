@@ -2,11 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
-import { renderedWorkloads, replaceImages, withNamespace } from "../kube/manifests";
+import { renderedWorkloads, replaceImages } from "../kube/manifests";
 import { ReadinessSettings } from "../providers/workloadReady";
 import { WorkloadsReady } from "../providers/manifestsReady";
 import type { ImageOrigin } from "../status/diagnose";
-import { serviceIngressArgs, ServiceIngressSettings, serviceUrl } from "../kube/ingress";
+import { ServiceIngressSettings, servicePortNumber, serviceUrl } from "../kube/ingress";
+import { serviceRoute } from "./serviceRoute";
 
 /**
  * A transform for the objects of a chart or YAML files: every container image of `repository`
@@ -20,6 +21,41 @@ export function imageTransform(
     type.startsWith("kubernetes:")
       ? { props: replaceImages(props, repository, image), opts }
       : undefined;
+}
+
+/** Kind and metadata of each object a chart or YAML files applied, once applied (uid, generation). */
+export function appliedObjects(
+  resources: pulumi.Output<unknown[]>,
+): pulumi.Output<{ kind?: string; metadata?: Record<string, unknown> }[]> {
+  return resources.apply((rs) =>
+    pulumi.all(
+      ((rs ?? []) as k8s.apps.v1.Deployment[]).map((r) =>
+        pulumi
+          .all([r.kind, r.metadata])
+          .apply(([kind, metadata]) => ({ kind, metadata: metadata as Record<string, unknown> })),
+      ),
+    ),
+  );
+}
+
+/** The ports of the Service named `name` among a chart's or YAML files' objects (none: not there). */
+export function renderedServicePorts(
+  resources: pulumi.Output<unknown[]>,
+  name: string,
+): pulumi.Output<{ name?: string; port?: number }[]> {
+  return resources.apply((rs) =>
+    pulumi
+      .all(
+        ((rs ?? []) as k8s.core.v1.Service[]).map((r) =>
+          pulumi
+            .all([r.kind, r.metadata, r.spec])
+            .apply(([kind, metadata, spec]) =>
+              kind === "Service" && metadata?.name === name ? (spec?.ports ?? []) : undefined,
+            ),
+        ),
+      )
+      .apply((found) => found.find((p) => p !== undefined) ?? []),
+  );
 }
 
 export interface ManifestServiceArgs {
@@ -58,7 +94,8 @@ export class ManifestService extends pulumi.ComponentResource {
   readonly configGroup?: k8s.yaml.v2.ConfigGroup;
   /** Completes when every workload of the manifests is ready. */
   readonly ready: WorkloadsReady;
-  readonly ingress?: k8s.networking.v1.Ingress;
+  /** Its Ingress, or its HTTPRoute (`ingress.api: gateway`). */
+  readonly ingress?: k8s.networking.v1.Ingress | k8s.apiextensions.CustomResource;
   /** What dependents of this entry wait for (it offers no connection values). */
   readonly connection: Connection;
   /** Public URL through the ingress, when exposed. */
@@ -105,42 +142,20 @@ export class ManifestService extends pulumi.ComponentResource {
       );
       resources = this.chart.resources;
     } else {
-      const namespace = args.namespace;
+      // Namespaced objects that name no namespace go to the provider's default namespace, which
+      // the environment sets to its own (the provider knows each kind's scope, CRDs' included).
       this.configGroup = new k8s.yaml.v2.ConfigGroup(
         `${name}-manifests`,
         { files: [...source.files], skipAwait: true },
-        {
-          ...childOpts,
-          // ConfigGroup has no namespace of its own: objects that name none go to the environment's.
-          transforms: [
-            ({ type, props, opts: o }) =>
-              type.startsWith("kubernetes:")
-                ? { props: withNamespace(props, namespace), opts: o }
-                : undefined,
-            ...transforms,
-          ],
-        },
+        childOpts,
       );
       resources = this.configGroup.resources;
     }
 
     // The workloads as applied (kind, name, uid, generation): a new spec is a new rollout to wait for.
     const workloads = pulumi
-      .all([resources, args.namespace])
-      .apply(([rs, namespace]) =>
-        pulumi
-          .all(
-            ((rs ?? []) as k8s.apps.v1.Deployment[]).map((r) =>
-              pulumi.all([r.kind, r.metadata]).apply(([kind, metadata]) => ({ kind, metadata })),
-            ),
-          )
-          .apply((objects) =>
-            renderedWorkloads(
-              objects as { kind?: string; metadata?: Record<string, unknown> }[],
-              namespace,
-            ),
-          ),
-      );
+      .all([appliedObjects(resources), args.namespace])
+      .apply(([objects, namespace]) => renderedWorkloads(objects, namespace));
     this.ready = new WorkloadsReady(
       `${name}-ready`,
       {
@@ -154,16 +169,35 @@ export class ManifestService extends pulumi.ComponentResource {
     );
 
     if (spec.ingress && args.ingress) {
-      this.ingress = new k8s.networking.v1.Ingress(
-        `${name}-ingress`,
-        serviceIngressArgs({ name: spec.name, ingress: spec.ingress }, args.ingress, {
+      const ingress = spec.ingress;
+      const service = ingress.service ?? spec.name;
+      // A route's backend needs the port's number: a name is looked up in the rendered Service
+      // (an Ingress takes the name as it is).
+      const byName = (portName: string) =>
+        renderedServicePorts(resources, service).apply((ports) => {
+          const found = servicePortNumber(service, ports, portName);
+          if (typeof found === "number") return found;
+          throw new pulumi.ResourceError(`${spec.file}: \`ingress.port\`: ${found.problem}`, this);
+        });
+      const port =
+        typeof ingress.port === "number"
+          ? ingress.port
+          : args.ingress.api === "gateway"
+            ? byName(ingress.port)
+            : 0;
+      this.ingress = serviceRoute(
+        name,
+        { name: spec.name, ingress },
+        args.ingress,
+        {
           namespace: args.namespace,
           labels: args.labels ?? {},
-          timeoutSeconds: args.readiness.timeoutSeconds,
-        }),
+          readiness: args.readiness,
+          port,
+        },
         { parent: this, dependsOn: [this.ready, ...(args.ingress.dependsOn ?? [])] },
-      );
-      this.url = serviceUrl(args.ingress, spec.ingress.path);
+      ).resource;
+      this.url = serviceUrl(args.ingress, ingress.path);
     }
 
     this.connection = { name: spec.name, kind: "service", env: {}, ready: [this.ready] };

@@ -4,8 +4,8 @@ import { LiveUpdateSpec, ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
 import {
   backendProtocol,
-  serviceIngressArgs,
   ServiceIngressSettings,
+  servicePortNumber,
   serviceUrl,
 } from "../kube/ingress";
 import {
@@ -19,6 +19,7 @@ import { containerCommand, needsConfig, serviceEnv, toProbe } from "../kube/podS
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
 import { ServiceConfig } from "./serviceConfig";
+import { serviceRoute } from "./serviceRoute";
 
 export interface MicroserviceArgs {
   /** The validated catalog entry: ports, env, probes, resources, replicas, ingress. */
@@ -70,7 +71,8 @@ export class Microservice extends pulumi.ComponentResource {
   readonly ready: WorkloadReady;
   /** The ClusterIP Service, when the service declares ports. */
   readonly service?: k8s.core.v1.Service;
-  readonly ingress?: k8s.networking.v1.Ingress;
+  /** Its Ingress, or its HTTPRoute (`ingress.api: gateway`). */
+  readonly ingress?: k8s.networking.v1.Ingress | k8s.apiextensions.CustomResource;
   /** What dependents of this service receive. */
   readonly connection: Connection;
   /** Public URL through the ingress, when exposed. */
@@ -183,18 +185,28 @@ export class Microservice extends pulumi.ComponentResource {
     }
 
     if (spec.ingress && args.ingress && this.service) {
-      this.ingress = new k8s.networking.v1.Ingress(
-        `${name}-ingress`,
-        serviceIngressArgs({ name: spec.name, ingress: spec.ingress }, args.ingress, {
+      const port = servicePortNumber(
+        spec.name,
+        spec.ports.map((p) => ({ name: p.name, port: p.servicePort })),
+        spec.ingress.port,
+      );
+      // The catalog checked that the ingress names one of the service's ports.
+      if (typeof port !== "number") throw new Error(`internal: ${spec.file}: ${port.problem}`);
+      this.ingress = serviceRoute(
+        name,
+        { name: spec.name, ingress: spec.ingress },
+        args.ingress,
+        {
           namespace: args.namespace,
           labels,
-          timeoutSeconds: args.readiness.timeoutSeconds,
-        }),
+          readiness: args.readiness,
+          port,
+        },
         {
           ...childOpts,
           dependsOn: [this.service, this.ready, ...(args.ingress.dependsOn ?? [])],
         },
-      );
+      ).resource;
       this.url = serviceUrl(args.ingress, spec.ingress.path);
     }
 

@@ -12,6 +12,7 @@ import { inClusterTransform } from "../kube/lifetime";
 import { GATE_TYPES } from "../providers/manifestsReady";
 import { Environment } from "./environment";
 import { ManifestService } from "./manifestService";
+import { PlatformAddon } from "./platformAddon";
 import { Microservice } from "./microservice";
 import { ServiceImage } from "./serviceImage";
 
@@ -93,6 +94,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly batches: ReadonlyMap<string, BatchService>;
   /** Entries deployed from their own chart or YAML files. */
   readonly manifests: ReadonlyMap<string, ManifestService>;
+  /** Platform add-ons installed by this stack (none where the cluster's owners install them). */
+  readonly addons: ReadonlyMap<string, PlatformAddon>;
   readonly images: ReadonlyMap<string, ServiceImage>;
   /** How each image built from source is built: what `npm run dev` builds its fast saves with. */
   readonly builds: Readonly<Record<string, ImageBuild>>;
@@ -130,6 +133,24 @@ export class Platform extends pulumi.ComponentResource {
       for (const [k, v] of this.appliances.connections) connections.set(k, v);
     }
 
+    // Cluster-wide add-ons: installed here, or already in the cluster. Every entry waits for them.
+    const addons = new Map<string, PlatformAddon>();
+    const addonConnections: Connection[] = [];
+    for (const addon of args.plan.addons) {
+      if (env.platformAddons === "install") {
+        const installed = new PlatformAddon(
+          `${name}-addon-${addon.name}`,
+          { addon, readiness: env.readiness, providerNamespace: env.providerNamespace },
+          inCluster,
+        );
+        addons.set(addon.name, installed);
+        addonConnections.push(installed.connection);
+      } else {
+        addonConnections.push({ name: addon.name, kind: "service", env: {}, ready: [] });
+      }
+    }
+    for (const c of addonConnections) connections.set(c.name, c);
+
     const images = new Map<string, ServiceImage>();
     for (const spec of args.plan.services) {
       if (!args.plan.local.has(spec.name) || !spec.build) continue;
@@ -160,14 +181,19 @@ export class Platform extends pulumi.ComponentResource {
     const manifests = new Map<string, ManifestService>();
     const urls: Record<string, string> = {};
     for (const spec of args.plan.services) {
-      const deps = expandDependencies(spec.dependsOn, args.groups).map((d) => {
-        const c = connections.get(d);
-        if (!c)
-          throw new Error(
-            `internal: ${spec.name} depends on ${d}, which is not planned ${isAppliance(d) ? "(appliance)" : ""}`,
-          );
-        return c;
-      });
+      const direct = expandDependencies(spec.dependsOn, args.groups);
+      const deps = [
+        ...direct.map((d) => {
+          const c = connections.get(d);
+          if (!c)
+            throw new Error(
+              `internal: ${spec.name} depends on ${d}, which is not planned ${isAppliance(d) ? "(appliance)" : ""}`,
+            );
+          return c;
+        }),
+        // Installed before any entry: a service's own manifests may hold objects of their kinds.
+        ...addonConnections.filter((c) => !direct.includes(c.name)),
+      ];
       const ingress = spec.ingress && {
         host: `${spec.ingress.host}.${env.ingress.domain}`,
         className: env.ingress.className,
@@ -175,6 +201,8 @@ export class Platform extends pulumi.ComponentResource {
         tlsSecretName: env.ingress.tls ? `${spec.name}-tls` : undefined,
         await: env.ingress.await,
         dependsOn: env.ingress.ready,
+        api: env.ingress.api,
+        gateway: env.ingress.gateway,
       };
       if (spec.manifests) {
         // Its manifests name their images; a local build or an override replaces image.repository's.
@@ -252,6 +280,7 @@ export class Platform extends pulumi.ComponentResource {
     this.services = services;
     this.batches = batches;
     this.manifests = manifests;
+    this.addons = addons;
     this.images = images;
     this.builds = Object.fromEntries([...images].map(([service, image]) => [service, image.build]));
     this.urls = urls;

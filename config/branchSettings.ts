@@ -11,6 +11,7 @@ import {
   postgresUrlProblem,
 } from "../branch/sandbox";
 import { parseDuration } from "../catalog/durations";
+import { GatewayRef, IngressApi, INGRESS_APIS } from "../kube/ingress";
 import { CommonSettings, readCommonSettings } from "./commonSettings";
 import { ConfigReader } from "./reader";
 
@@ -23,6 +24,10 @@ export interface BranchSettings extends CommonSettings {
   /** Hostnames are `<service>.<slug>.<baseDomain>`. */
   readonly baseDomain: string;
   readonly ingress: {
+    /** Ingress objects, or HTTPRoutes attached to the cluster's Gateway (`gateway`). */
+    readonly api: IngressApi;
+    /** The cluster's Gateway that routes attach to; set exactly when `api` is gateway. */
+    readonly gateway?: GatewayRef;
     /** `ingressClassName` of every Ingress. */
     readonly className: string;
     /** Namespace of the ingress controller: the only other namespace the NetworkPolicy admits. */
@@ -149,6 +154,7 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
       example: "sandbox.acme.dev",
     }),
     ingress: {
+      ...readGateway(r),
       className: r.string("ingress.className", "nginx", LABEL),
       namespace: r.string("ingress.namespace", "ingress-nginx", {
         ...LABEL,
@@ -193,6 +199,44 @@ export function readBranchSettings(r: ConfigReader, stack: string): BranchSettin
   };
   r.checkUnknownKeys("a branch stack");
   return settings;
+}
+
+/**
+ * `ingress.api` and, with `gateway`, the cluster's Gateway (`gateway.name`, `gateway.namespace`:
+ * required then, refused otherwise). TLS is then the Gateway's listeners' business.
+ */
+function readGateway(r: ConfigReader): { api: IngressApi; gateway?: GatewayRef } {
+  const api = r.oneOf("ingress.api", "ingress", INGRESS_APIS);
+  const name = r.optionalString("gateway.name", { ...LABEL, example: "shared" });
+  const namespace = r.optionalString("gateway.namespace", { ...LABEL, example: "gateways" });
+  if (api !== "gateway") {
+    for (const [key, value] of [
+      ["gateway.name", name],
+      ["gateway.namespace", namespace],
+    ] as const)
+      if (value !== undefined)
+        r.report(
+          key,
+          "is set, but localkube:ingress.api is not gateway, so services get Ingresses and no route attaches to a Gateway; remove it or set localkube:ingress.api gateway",
+        );
+    return { api };
+  }
+  for (const [key, value, example] of [
+    ["gateway.name", name, "shared"],
+    ["gateway.namespace", namespace, "gateways"],
+  ] as const)
+    if (value === undefined)
+      r.report(
+        key,
+        "is required with localkube:ingress.api gateway: the sandbox's routes attach to the cluster's Gateway of this name and namespace (`kubectl get gateways -A` lists them)",
+        example,
+      );
+  if (r.raw("ingress.tlsIssuer") !== undefined)
+    r.report(
+      "ingress.tlsIssuer",
+      "is set, but with localkube:ingress.api gateway TLS is served by the Gateway's listeners (their certificates), not per route; remove it, or use localkube:ingress.api ingress",
+    );
+  return name && namespace ? { api, gateway: { name, namespace } } : { api };
 }
 
 /** The branch's identity; a name that cannot become a namespace is one more config problem. */

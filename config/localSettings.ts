@@ -1,7 +1,12 @@
 import { CLUSTER_NAME, CONTAINER_NAME, DNS_LABEL_RULE, DOMAIN } from "../catalog/patterns";
 import { DEFAULT_KUBERNETES_VERSION, nodeImageFor } from "../kind/nodeImages";
 import { ApplianceHostPorts, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
-import { IngressControllerKind, INGRESS_CONTROLLERS } from "../kube/ingress";
+import {
+  IngressApi,
+  IngressControllerKind,
+  INGRESS_APIS,
+  INGRESS_CONTROLLERS,
+} from "../kube/ingress";
 import { CommonSettings, IMAGE_REF_RULE, readCommonSettings } from "./commonSettings";
 import { ConfigReader } from "./reader";
 
@@ -29,6 +34,13 @@ export interface LocalSettings extends CommonSettings {
   readonly applianceHostPorts: ApplianceHostPorts;
   readonly ingress: {
     readonly controller: IngressControllerKind;
+    /** Ingress objects, or HTTPRoutes on the controller's Gateway (Traefik only). */
+    readonly api: IngressApi;
+    /**
+     * Where the Gateway API's standard-channel CRDs are read from (`localkube:gateway.crds`: files,
+     * globs or URLs); undefined: localkube's pinned release (host/gatewayApi.ts).
+     */
+    readonly gatewayCrds?: readonly string[];
     readonly domain: string;
     readonly className: string;
     readonly nginxChartVersion?: string;
@@ -39,6 +51,35 @@ export interface LocalSettings extends CommonSettings {
 }
 
 const LABEL = { ...DNS_LABEL_RULE, example: "localkube" };
+
+/**
+ * `ingress.api` and the controller that serves it: ingress-nginx by default, Traefik (the only
+ * controller here that serves Gateway API) by default with `gateway`; `gateway.crds` for mirrors.
+ */
+function readIngressApi(r: ConfigReader) {
+  const api = r.oneOf("ingress.api", "ingress", INGRESS_APIS);
+  const explicit = r.raw("ingress.controller") !== undefined;
+  const controller = r.oneOf(
+    "ingress.controller",
+    api === "gateway" ? "traefik" : "ingress-nginx",
+    INGRESS_CONTROLLERS,
+  );
+  if (api === "gateway" && explicit && controller !== "traefik")
+    r.report(
+      "ingress.controller",
+      controller === "none"
+        ? "is none, but localkube:ingress.api is gateway, and a Gateway needs a controller to serve it; use traefik (it serves the Gateway on the same ports), or localkube:ingress.api ingress"
+        : "is ingress-nginx, which does not implement the Gateway API that localkube:ingress.api gateway asks for; use traefik (it serves the Gateway on the same ports), or localkube:ingress.api ingress",
+      "traefik",
+    );
+  const crds = r.names("gateway.crds");
+  if (crds !== undefined && api !== "gateway")
+    r.report(
+      "gateway.crds",
+      "is set, but localkube:ingress.api is not gateway, so no Gateway API CRDs are installed; remove it or set localkube:ingress.api gateway",
+    );
+  return { controller, api, ...(crds === undefined ? {} : { gatewayCrds: crds }) };
+}
 
 /** A host port that `0` turns off (undefined). */
 function hostPort(r: ConfigReader, key: string, fallback: number): number | undefined {
@@ -91,7 +132,7 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
       kafka: hostPort(r, "appliances.kafka.hostPort", DEFAULT_HOST_PORTS.kafka),
     },
     ingress: {
-      controller: r.oneOf("ingress.controller", "ingress-nginx", INGRESS_CONTROLLERS),
+      ...readIngressApi(r),
       domain: r.string("ingress.domain", "localhost", { ...DOMAIN, example: "localhost" }),
       className: r.string("ingress.className", "nginx", { ...LABEL, example: "nginx" }),
       nginxChartVersion: r.optionalString("ingress.nginxChartVersion"),

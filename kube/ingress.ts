@@ -7,6 +7,16 @@ import type { IngressProtocol, IngressSpec } from "../catalog/types";
 export const INGRESS_CONTROLLERS = ["ingress-nginx", "traefik", "none"] as const;
 export type IngressControllerKind = (typeof INGRESS_CONTROLLERS)[number];
 
+/** How services are routed: an Ingress each, or an HTTPRoute each attached to one Gateway. */
+export const INGRESS_APIS = ["ingress", "gateway"] as const;
+export type IngressApi = (typeof INGRESS_APIS)[number];
+
+/** A Gateway that routes attach to. */
+export interface GatewayRef {
+  readonly name: string;
+  readonly namespace: string;
+}
+
 /** Pinned ingress-nginx Helm chart (controller v1.13). */
 export const INGRESS_NGINX_CHART = {
   version: "4.13.3",
@@ -43,8 +53,11 @@ export function ingressNginxValues(className: string, image?: string): Record<st
   };
 }
 
-/** Traefik's command line: its own Ingress provider for class `traefik`, NGINX provider for `className`. */
-export function traefikArgs(className: string): string[] {
+/**
+ * Traefik's command line: its own Ingress provider for class `traefik`, NGINX provider for
+ * `className`, and with `gatewayApi` its Kubernetes Gateway provider (HTTPRoutes, GRPCRoutes).
+ */
+export function traefikArgs(className: string, gatewayApi = false): string[] {
   return [
     "--entryPoints.web.address=:8000",
     "--entryPoints.websecure.address=:8443",
@@ -62,8 +75,54 @@ export function traefikArgs(className: string): string[] {
     // A rollout's new pod and its old pod's removal reach Traefik moments apart; by default it
     // waits 2 s after one reload before the next, sending requests to the gone pod meanwhile.
     "--providers.providersThrottleDuration=200ms",
+    ...(gatewayApi
+      ? [
+          "--providers.kubernetesgateway=true",
+          "--providers.kubernetesgateway.statusaddress.hostname=localhost",
+        ]
+      : []),
     "--log.level=INFO",
   ];
+}
+
+/** The controller name Traefik's Gateway provider answers to in a GatewayClass. */
+export const TRAEFIK_GATEWAY_CONTROLLER = "traefik.io/gateway-controller";
+
+/** Name of the local stack's Gateway (in the ingress controller's namespace) and of its class. */
+export const LOCAL_GATEWAY_NAME = "localkube";
+
+/**
+ * The local Gateway every route attaches to: one HTTP listener on Traefik's `web` entry point
+ * (container port 8000, host port 80: Traefik maps a listener to the entry point of its port),
+ * admitting routes from every namespace; awaited until its controller reports it `Programmed`.
+ */
+export function localGatewayArgs(
+  namespace: pulumi.Input<string>,
+  timeoutSeconds: number,
+): k8s.apiextensions.CustomResourceArgs {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: {
+      name: LOCAL_GATEWAY_NAME,
+      namespace,
+      annotations: {
+        "pulumi.com/waitFor": "condition=Programmed",
+        "pulumi.com/timeoutSeconds": String(timeoutSeconds),
+      },
+    },
+    spec: {
+      gatewayClassName: LOCAL_GATEWAY_NAME,
+      listeners: [
+        {
+          name: "web",
+          protocol: "HTTP",
+          port: 8000,
+          allowedRoutes: { namespaces: { from: "All" } },
+        },
+      ],
+    },
+  };
 }
 
 /** How a service is exposed through the ingress controller (what the environment decides). */
@@ -83,6 +142,10 @@ export interface ServiceIngressSettings {
   readonly await?: boolean;
   /** Resources the Ingress waits for (the ingress controller). @default none */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /** An Ingress, or an HTTPRoute attached to `gateway`. @default "ingress" */
+  readonly api?: IngressApi;
+  /** The Gateway routes attach to; required with `api: gateway`. */
+  readonly gateway?: GatewayRef;
 }
 
 /** An Ingress backend's port: by name, or by number. */
@@ -168,6 +231,74 @@ export function serviceIngressArgs(
         },
       ],
     },
+  };
+}
+
+/** The Gateway API group and version of the routes localkube makes. */
+export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
+
+/**
+ * The HTTPRoute of a catalog entry, the Gateway API's counterpart of {@link serviceIngressArgs}:
+ * `settings.host` and the entry's path prefix, attached to `settings.gateway`, routed to the
+ * entry's Service (or `ingress.service`) on `port` — a Service port's number, which backendRefs
+ * require (see {@link servicePortNumber}). No await: the conditions gate waits for the Gateway to
+ * accept it.
+ */
+export function serviceRouteArgs(
+  entry: { readonly name: string; readonly ingress: IngressSpec },
+  settings: ServiceIngressSettings,
+  meta: {
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly port: pulumi.Input<number>;
+  },
+): k8s.apiextensions.CustomResourceArgs {
+  if (!settings.gateway)
+    throw new Error(`internal: ${entry.name} is routed through a Gateway, but none was given`);
+  return {
+    apiVersion: GATEWAY_API_VERSION,
+    kind: "HTTPRoute",
+    metadata: {
+      name: entry.name,
+      namespace: meta.namespace,
+      labels: { ...meta.labels },
+      annotations: { "pulumi.com/skipAwait": "true" },
+    },
+    spec: {
+      parentRefs: [
+        {
+          group: "gateway.networking.k8s.io",
+          kind: "Gateway",
+          name: settings.gateway.name,
+          namespace: settings.gateway.namespace,
+        },
+      ],
+      hostnames: [settings.host],
+      rules: [
+        {
+          matches: [{ path: { type: "PathPrefix", value: entry.ingress.path } }],
+          backendRefs: [{ name: entry.ingress.service ?? entry.name, port: meta.port }],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The number of a Service's port named `port` among `ports` (a route's backend needs the number);
+ * a number is itself. A message instead when no port has that name.
+ */
+export function servicePortNumber(
+  service: string,
+  ports: readonly { readonly name?: string; readonly port?: number }[],
+  port: string | number,
+): number | { readonly problem: string } {
+  if (typeof port === "number") return port;
+  const found = ports.find((p) => p.name === port);
+  if (found?.port !== undefined) return found.port;
+  const names = ports.map((p) => p.name ?? String(p.port)).join(", ") || "none";
+  return {
+    problem: `Service ${service} has no port named "${port}" (its ports: ${names}); set ingress.port to the number or name of one of them`,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Pure helpers for the objects of a team's own chart or YAML files: which image repository a
  * reference names, replacing one image everywhere it runs, the namespace of namespaced objects,
- * and which of the objects are workloads to wait for.
+ * which of the objects are workloads and CRDs to wait for.
  */
 import { splitImageRef } from "../catalog/imageRef";
 
@@ -45,37 +45,19 @@ export function replaceImages<T>(obj: T, repository: string, image: unknown): T 
   return changed ? out : obj;
 }
 
-/** Kinds without a namespace (the common built-in ones; anything else is taken as namespaced). */
-const CLUSTER_SCOPED = new Set([
-  "Namespace",
-  "Node",
-  "PersistentVolume",
-  "StorageClass",
-  "CSIDriver",
-  "CSINode",
-  "VolumeAttachment",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "CustomResourceDefinition",
-  "APIService",
-  "PriorityClass",
-  "RuntimeClass",
-  "IngressClass",
-  "MutatingWebhookConfiguration",
-  "ValidatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-]);
-
-/** The object with `metadata.namespace` set when it is namespaced and names none. */
-export function withNamespace<T extends { kind?: unknown; metadata?: unknown }>(
+/**
+ * The object, moved to namespace `to` when it is in `from`: where the Kubernetes provider put the
+ * namespaced objects of YAML files that name no namespace (its default namespace, the stack's),
+ * for an add-on whose objects belong in its own. Cluster-scoped objects (no namespace) and objects
+ * that name another namespace are left as they are.
+ */
+export function movedNamespace<T extends { metadata?: unknown }>(
   obj: T,
-  namespace: unknown,
+  from: string,
+  to: string,
 ): T {
-  if (typeof obj.kind !== "string" || CLUSTER_SCOPED.has(obj.kind)) return obj;
   const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
-  if (metadata.namespace !== undefined && metadata.namespace !== "") return obj;
-  return { ...obj, metadata: { ...metadata, namespace } };
+  return metadata.namespace === from ? { ...obj, metadata: { ...metadata, namespace: to } } : obj;
 }
 
 /** Kinds of rendered objects a readiness gate waits for. */
@@ -105,4 +87,33 @@ export function renderedWorkloads(
       generation: Number(o.metadata?.generation ?? 0),
     }))
     .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+}
+
+/** A CustomResourceDefinition among rendered objects, as a conditions gate watches it. */
+export interface RenderedCrd {
+  readonly group: "apiextensions.k8s.io";
+  readonly version: "v1";
+  readonly plural: "customresourcedefinitions";
+  readonly kind: "CustomResourceDefinition";
+  /** `<plural>.<group>`. */
+  readonly name: string;
+  /** `<uid>/<generation>`: a new object or spec is waited for again. */
+  readonly revision: string;
+}
+
+/** The CustomResourceDefinitions among rendered objects, in name order. */
+export function renderedCrds(
+  objects: readonly { kind?: string; metadata?: Record<string, unknown> }[],
+): RenderedCrd[] {
+  return objects
+    .filter((o) => o.kind === "CustomResourceDefinition")
+    .map((o) => ({
+      group: "apiextensions.k8s.io" as const,
+      version: "v1" as const,
+      plural: "customresourcedefinitions" as const,
+      kind: "CustomResourceDefinition" as const,
+      name: String(o.metadata?.name ?? ""),
+      revision: `${String(o.metadata?.uid ?? "")}/${Number(o.metadata?.generation ?? 0)}`,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageOrigin } from "../status/diagnose";
 import { dynamicType, dynamicTypeArgs } from "../kube/lifetime";
+import { CONDITIONS_READY_TYPE } from "./conditionsReady";
 import {
   ClusterAccess,
   GatedKind,
@@ -96,7 +97,11 @@ export interface WorkloadsReadyArgs extends ReadinessSettings {
 export const WORKLOADS_READY_TYPE = dynamicType("WorkloadsReady");
 
 /** Every readiness gate's type: they live (and are deleted and replaced) with what they wait for. */
-export const GATE_TYPES: readonly string[] = [WORKLOAD_READY_TYPE, WORKLOADS_READY_TYPE];
+export const GATE_TYPES: readonly string[] = [
+  WORKLOAD_READY_TYPE,
+  WORKLOADS_READY_TYPE,
+  CONDITIONS_READY_TYPE,
+];
 
 /** The gate as a Pulumi resource (see {@link workloadsReadyProvider}). */
 export class WorkloadsReady extends pulumi.dynamic.Resource {

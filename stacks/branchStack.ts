@@ -1,13 +1,19 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BRANCH_PREFIX } from "../branch/identity";
-import { isBatch } from "../catalog/plan";
+import { crdNeeds, groupsOf, missingInCluster } from "../branch/platformCheck";
+import { DeploymentPlan, isBatch } from "../catalog/plan";
+import { InputError } from "../catalog/problems";
+import { AddonSpec } from "../catalog/types";
+import { expandDependencies } from "../catalog/validate";
 import { BranchEnvironment } from "../components/branchEnvironment";
 import { Platform } from "../components/platform";
 import { BranchSettings, readBranchSettings } from "../config/branchSettings";
 import { ConfigError } from "../config/errors";
 import { ConfigReader } from "../config/reader";
 import { ConfigSource, layeredSource, loadDefaultsFile } from "../config/source";
+import { crdsInAddonFiles } from "../host/addonFiles";
+import { ClusterAccess, clusterProbe, ClusterProbe } from "../host/clusterApis";
 import { gitOutput } from "../host/git";
 import { loadAndPlan } from "./readCatalog";
 
@@ -25,6 +31,54 @@ export interface BranchStackDeps {
   readonly defaultsFile?: string;
   /** Where notes about the run go (how the branch name was slugged, a missing sha). @default `pulumi.log.info` / `warn` */
   readonly log?: (message: string, level: "info" | "warn") => void;
+  /**
+   * Asks the cluster, before anything is created, for what the sandbox needs of it (platform
+   * add-ons' CRDs, the Gateway API and the Gateway). @default {@link clusterProbe}
+   */
+  readonly cluster?: (access: ClusterAccess) => ClusterProbe;
+}
+
+/**
+ * Checks, before anything is created, that the cluster has what the sandbox needs and may not
+ * install itself: the CRDs of the platform add-ons the selection uses and, with
+ * `ingress.api: gateway`, the Gateway API and the Gateway routes attach to. Asks the cluster only
+ * when there is something to check.
+ */
+export async function checkClusterNeeds(
+  plan: DeploymentPlan,
+  groups: ReadonlyMap<string, readonly string[]>,
+  settings: BranchSettings,
+  source: ConfigSource,
+  probe: () => ClusterProbe,
+  fileCrds: (addon: AddonSpec) => readonly string[] = crdsInAddonFiles,
+): Promise<void> {
+  const fileOf = (key: string) => source.get(key)?.file ?? source.stackFile;
+  const gateway = settings.ingress.gateway && {
+    ...settings.ingress.gateway,
+    file: fileOf("gateway.name"),
+  };
+  const neededBy = (addon: string) =>
+    plan.services
+      .filter((s) => expandDependencies(s.dependsOn, groups).includes(addon))
+      .map((s) => s.name);
+  const needs = crdNeeds(
+    plan.addons,
+    neededBy,
+    fileCrds,
+    gateway ? { file: fileOf("ingress.api") } : undefined,
+  );
+  if (needs.length === 0 && !gateway) return;
+  const cluster = probe();
+  const facts = {
+    served: await cluster.served(groupsOf(needs)),
+    gateway: gateway ? await cluster.gateway(gateway.namespace, gateway.name) : undefined,
+  };
+  const problems = missingInCluster(needs, facts, gateway);
+  if (problems.length > 0)
+    throw new InputError(
+      problems,
+      "the cluster lacks what this sandbox needs (nothing was created)",
+    );
 }
 
 /** Git sha and owner: config wins, else the checkout's `rev-parse` and `user.name`. Pure but for `git`. */
@@ -94,6 +148,13 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     );
   }
 
+  await checkClusterNeeds(plan, catalog.groups, settings, layered, () =>
+    (deps.cluster ?? clusterProbe)({
+      kubeconfig: layered.getSecret("kubeconfig"),
+      context: settings.cluster.context,
+    }),
+  );
+
   const branch = new BranchEnvironment("sandbox", { stack, settings, appliances: plan.appliances });
   const platform = new Platform("platform", {
     environment: branch.environment,
@@ -117,6 +178,8 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     appliances: plan.appliances.filter((a) => !shared.has(a)),
     /** Appliances the sandbox uses from elsewhere (`localkube:shared.*`). */
     sharedAppliances: plan.appliances.filter((a) => shared.has(a)),
+    /** Platform add-ons the sandbox uses, which the cluster's owners installed. */
+    addons: plan.addons.map((a) => a.name),
     builtFromSource: [...plan.local],
     urls: platform.urls,
     // What `npm run dev` needs to carry a save to the cluster without the engine (dev/fastSave.ts).

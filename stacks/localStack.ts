@@ -1,4 +1,6 @@
 import { isBatch } from "../catalog/plan";
+import { CatalogError } from "../catalog/problems";
+import { AddonSpec } from "../catalog/types";
 import { Platform } from "../components/platform";
 import { LocalEnvironment } from "../components/localEnvironment";
 import { LocalSettings, readLocalSettings } from "../config/localSettings";
@@ -16,6 +18,7 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { registryVolumeName } from "../kube/images";
+import { GatewayCrdSource, gatewayCrdSource, machineGatewayCrdFacts } from "../host/gatewayApi";
 import { PINNED_BY_KIND } from "../kind/nodeImages";
 import { loadAndPlan } from "./readCatalog";
 
@@ -27,6 +30,11 @@ export interface LocalStackDeps {
   readonly containers?: (cluster: string, registry: string, volume: string) => OwnContainers;
   /** Where notes of what this run restores go. @default `pulumi.log.warn` */
   readonly note?: (message: string) => void;
+  /**
+   * Where the Gateway API's CRDs are read from, with `ingress.api: gateway` (given
+   * `localkube:gateway.crds`). @default the machine's: see host/gatewayApi.ts
+   */
+  readonly gatewayCrds?: (override?: readonly string[]) => GatewayCrdSource;
 }
 
 /** Ports the local stack publishes on 127.0.0.1, and which of its containers holds each. */
@@ -84,6 +92,26 @@ function hostPortNeeds(s: LocalSettings, owner: string): PortNeed[] {
 }
 
 /**
+ * Add-ons whose namespace is one the local stack makes for itself (its workloads', the ingress
+ * controller's): each needs its own, which it deletes with itself.
+ */
+export function addonNamespaceProblems(addons: readonly AddonSpec[], s: LocalSettings) {
+  const taken = new Map([
+    [s.namespace, "localkube:namespace (the services' namespace)"],
+    ...(s.ingress.controller === "none"
+      ? []
+      : [[s.ingress.controller, "the ingress controller's namespace"] as const]),
+  ]);
+  return addons
+    .filter((a) => taken.has(a.namespace))
+    .map((a) => ({
+      file: a.file,
+      path: `platform.${a.name}.namespace`,
+      message: `"${a.namespace}" is ${taken.get(a.namespace)}; give the add-on a namespace of its own`,
+    }));
+}
+
+/**
  * `pulumi up -s local`: kind + registry + ingress + appliances + the selected services. Config,
  * catalog and the machine are checked first; nothing is created when any of them has a problem.
  */
@@ -92,6 +120,8 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
   const settings = readLocalSettings(config);
   config.done();
   const { catalog, plan } = loadAndPlan(settings, source);
+  const taken = addonNamespaceProblems(plan.addons, settings);
+  if (taken.length > 0) throw new CatalogError(taken, "invalid platform add-ons");
   const needs = localPortNeeds(settings);
   const facts = await (deps.preflight ?? gatherPreflightFacts)(needs);
   preflightFailures(facts, needs, {
@@ -107,10 +137,19 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     for (const n of restoreNotes(own)) (deps.note ?? ((m) => pulumi.log.warn(m)))(n);
   }
 
+  const gatewayCrds =
+    settings.ingress.api === "gateway"
+      ? (deps.gatewayCrds ?? ((o) => gatewayCrdSource(machineGatewayCrdFacts(o))))(
+          settings.ingress.gatewayCrds,
+        )
+      : undefined;
+  if (gatewayCrds) pulumi.log.info(`Gateway API CRDs from ${gatewayCrds.from}`);
+
   const local = new LocalEnvironment("local", {
     stack,
     settings,
     hostCgroupVersion: facts.docker.ok ? facts.docker.cgroupVersion : undefined,
+    gatewayApiCrds: gatewayCrds?.files,
   });
   const platform = new Platform("platform", {
     environment: local.environment,
@@ -129,6 +168,7 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     services: plan.services.filter((s) => !isBatch(s)).map((s) => s.name),
     jobs: plan.services.filter(isBatch).map((s) => s.name),
     appliances: [...plan.appliances],
+    addons: plan.addons.map((a) => a.name),
     builtFromSource: [...plan.local],
     urls: platform.urls,
     // What `npm run dev` needs to carry a save to the cluster without the engine (dev/fastSave.ts).

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isBranchStack } from "../branch/identity";
 import { InputError } from "../catalog/problems";
 import { pulumiConfigSource } from "../config/source";
+import { ClusterUnreachableError } from "../host/clusterApis";
 import { PreflightError } from "../host/preflight";
 import { branchStack } from "./branchStack";
 import { localStack } from "./localStack";
@@ -19,7 +20,11 @@ export async function stackProgram(stack: string): Promise<Record<string, unknow
     const source = pulumiConfigSource(stack);
     return await (isBranchStack(stack) ? branchStack(stack, source) : localStack(stack, source));
   } catch (err) {
-    if (err instanceof InputError || err instanceof PreflightError)
+    if (
+      err instanceof InputError ||
+      err instanceof PreflightError ||
+      err instanceof ClusterUnreachableError
+    )
       throw new pulumi.RunError(err.message);
     throw err;
   }

@@ -44,7 +44,7 @@ function settings(over: Partial<BranchSettings> = {}): BranchSettings {
     branch: branchIdentity("feature-login"),
     cluster: {},
     baseDomain: "sandbox.acme.dev",
-    ingress: { className: "nginx", namespace: "ingress-nginx" },
+    ingress: { api: "ingress", className: "nginx", namespace: "ingress-nginx" },
     registry: {},
     ttl: "72h",
     ttlMs: 72 * 3_600_000,
@@ -222,7 +222,7 @@ describe("BranchEnvironment: isolation objects", () => {
   });
 
   test("default-deny NetworkPolicy: every pod, ingress only from the namespace itself and the ingress controller's namespace", async () => {
-    await create({ ingress: { className: "traefik", namespace: "traefik" } });
+    await create({ ingress: { api: "ingress", className: "traefik", namespace: "traefik" } });
     const policy = byName("sandbox-isolation");
     expect({ metadata: policy.inputs.metadata, spec: policy.inputs.spec }).toEqual({
       metadata: { name: "sandbox-isolation", namespace: "branch-feature-login" },
@@ -274,6 +274,7 @@ describe("BranchEnvironment: cluster access", () => {
     expect(one("pulumi:providers:kubernetes").inputs).toEqual({
       context: "sandboxes",
       deleteUnreachable: "true",
+      namespace: "branch-feature-login",
     });
     // Readiness gates reach the cluster the same way, and wait readyTimeout.
     expect(env.environment.readiness).toEqual({
@@ -296,7 +297,10 @@ describe("BranchEnvironment: cluster access", () => {
 
   test("neither: the current context of the user's kubeconfig", async () => {
     const env = await create();
-    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({
+      deleteUnreachable: "true",
+      namespace: "branch-feature-login",
+    });
     expect(env.environment.readiness.access).toEqual({ kubeconfig: undefined, context: undefined });
   });
 });
@@ -305,9 +309,10 @@ describe("BranchEnvironment: hostnames and images", () => {
   test("ingress policy: <slug>.<baseDomain>, the configured class, plain HTTP without an issuer", async () => {
     const env = await create({
       branch: branchIdentity("Feature/Login"),
-      ingress: { className: "public", namespace: "ingress-nginx" },
+      ingress: { api: "ingress", className: "public", namespace: "ingress-nginx" },
     });
     expect(env.environment.ingress).toEqual({
+      api: "ingress",
       domain: "feature-login-1ce277.sandbox.acme.dev",
       className: "public",
       annotations: {},
@@ -319,7 +324,12 @@ describe("BranchEnvironment: hostnames and images", () => {
 
   test("a cert-manager issuer adds its annotation and TLS", async () => {
     const env = await create({
-      ingress: { className: "nginx", namespace: "ingress-nginx", tlsIssuer: "letsencrypt" },
+      ingress: {
+        api: "ingress",
+        className: "nginx",
+        namespace: "ingress-nginx",
+        tlsIssuer: "letsencrypt",
+      },
     });
     expect(env.environment.ingress.annotations).toEqual({
       "cert-manager.io/cluster-issuer": "letsencrypt",

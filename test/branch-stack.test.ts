@@ -144,6 +144,7 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
       jobs: ["bank-migrate", "settlement"],
       appliances: ["postgres", "kafka", "schema-registry"],
       sharedAppliances: [],
+      addons: [],
       builtFromSource: [],
       urls: {
         bank: "http://bank.foo.sandbox.localhost",
@@ -186,7 +187,11 @@ describe("branch stack: a bare `pulumi stack init branch-foo`", () => {
     );
     expect(deployment("price").inputs.metadata.namespace).toBe("branch-foo");
     expect(deployment("price").inputs.spec.template.spec.imagePullSecrets).toEqual([]);
-    expect(one("pulumi:providers:kubernetes").inputs).toEqual({ deleteUnreachable: "true" });
+    // Objects of a team's YAML files that name no namespace go to the sandbox's.
+    expect(one("pulumi:providers:kubernetes").inputs).toEqual({
+      deleteUnreachable: "true",
+      namespace: "branch-foo",
+    });
     expect(gitCalls).toEqual([
       ["rev-parse", "--short=7", "HEAD"],
       ["config", "user.name"],

@@ -646,7 +646,7 @@ describe("parseSettingsFile", () => {
   test.each([
     [
       "polcy: {}",
-      'services/_catalog.yaml:1: `polcy`: unknown field (did you mean "policy"?); allowed here: groups, policy',
+      'services/_catalog.yaml:1: `polcy`: unknown field (did you mean "policy"?); allowed here: groups, platform, policy',
     ],
     [
       "policy: {requireProbe: [readiness]}",

@@ -505,6 +505,7 @@ describe("planDeployment: closure and order", () => {
     expect(planDeployment(catalog, { files: DISK, selection: ["schema-registry"] })).toEqual({
       services: [],
       appliances: ["kafka", "schema-registry"],
+      addons: [],
       local: new Set(),
       imageFrom: new Map(),
     });

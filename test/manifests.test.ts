@@ -3,7 +3,7 @@ import {
   imageRepository,
   renderedWorkloads,
   replaceImages,
-  withNamespace,
+  movedNamespace,
 } from "../kube/manifests";
 import { fileKey, fileMounts, filesData, secretNames } from "../kube/serviceConfig";
 import { renderKindConfig } from "../kind/config";
@@ -96,20 +96,21 @@ describe("replaceImages", () => {
   });
 });
 
-describe("withNamespace", () => {
-  test("namespaced objects without one get it; others are left alone", () => {
-    expect(withNamespace({ kind: "Deployment", metadata: { name: "a" } }, "localkube")).toEqual({
-      kind: "Deployment",
-      metadata: { name: "a", namespace: "localkube" },
-    });
+describe("movedNamespace", () => {
+  test("objects the provider put in the stack's namespace move to the add-on's; others are left alone", () => {
+    expect(
+      movedNamespace(
+        { kind: "Deployment", metadata: { name: "a", namespace: "localkube" } },
+        "localkube",
+        "argo",
+      ),
+    ).toEqual({ kind: "Deployment", metadata: { name: "a", namespace: "argo" } });
     const own = { kind: "ConfigMap", metadata: { name: "a", namespace: "elsewhere" } };
-    expect(withNamespace(own, "localkube")).toBe(own);
+    expect(movedNamespace(own, "localkube", "argo")).toBe(own);
     const cluster = { kind: "ClusterRole", metadata: { name: "a" } };
-    expect(withNamespace(cluster, "localkube")).toBe(cluster);
-    expect(withNamespace({ kind: "Service" }, "localkube")).toEqual({
-      kind: "Service",
-      metadata: { namespace: "localkube" },
-    });
+    expect(movedNamespace(cluster, "localkube", "argo")).toBe(cluster);
+    const bare: { kind: string; metadata?: unknown } = { kind: "Service" };
+    expect(movedNamespace(bare, "localkube", "argo")).toBe(bare);
   });
 });
 

@@ -14,10 +14,64 @@ let dir: string;
 const kubectlJson = async (args: string[]) =>
   JSON.parse((await h.kubectl([...args, "-o", "json"])).stdout);
 
+/** The catalog's `platform:` list the scenario adds: greeter (installed), argo-workflows (never). */
+const PLATFORM = () =>
+  [
+    "platform:",
+    "  greeter:",
+    "    description: The e2e suite's stand-in operator (test/e2e/fixtures/greeter)",
+    "    namespace: greeter-system",
+    "    chart:",
+    "      path: ../test/e2e/fixtures/greeter",
+    `      values: { image: "${h.mirrored("localkube-e2e/price:1")}" }`,
+    "    crds: [greetings.e2e.localkube.dev]",
+    "  argo-workflows:",
+    "    namespace: argo",
+    "    chart:",
+    "      repo: https://argoproj.github.io/argo-helm",
+    "      name: argo-workflows",
+    '      version: "2.0.1"',
+    "    crds: [workflowtemplates.argoproj.io, workflows.argoproj.io]",
+    "",
+  ].join("\n");
+let originalSettings = "";
+
+/** Adds the platform add-ons and the entries that use them to the project copy's catalog. */
+function addPlatformFixtures(withGreeter = true): void {
+  const settings = path.join(dir, "services/_catalog.yaml");
+  originalSettings ||= fs.readFileSync(settings, "utf8");
+  const platform = withGreeter
+    ? PLATFORM()
+    : PLATFORM().replace(/ {2}greeter:[\s\S]*?(?= {2}argo-workflows:)/, "");
+  fs.writeFileSync(settings, `${originalSettings}${platform}`);
+  const greetings = path.join(dir, "services/greetings.yaml");
+  if (withGreeter)
+    fs.writeFileSync(
+      greetings,
+      "description: A Greeting, an object of the greeter add-on's kind\nmanifests: [../test/e2e/fixtures/greeting.yaml]\ndependsOn: [greeter]\n",
+    );
+  else fs.rmSync(greetings, { force: true });
+  fs.writeFileSync(
+    path.join(dir, "services/nightly-report.yaml"),
+    "description: An Argo WorkflowTemplate\nmanifests: [../test/e2e/fixtures/workflow-template.yaml]\ndependsOn: [argo-workflows]\n",
+  );
+}
+
+const timings: Record<string, number> = {};
+async function timed<T>(name: string, step: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await step();
+  } finally {
+    timings[name] = (Date.now() - t0) / 1000;
+  }
+}
+
 beforeAll(async () => {
   await h.ensureToolchain();
   await h.seedRegistry();
   dir = h.projectCopy("branch");
+  addPlatformFixtures();
   // The "cloud" cluster: the local stack with its ingress controller and nothing else.
   await h.initStack(dir, LOCAL, {
     ...h.localE2eConfig(),
@@ -33,7 +87,8 @@ beforeAll(async () => {
   const e2e = h.localE2eConfig();
   await h.initStack(dir, BRANCH, {
     "localkube:kubeContext": `kind-${h.E2E.cluster}`,
-    "localkube:services": "bank",
+    // greetings: an object of the greeter add-on's kind, which the cluster's own stack installs.
+    "localkube:services": "bank,greetings",
     "localkube:local": "bank",
     "localkube:registry.address": h.registryAddress(),
     "localkube:baseDomain": "localhost",
@@ -48,8 +103,118 @@ beforeAll(async () => {
 }, 90 * 60_000);
 
 afterAll(async () => {
+  console.log(`branch scenario platform timings (s): ${JSON.stringify(timings)}`);
   await h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", LOCAL]);
 }, 20 * 60_000);
+
+const upLocal = async (services: string) => {
+  const r = await h.pulumi(dir, [
+    "up",
+    "--yes",
+    "--skip-preview",
+    "--stack",
+    LOCAL,
+    "--config",
+    `localkube:services=${services}`,
+  ]);
+  if (r.code !== 0) throw new Error((r.stdout + r.stderr).split("\n").slice(-50).join("\n"));
+  return r;
+};
+
+/** Waits until the Greeting `hello` in `namespace` is reconciled; returns it and its ConfigMap. */
+async function reconciled(namespace: string) {
+  const greeting = await h.eventually(
+    async () => {
+      const r = await h.kubectl(["get", "greeting", "hello", "-n", namespace, "-o", "json"]);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    },
+    (g) => g?.status?.phase === "Reconciled",
+    60_000,
+  );
+  const configMap = await kubectlJson(["get", "configmap", "hello-greeting", "-n", namespace]);
+  return { greeting, configMap };
+}
+
+test(
+  "platform add-on: the cluster's own stack installs greeter before the entry that holds a Greeting, which is applied once the CRD is established and reconciled by greeter's controller",
+  async () => {
+    const preview = await timed("preview with the add-on", () =>
+      h.pulumi(dir, [
+        "preview",
+        "--stack",
+        LOCAL,
+        "--config",
+        "localkube:services=price,greetings",
+      ]),
+    );
+    // Objects of a kind the cluster does not serve yet render in preview (the provider knows the
+    // CRD the same program applies).
+    if (preview.code !== 0)
+      throw new Error((preview.stdout + preview.stderr).split("\n").slice(-40).join("\n"));
+    await timed("up with the add-on", () => upLocal("price,greetings"));
+    const out = await h.outputs(dir, LOCAL);
+    expect(out.addons).toEqual(["greeter"]);
+    const crd = await kubectlJson(["get", "crd", "greetings.e2e.localkube.dev"]);
+    const established = crd.status.conditions.find((c: any) => c.type === "Established");
+    expect(established.status).toBe("True");
+    const operator = await kubectlJson(["get", "deployment", "greeter", "-n", "greeter-system"]);
+    expect(operator.status.readyReplicas).toBe(1);
+    const { greeting, configMap } = await reconciled(out.namespace);
+    // Applied only after its CRD was established (the gate), not retried into existence.
+    expect(Date.parse(greeting.metadata.creationTimestamp)).toBeGreaterThanOrEqual(
+      Date.parse(established.lastTransitionTime),
+    );
+    expect(greeting.status).toEqual({
+      phase: "Reconciled",
+      observedGeneration: 1,
+      configMap: "hello-greeting",
+    });
+    expect(configMap.data).toEqual({ message: "hello from a platform add-on" });
+  },
+  20 * 60_000,
+);
+
+test(
+  "a branch that needs an add-on the cluster lacks fails before creating anything, naming the CRDs and the add-on",
+  async () => {
+    const r = await timed("branch up missing an add-on", () =>
+      h.pulumi(dir, [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--stack",
+        BRANCH,
+        "--config",
+        "localkube:services=bank,nightly-report",
+      ]),
+    );
+    // Back to the selection of the scenarios below (`--config` saved it in the stack's file).
+    await h.must(
+      "pulumi",
+      [
+        "config",
+        "set",
+        "--stack",
+        BRANCH,
+        "localkube:services",
+        "bank,greetings",
+        "--non-interactive",
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).not.toBe(0);
+    const text = r.stdout + r.stderr;
+    for (const crd of ["workflowtemplates.argoproj.io", "workflows.argoproj.io"])
+      expect(text).toContain(
+        `services/_catalog.yaml: \`platform.argo-workflows\`: the cluster has no CRD ${crd} (of add-on argo-workflows, which nightly-report needs); branch stacks do not install cluster-wide add-ons: ask the cluster's owners to install argo-workflows, or leave nightly-report out of localkube:services`,
+      );
+    // Nothing was created: no namespace, nothing in the stack but the stack itself.
+    expect((await h.kubectl(["get", "namespace", "branch-e2e"])).stderr).toContain("NotFound");
+    const state = await h.deployment(dir, BRANCH);
+    expect(state.resources.filter((x) => x.type !== "pulumi:pulumi:Stack")).toEqual([]);
+  },
+  10 * 60_000,
+);
 
 test(
   "branch-e2e: an isolated, labelled namespace whose services answer at <service>.e2e.localhost",
@@ -63,6 +228,10 @@ test(
       price: "http://price.e2e.localhost",
     });
     expect(out.imageTag).toBe("e2e-0123abc");
+    // The add-on the cluster's owners installed: used, not installed (the CRD was checked first).
+    expect(out.addons).toEqual(["greeter"]);
+    const { configMap } = await reconciled("branch-e2e");
+    expect(configMap.data).toEqual({ message: "hello from a platform add-on" });
 
     const ns = await kubectlJson(["get", "namespace", "branch-e2e"]);
     const created = ns.metadata.labels["localkube.dev/created-at"];
@@ -535,6 +704,29 @@ test(
       0,
       `${stack}: no such stack, nothing to destroy`,
     ]);
+  },
+  20 * 60_000,
+);
+
+test(
+  "removing an add-on from the catalog uninstalls it and keeps its CRD; adding it back installs it over the kept CRD",
+  async () => {
+    addPlatformFixtures(false);
+    await timed("up without the add-on", () => upLocal("price"));
+    expect((await h.outputs(dir, LOCAL)).addons).toEqual([]);
+    const gone = await h.eventually(
+      () => h.kubectl(["get", "namespace", "greeter-system"]),
+      (r) => r.code !== 0,
+      120_000,
+    );
+    expect(gone.stderr).toContain("NotFound");
+    // keepCrds (the default): the CRD stays, and with it the kind.
+    expect((await h.kubectl(["get", "crd", "greetings.e2e.localkube.dev"])).code).toBe(0);
+
+    addPlatformFixtures(true);
+    await timed("up with the add-on again", () => upLocal("price,greetings"));
+    const { greeting } = await reconciled((await h.outputs(dir, LOCAL)).namespace);
+    expect(greeting.status.phase).toBe("Reconciled");
   },
   20 * 60_000,
 );

@@ -79,6 +79,9 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     KUBECONFIG: path.join(ARTIFACTS, "kubeconfig"),
     // buildkitd pulls the services' FROM images from the base-image mirror (toolchain/pulumi/buildkitd.sh).
     LOCALKUBE_BUILDKIT_MIRROR: `127.0.0.1:${E2E.mirrorPort}`,
+    // The toolchain's Go module cache: it holds the Gateway API module (Traefik's build fetched it),
+    // whose CRDs `ingress.api: gateway` installs (host/gatewayApi.ts).
+    GOMODCACHE: path.join(CACHE, "go", "mod"),
     ...extra,
   };
 }

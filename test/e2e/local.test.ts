@@ -485,6 +485,77 @@ function kubeconfigsIn(dir: string): string[] {
   return out;
 }
 
+test(
+  "Gateway API: with ingress.api gateway, bank, price and ledger answer through Traefik's Gateway at *.localhost; back to ingress converges on the same cluster",
+  async () => {
+    const node = () =>
+      h.lines("docker", ["inspect", "--format", "{{.Id}}", `${h.E2E.cluster}-control-plane`]);
+    const cluster = node();
+    expect(cluster).toHaveLength(1);
+    const answers = async () =>
+      Promise.all([
+        h.httpGet("bank.localhost"),
+        h.httpGet("price.localhost"),
+        h.httpGet("ledger.localhost", "/healthz"),
+      ]);
+    const allAnswer = (rs: { status: number }[]) => rs.every((r) => r.status === 200);
+
+    await timed("up with ingress.api gateway", () =>
+      mustUp(["--config", "localkube:ingress.api=gateway"]),
+    );
+    await timed("gateway checks", async () => {
+      // The Gateway API's CRDs, established; Traefik's Gateway, programmed; one route per service,
+      // each accepted by it (the up waited for both); no Ingress left.
+      for (const crd of ["gateways", "httproutes", "grpcroutes"]) {
+        const established = await h.kubectl([
+          "get",
+          "crd",
+          `${crd}.gateway.networking.k8s.io`,
+          "-o",
+          'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+        ]);
+        expect([crd, established.stdout]).toEqual([crd, "True"]);
+      }
+      const gateway = JSON.parse(
+        (await h.kubectl(["get", "gateway", "localkube", "-n", "traefik", "-o", "json"])).stdout,
+      );
+      expect(gateway.spec.gatewayClassName).toBe("localkube");
+      expect(gateway.status.conditions.find((c: any) => c.type === "Programmed")?.status).toBe(
+        "True",
+      );
+      const routes = (await kubeJson(["get", "httproutes"])).items;
+      expect(routes.map((r: any) => [r.metadata.name, r.spec.hostnames]).sort()).toEqual([
+        ["bank", ["bank.localhost"]],
+        ["ledger", ["ledger.localhost"]],
+        ["price", ["price.localhost"]],
+      ]);
+      for (const route of routes)
+        expect([
+          route.metadata.name,
+          route.status.parents[0].parentRef.name,
+          route.status.parents[0].conditions.find((c: any) => c.type === "Accepted")?.status,
+        ]).toEqual([route.metadata.name, "localkube", "True"]);
+      expect((await kubeJson(["get", "ingresses"])).items).toEqual([]);
+      // Deleted Ingresses and new routes reach Traefik moments apart.
+      const served = await h.eventually(answers, allAnswer, 60_000);
+      expect(served.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(JSON.parse(served[0].body).price.pair).toBe("EUR/USD");
+      expect(JSON.parse(served[1].body).service).toBe("price");
+    });
+
+    await timed("up back to ingress", () => mustUp(["--config", "localkube:ingress.api=ingress"]));
+    const ingresses = (await kubeJson(["get", "ingresses"])).items;
+    expect(ingresses.map((i: any) => i.metadata.name).sort()).toEqual(["bank", "ledger", "price"]);
+    // The routes are gone; their CRDs stay (a route someone made by hand would survive).
+    expect((await kubeJson(["get", "httproutes"])).items).toEqual([]);
+    const back = await h.eventually(answers, allAnswer, 60_000);
+    expect(back.map((r) => r.status)).toEqual([200, 200, 200]);
+    // Both switches converged on the same cluster: its node container was never replaced.
+    expect(node()).toEqual(cluster);
+  },
+  20 * 60_000,
+);
+
 async function interruptedUp(signal: NodeJS.Signals, greeting: string) {
   const app = path.join(dir, "services/bank/app.py");
   fs.writeFileSync(
