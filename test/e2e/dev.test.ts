@@ -95,6 +95,48 @@ async function pods(
     }));
 }
 
+/**
+ * What `app`'s Service sends traffic to: its pods (terminating ones too) and the addresses its
+ * EndpointSlices list as ready. A rollout has settled when both name the same `replicas` ready pods.
+ */
+async function serving(app: string) {
+  const all = await h.kubectl([
+    "get",
+    "pods",
+    "-n",
+    "localkube",
+    "-l",
+    `app.kubernetes.io/name=${app}`,
+    "-o",
+    "json",
+  ]);
+  const slices = await h.kubectl([
+    "get",
+    "endpointslices",
+    "-n",
+    "localkube",
+    "-l",
+    `kubernetes.io/service-name=${app}`,
+    "-o",
+    "json",
+  ]);
+  const pods = (JSON.parse(all.stdout).items as any[]).map((p) => ({
+    ip: p.status.podIP as string | undefined,
+    terminating: Boolean(p.metadata.deletionTimestamp),
+    ready: (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"),
+  }));
+  const endpoints = (JSON.parse(slices.stdout).items as any[])
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready)
+    .flatMap((e) => e.addresses as string[]);
+  return { pods, endpoints: endpoints.sort() };
+}
+
+const settled = (replicas: number) => (s: Awaited<ReturnType<typeof serving>>) =>
+  s.pods.length === replicas &&
+  s.pods.every((p) => p.ready && !p.terminating) &&
+  JSON.stringify(s.endpoints) === JSON.stringify(s.pods.map((p) => p.ip).sort());
+
 const priceVersion = async (maxSeconds = 10) => {
   const r = await h.httpGet("price.localhost", "/", h.E2E.httpPort, maxSeconds);
   return r.status === 200 ? (JSON.parse(r.body).version as string) : `HTTP ${r.status}`;
@@ -412,6 +454,13 @@ test(
     edit("services/price/app.py", 'VERSION = "price v2"', 'VERSION = "price v3"');
     await line(/^price: ready 2\/2, http:\/\/price\.localhost$/, 180_000, fixedFrom);
     expect(await h.eventually(priceVersion, (v) => v === "price v3", 60_000, 500)).toBe("price v3");
+    // The rollout goes on after the first new pod answers; rates calls price next (g), and a call
+    // sent to a pod that is shutting down waits for its timeout. Wait for the old pods to be gone
+    // and the Service to list exactly the two new ones.
+    const now = await h.eventually(() => serving("price"), settled(2), 120_000, 500);
+    const pod = { ip: expect.any(String), terminating: false, ready: true };
+    expect(now.pods).toEqual([pod, pod]);
+    expect(now.endpoints).toEqual(now.pods.map((p) => p.ip).sort());
   },
   15 * 60_000,
 );
