@@ -8,6 +8,7 @@ import { Environment } from "./environment";
 import { IngressController } from "./ingressController";
 import { KindCluster } from "./kindCluster";
 import { LocalRegistry } from "./localRegistry";
+import { MetricsServer } from "./metricsServer";
 
 export interface LocalEnvironmentArgs {
   /** Stack name, labelled on every workload. */
@@ -19,6 +20,11 @@ export interface LocalEnvironmentArgs {
    * Kubernetes ≥ 1.35 needs there. @default unknown (nothing added)
    */
   readonly hostCgroupVersion?: 1 | 2;
+  /**
+   * Install metrics-server (kind has none): a deployed service autoscales, and an autoscaler
+   * without metrics never scales. @default not installed
+   */
+  readonly metricsServer?: boolean;
 }
 
 /**
@@ -32,6 +38,8 @@ export class LocalEnvironment extends pulumi.ComponentResource {
   readonly cluster: KindCluster;
   readonly registry: LocalRegistry;
   readonly ingress: IngressController;
+  /** metrics-server, when a deployed service autoscales. */
+  readonly metricsServer?: MetricsServer;
 
   constructor(name: string, args: LocalEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:LocalEnvironment", name, {}, opts);
@@ -87,6 +95,23 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         ],
       },
     );
+    const readiness = {
+      access: { kubeconfig: this.cluster.kubeconfig },
+      timeoutSeconds: s.readyTimeoutSeconds,
+    };
+    if (args.metricsServer) {
+      this.metricsServer = new MetricsServer(
+        `${name}-metrics-server`,
+        { image: s.metricsServer.image, readiness },
+        {
+          parent: this,
+          providers: [this.cluster.provider],
+          transforms: [
+            inClusterTransform({ ready: [], deletedWith: this.cluster.cluster }, GATE_TYPES),
+          ],
+        },
+      );
+    }
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       { metadata: { name: s.namespace } },
@@ -97,10 +122,7 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       stack: args.stack,
       namespace: namespace.metadata.name,
       provider: this.cluster.provider,
-      readiness: {
-        access: { kubeconfig: this.cluster.kubeconfig },
-        timeoutSeconds: s.readyTimeoutSeconds,
-      },
+      readiness,
       ingress: {
         domain: s.ingress.domain,
         className: s.ingress.className,

@@ -12,6 +12,7 @@ import {
 } from "../host/preflight";
 import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
+import { needsMetricsServer } from "../kube/metricsServer";
 import { PINNED_BY_KIND } from "../kind/nodeImages";
 import { loadAndPlan } from "./readCatalog";
 
@@ -94,6 +95,7 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     stack,
     settings,
     hostCgroupVersion: facts.docker.ok ? facts.docker.cgroupVersion : undefined,
+    metricsServer: needsMetricsServer(plan.services),
   });
   const platform = new Platform("platform", {
     environment: local.environment,
