@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BRANCH_PREFIX } from "../branch/identity";
+import { quotaWarnings } from "../branch/replicaQuota";
 import { isBatch } from "../catalog/plan";
 import { BranchEnvironment } from "../components/branchEnvironment";
 import { Platform } from "../components/platform";
@@ -103,6 +104,9 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     secrets: settings.secrets,
   });
   const shared = branch.environment.sharedAppliances ?? new Map();
+  const deployedAppliances = plan.appliances.filter((a) => !shared.has(a)).length;
+  for (const warning of quotaWarnings(plan.services, deployedAppliances, settings))
+    log(warning, "warn");
   return {
     branch: b.name,
     slug: b.slug,
