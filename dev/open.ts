@@ -6,9 +6,10 @@
 import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
-import type { DevArgs } from "./args";
+import { DevArgsError, type DevArgs } from "./args";
 import { DevEngine } from "./engine/engine";
 import { automationStack, realPorts } from "./engine/realPorts";
+import { rolloutCheckProblem } from "./rolloutCheck";
 import { catalogDirOf } from "./stackView";
 import { paint, Screen } from "./terminal";
 import { openStack, selectionConfig } from "./workspace";
@@ -46,6 +47,10 @@ export async function openDevLoop(
     localSource: { file: "npm run dev", key: "--local" },
     buildAll: args.buildAll,
   });
+  for (const name of args.checkRollout) {
+    const problem = rolloutCheckProblem(catalog, name);
+    if (problem) throw new DevArgsError(problem);
+  }
   const stack = await openStack(projectDir, args.stack, (l) =>
     screen.print(paint(screen.tty, "gray", l)),
   );
@@ -77,6 +82,6 @@ export async function openDevLoop(
 
 /** Formats a failure of the command line or the catalog for the terminal (no stack trace). */
 export function startError(err: unknown): string | undefined {
-  if (err instanceof InputError) return err.message;
+  if (err instanceof InputError || err instanceof DevArgsError) return err.message;
   return undefined;
 }
