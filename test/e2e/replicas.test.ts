@@ -1,0 +1,383 @@
+/**
+ * Replicated services on a real kind cluster: rollouts under load, a disruption budget, an
+ * autoscaler. One local stack with a catalog of its own, three services on the published price
+ * image (which stops at SIGTERM, as most servers do):
+ *   - steady: 2 replicas, readiness probe, preStop sleep, surge-first rollouts, minAvailable 1;
+ *   - abrupt: 2 replicas, neither probe nor preStop;
+ *   - busy:   autoscaled 1–3 at 50% of a 20m CPU request, a 30 s scale-down window.
+ * metrics-server is the toolchain's stand-in (built from the Go module proxy).
+ *
+ * What it proves: `--check-rollout` passes for steady and fails for abrupt (exit 1, 5xx counted),
+ * also with pods evicted one by one; the status and the dashboard show the HPA scaling busy from
+ * 1 to ≥ 2 under a CPU load; a `pulumi up` that changes busy while scaled leaves its replicas to the
+ * HPA; busy scales back to 1; removing autoscale converges without a field conflict; the PDB
+ * refuses the eviction of steady's last ready pod. Not proven here: the topology spread across
+ * nodes (the e2e cluster has one node; unit tests check the rendered constraint).
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type * as K from "@kubernetes/client-node";
+import { kubeClient } from "../../dev/cluster";
+import * as ui from "./dashboard";
+import * as h from "./harness";
+
+const STACK = "lk-e2e-replicas";
+const DASHBOARD_PORT = 10352;
+const METRICS_SERVER = "localkube-e2e/metrics-server:v0.9.0";
+const METRICS_MIRROR = `${h.registryAddress()}/mirror/metrics-server:v0.9.0`;
+const NS = "localkube";
+let dir: string;
+let catalog: string;
+let kc: K.KubeConfig;
+const timings: Record<string, number> = {};
+/** Every line the dev processes printed, per session. */
+const sessions: string[][] = [];
+let dev: ChildProcess | undefined;
+let burn: Promise<h.Run> | undefined;
+
+const PRICE_IMAGE = `image: { repository: "${h.registryAddress()}/mirror/price", tag: "1" }`;
+const HTTP = "ports: [{ name: http, containerPort: 8080, servicePort: 80 }]";
+const READINESS =
+  "probes: { readiness: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 } }";
+const RESOURCES = "resources: { requests: { cpu: 20m, memory: 32Mi }, limits: { memory: 128Mi } }";
+
+const FILES: Record<string, string> = {
+  "steady.yaml": [
+    "description: Two replicas that start and stop without losing a request",
+    PRICE_IMAGE,
+    HTTP,
+    "replicas: 2",
+    RESOURCES,
+    READINESS,
+    "lifecycle: { preStop: { sleep: { seconds: 5 } } }",
+    "terminationGracePeriodSeconds: 15",
+    "strategy: { maxSurge: 1, maxUnavailable: 0 }",
+    "disruptionBudget: { minAvailable: 1 }",
+    "ingress: { host: steady }",
+  ].join("\n"),
+  "abrupt.yaml": [
+    "description: The same service without a readiness probe or a preStop hook",
+    PRICE_IMAGE,
+    HTTP,
+    "replicas: 2",
+    RESOURCES,
+    "ingress: { host: abrupt }",
+  ].join("\n"),
+  "busy.yaml": busy("autoscale: { min: 1, max: 3, cpu: 50, scaleDownWindowSeconds: 30 }"),
+};
+
+function busy(...extra: string[]): string {
+  return [
+    "description: Scales with its CPU use",
+    PRICE_IMAGE,
+    HTTP,
+    RESOURCES,
+    READINESS,
+    ...extra,
+  ].join("\n");
+}
+
+async function timed<T>(name: string, step: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await step();
+  } finally {
+    timings[name] = (Date.now() - t0) / 1000;
+  }
+}
+
+const up = () => h.pulumi(dir, ["up", "--yes", "--skip-preview", "--stack", STACK]);
+
+async function convergingUp(name: string) {
+  const r = await timed(name, up);
+  if (r.code !== 0)
+    throw new Error(
+      `${name}: pulumi up failed:\n${(r.stdout + r.stderr).split("\n").slice(-60).join("\n")}`,
+    );
+  return r;
+}
+
+/** `npm run dev` as a user starts it (node + ts-node: the pid is the loop's own). */
+function startDev(args: string[]): { child: ChildProcess; lines: string[]; exit: Promise<number> } {
+  const lines: string[] = [];
+  sessions.push(lines);
+  const child = spawn(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", "cli/dev.ts", ...args],
+    {
+      cwd: dir,
+      env: h.toolEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const log = fs.createWriteStream(
+    path.join(h.ARTIFACTS, "logs", `replicas-dev-${Date.now()}.log`),
+  );
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = "";
+    stream.on("data", (b: Buffer) => {
+      log.write(b);
+      const all = (partial + b.toString()).split("\n");
+      partial = all.pop() ?? "";
+      lines.push(...all);
+    });
+  }
+  const exit = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+  return { child, lines, exit };
+}
+
+async function line(lines: string[], re: RegExp, timeoutMs: number): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const found = lines.find((l) => re.test(l));
+    if (found) return found;
+    if (Date.now() > end)
+      throw new Error(
+        `no line matching ${re} within ${timeoutMs / 1000} s; last lines:\n${lines.slice(-30).join("\n")}`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const apps = () => kc.makeApiClient(kubeClient().AppsV1Api);
+const core = () => kc.makeApiClient(kubeClient().CoreV1Api);
+const replicasOf = async (name: string) =>
+  (await apps().readNamespacedDeployment({ name, namespace: NS })).spec?.replicas ?? 0;
+
+async function readyPods(app: string): Promise<string[]> {
+  const pods = await core().listNamespacedPod({
+    namespace: NS,
+    labelSelector: `app.kubernetes.io/name=${app}`,
+  });
+  return pods.items
+    .filter(
+      (p) =>
+        !p.metadata?.deletionTimestamp &&
+        (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+    )
+    .map((p) => p.metadata!.name!);
+}
+
+/** The Eviction API's answer for a pod: 201, or its error code and message. */
+async function evict(pod: string): Promise<{ code: number; message: string }> {
+  try {
+    await core().createNamespacedPodEviction({
+      name: pod,
+      namespace: NS,
+      body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NS } },
+    });
+    return { code: 201, message: "" };
+  } catch (err) {
+    const e = err as { code?: number; body?: string };
+    return { code: e.code ?? 0, message: String(e.body ?? err) };
+  }
+}
+
+/**
+ * A CPU load in one pod of busy: 20 ms of work in every 50 ms (0.4 of a core, 20× its request)
+ * for `seconds`, through the container's own python3. Returns when it ends.
+ */
+async function startBurn(seconds: number): Promise<void> {
+  const [pod] = await readyPods("busy");
+  const script = [
+    "import time",
+    `end = time.time() + ${seconds}`,
+    "while time.time() < end:",
+    "    t = time.time()",
+    "    while time.time() - t < 0.02: pass",
+    "    time.sleep(0.03)",
+  ].join("\n");
+  burn = h.kubectl(["exec", "-n", NS, pod, "--", "python3", "-c", script]);
+}
+
+beforeAll(async () => {
+  await h.ensureToolchain();
+  await h.seedRegistry();
+  // The metrics-server stand-in is pushed by this scenario only: no other one installs it.
+  await h.must("docker", [
+    "tag",
+    METRICS_SERVER,
+    METRICS_MIRROR.replace("localhost:", "127.0.0.1:"),
+  ]);
+  await h.must("docker", ["push", METRICS_MIRROR.replace("localhost:", "127.0.0.1:")]);
+  dir = h.projectCopy("replicas");
+  catalog = path.join(dir, "replicas-services");
+  fs.mkdirSync(catalog, { recursive: true });
+  for (const [name, text] of Object.entries(FILES))
+    fs.writeFileSync(path.join(catalog, name), `${text}\n`);
+  await h.initStack(dir, STACK, {
+    ...h.localE2eConfig(),
+    "localkube:catalogDir": catalog,
+    "localkube:services": "steady,abrupt,busy",
+    "localkube:metricsServer.image": METRICS_MIRROR,
+  });
+  await convergingUp("cold up (3 services, metrics-server)");
+  kc = new (kubeClient().KubeConfig)();
+  kc.loadFromString((await h.outputs(dir, STACK)).kubeconfig);
+}, 90 * 60_000);
+
+afterAll(async () => {
+  if (dev && dev.exitCode === null) dev.kill("SIGKILL");
+  await burn;
+  fs.writeFileSync(
+    path.join(h.ARTIFACTS, "replicas-timings.json"),
+    JSON.stringify(timings, null, 2),
+  );
+  console.log(`replicas timings (s): ${JSON.stringify(timings)}`);
+  await h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+}, 20 * 60_000);
+
+test(
+  "steady's pods evicted one by one under load lose no request; meanwhile busy scales from 1 to ≥ 2 under a CPU load, as the status lines and the dashboard show",
+  async () => {
+    const t0 = Date.now();
+    const session = startDev([
+      "--stack",
+      STACK,
+      "--no-watch",
+      "--ui-port",
+      String(DASHBOARD_PORT),
+      "--check-rollout",
+      "steady",
+      "--disruption",
+      "delete-pods",
+    ]);
+    dev = session.child;
+    const url = `http://127.0.0.1:${DASHBOARD_PORT}`;
+    await line(session.lines, /^dashboard: /, 60_000);
+    // The load starts once the converge is done (the loop checks readiness before its check).
+    await line(session.lines, /^steady: checking under a steady stream of requests/, 180_000);
+    await startBurn(240);
+    const report = await timed("delete-pods check (2 pods)", () =>
+      line(session.lines, /^steady: pod deletions in /, 180_000),
+    );
+    expect(report).toMatch(
+      /^steady: pod deletions in [\d.]+ s under \d+ requests to http:\/\/steady\.localhost: 0 failed, longest gap [\d.]+ s/,
+    );
+    const page = await ui.openDashboard(url);
+    try {
+      // The HPA's decision on the page: its summary under the ready count, its reason in the detail.
+      const summary = page.page.locator('tr[data-service="busy"] .autoscale');
+      await timed("busy scaled to ≥ 2 (from the load's start)", () =>
+        summary
+          .filter({ hasText: /autoscaled ([23] pods|1 → [23] pods|2 → 3 pods)/ })
+          .waitFor({ timeout: 180_000 }),
+      );
+      timings["load start → scaled, as the page shows"] = (Date.now() - t0) / 1000;
+      await ui.select(page, "busy");
+      const detail = (await page.page.locator("#detail-autoscale").textContent()) ?? "";
+      expect(detail).toMatch(/^autoscaled .* \(1–3\), CPU \d+% of 50%: \w+: /);
+      await ui.screenshot(page, "replicas-dashboard");
+    } finally {
+      await ui.closeDashboard(page);
+    }
+    expect(await replicasOf("busy")).toBeGreaterThanOrEqual(2);
+    // The CI-style status lines (a pipe) said so too, with the HPA's reason.
+    await line(session.lines, /^busy: ready \d\/\d · autoscaled .*\(1–3\): \w+: /, 10_000);
+    session.child.kill("SIGINT");
+    expect(await session.exit).toBe(0);
+    dev = undefined;
+  },
+  10 * 60_000,
+);
+
+test(
+  "--ci --check-rollout steady,abrupt: steady rolls out with no failed request, abrupt loses requests (5xx counted); exit 1",
+  async () => {
+    const session = startDev(["--stack", STACK, "--ci", "--check-rollout", "steady,abrupt"]);
+    dev = session.child;
+    const code = await timed("--ci --check-rollout steady,abrupt", () => session.exit);
+    dev = undefined;
+    const text = session.lines.join("\n");
+    expect(code).toBe(1);
+    expect(text).toMatch(
+      /^steady: rollout in [\d.]+ s under \d+ requests to http:\/\/steady\.localhost: 0 failed, longest gap [\d.]+ s/m,
+    );
+    const abrupt =
+      /^abrupt: rollout in [\d.]+ s under \d+ requests to http:\/\/abrupt\.localhost: (\d+) failed \(([^)]*)\)/m.exec(
+        text,
+      );
+    expect(abrupt).not.toBeNull();
+    expect(Number(abrupt![1])).toBeGreaterThan(0);
+    // What failed: the ingress's answers for pods that were not (or no longer) listening, or no answer.
+    for (const outcome of abrupt![2].split(", ").map((o) => o.split(" ×")[0]))
+      expect(outcome).toMatch(/^(5\d\d|ECONNRESET|timeout)$/);
+    expect(text).toMatch(/^requests fail while pods start or stop .* see docs\/replicas\.md$/m);
+    timings["abrupt: failed requests"] = Number(abrupt![1]);
+  },
+  10 * 60_000,
+);
+
+test(
+  "a pulumi up that changes busy while it is scaled leaves its replicas to the HPA",
+  async () => {
+    const before = await replicasOf("busy");
+    expect(before).toBeGreaterThanOrEqual(2); // the load of the first test still runs
+    fs.writeFileSync(
+      path.join(catalog, "busy.yaml"),
+      `${busy("autoscale: { min: 1, max: 3, cpu: 50, scaleDownWindowSeconds: 30 }", "env: { RELEASE: '2' }")}\n`,
+    );
+    await convergingUp("up changing busy's env while scaled");
+    // Single-shot, right after the up: an up that set the catalog's count would show 1 here (the
+    // HPA scales down only 30 s after the load ended, and its new pods carry none).
+    const d = await apps().readNamespacedDeployment({ name: "busy", namespace: NS });
+    expect(d.spec?.replicas).toBeGreaterThanOrEqual(2);
+    expect(d.spec?.template?.spec?.containers?.[0]?.env).toEqual([{ name: "RELEASE", value: "2" }]);
+    // Pulumi's field manager does not own the count: the autoscaler does.
+    const owners = (d.metadata?.managedFields ?? [])
+      .filter((m) => JSON.stringify(m.fieldsV1 ?? {}).includes('"f:replicas"'))
+      .map((m) => m.manager);
+    expect(owners.some((m) => /^pulumi-kubernetes/.test(m ?? ""))).toBe(false);
+  },
+  10 * 60_000,
+);
+
+test(
+  "the disruption budget refuses the eviction of steady's last ready pod, and allows it once the replacement is ready",
+  async () => {
+    const [first, second] = await readyPods("steady");
+    expect(await evict(first)).toEqual({ code: 201, message: "" });
+    // Single-shot, at once: the first pod is stopping, its replacement not ready yet.
+    const refused = await evict(second);
+    expect(refused.code).toBe(429);
+    expect(refused.message).toMatch(/disruption budget/);
+    const allowed = await timed("eviction allowed again", () =>
+      h.eventually(
+        async () =>
+          (await readyPods("steady")).length >= 2 ? evict(second) : { code: 0, message: "" },
+        (r) => r.code === 201,
+        60_000,
+        1000,
+      ),
+    );
+    expect(allowed.code).toBe(201);
+  },
+  5 * 60_000,
+);
+
+test(
+  "busy scales back to 1 once the load is gone; dropping autoscale (replicas: 2) converges without a field conflict",
+  async () => {
+    const back = await timed("scaled back to 1 (after the up replaced the loaded pod)", () =>
+      h.eventually(
+        () => replicasOf("busy"),
+        (n) => n === 1,
+        240_000,
+        3000,
+      ),
+    );
+    expect(back).toBe(1);
+    fs.writeFileSync(
+      path.join(catalog, "busy.yaml"),
+      `${busy("replicas: 2", "env: { RELEASE: '2' }")}\n`,
+    );
+    await convergingUp("up dropping autoscale");
+    expect(await replicasOf("busy")).toBe(2);
+    const hpas = await kc
+      .makeApiClient(kubeClient().AutoscalingV2Api)
+      .listNamespacedHorizontalPodAutoscaler({ namespace: NS });
+    expect(hpas.items.map((a) => a.metadata?.name)).toEqual([]);
+  },
+  10 * 60_000,
+);
