@@ -1,7 +1,8 @@
 /**
  * Replicated services on a real kind cluster: rollouts under load, a disruption budget, an
  * autoscaler. One local stack with a catalog of its own, three services on the published price
- * image (which stops at SIGTERM, as most servers do):
+ * image (which stops at SIGTERM, as most servers do; steady and abrupt listen 2 s after their
+ * container starts, as most services take a moment to):
  *   - steady: 2 replicas, readiness probe, preStop sleep, surge-first rollouts, minAvailable 1;
  *   - abrupt: 2 replicas, neither probe nor preStop;
  *   - busy:   autoscaled 1–3 at 50% of a 20m CPU request, a 30 s scale-down window.
@@ -38,6 +39,8 @@ let burn: Promise<h.Run> | undefined;
 
 const PRICE_IMAGE = `image: { repository: "${h.registryAddress()}/mirror/price", tag: "1" }`;
 const HTTP = "ports: [{ name: http, containerPort: 8080, servicePort: 80 }]";
+/** Like most services, it takes a moment to listen after its container starts (here 2 s). */
+const SLOW_START = `command: [/bin/sh, -c, "sleep 2; exec python3 -u /app/app.py"]`;
 const READINESS =
   "probes: { readiness: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 } }";
 const RESOURCES = "resources: { requests: { cpu: 20m, memory: 32Mi }, limits: { memory: 128Mi } }";
@@ -46,6 +49,7 @@ const FILES: Record<string, string> = {
   "steady.yaml": [
     "description: Two replicas that start and stop without losing a request",
     PRICE_IMAGE,
+    SLOW_START,
     HTTP,
     "replicas: 2",
     RESOURCES,
@@ -59,6 +63,7 @@ const FILES: Record<string, string> = {
   "abrupt.yaml": [
     "description: The same service without a readiness probe or a preStop hook",
     PRICE_IMAGE,
+    SLOW_START,
     HTTP,
     "replicas: 2",
     RESOURCES,
