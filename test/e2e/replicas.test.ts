@@ -18,8 +18,6 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import type * as K from "@kubernetes/client-node";
-import { kubeClient } from "../../dev/cluster";
 import * as ui from "./dashboard";
 import * as h from "./harness";
 
@@ -30,7 +28,6 @@ const METRICS_MIRROR = `${h.registryAddress()}/mirror/metrics-server:v0.9.0`;
 const NS = "localkube";
 let dir: string;
 let catalog: string;
-let kc: K.KubeConfig;
 const timings: Record<string, number | string> = {};
 /** Every line the dev processes printed, per session. */
 const sessions: string[][] = [];
@@ -145,38 +142,44 @@ async function line(lines: string[], re: RegExp, timeoutMs: number): Promise<str
   }
 }
 
-const apps = () => kc.makeApiClient(kubeClient().AppsV1Api);
-const core = () => kc.makeApiClient(kubeClient().CoreV1Api);
-const replicasOf = async (name: string) =>
-  (await apps().readNamespacedDeployment({ name, namespace: NS })).spec?.replicas ?? 0;
-
-async function readyPods(app: string): Promise<string[]> {
-  const pods = await core().listNamespacedPod({
-    namespace: NS,
-    labelSelector: `app.kubernetes.io/name=${app}`,
-  });
-  return pods.items
-    .filter(
-      (p) =>
-        !p.metadata?.deletionTimestamp &&
-        (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
-    )
-    .map((p) => p.metadata!.name!);
+/** `kubectl get -o json` through the control-plane node (the suite's way to read the cluster). */
+async function get(args: string[]): Promise<any> {
+  const r = await h.kubectl(["get", "-n", NS, ...args, "-o", "json"]);
+  if (r.code !== 0) throw new Error(`kubectl get ${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
-/** The Eviction API's answer for a pod: 201, or its error code and message. */
-async function evict(pod: string): Promise<{ code: number; message: string }> {
-  try {
-    await core().createNamespacedPodEviction({
-      name: pod,
-      namespace: NS,
-      body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NS } },
-    });
-    return { code: 201, message: "" };
-  } catch (err) {
-    const e = err as { code?: number; body?: string };
-    return { code: e.code ?? 0, message: String(e.body ?? err) };
-  }
+const deploymentOf = (name: string) => get(["deployment", name]);
+const replicasOf = async (name: string) =>
+  ((await deploymentOf(name)).spec?.replicas as number) ?? 0;
+
+async function readyPods(app: string): Promise<string[]> {
+  const pods = await get(["pods", "-l", `app.kubernetes.io/name=${app}`]);
+  return (pods.items as any[])
+    .filter(
+      (p) =>
+        !p.metadata.deletionTimestamp &&
+        (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"),
+    )
+    .map((p) => p.metadata.name as string);
+}
+
+/**
+ * A POST to the Eviction API (what a node drain sends for each pod): `ok`, or the API server's
+ * refusal as kubectl prints it.
+ */
+async function evict(pod: string): Promise<{ ok: boolean; message: string }> {
+  const body = JSON.stringify({
+    apiVersion: "policy/v1",
+    kind: "Eviction",
+    metadata: { name: pod, namespace: NS },
+  });
+  const r = await h.kubectl(
+    ["create", "--raw", `/api/v1/namespaces/${NS}/pods/${pod}/eviction`, "-f", "-"],
+    h.E2E.cluster,
+    body,
+  );
+  return { ok: r.code === 0, message: r.code === 0 ? "" : r.stderr.trim() };
 }
 
 /**
@@ -218,13 +221,6 @@ beforeAll(async () => {
     "localkube:metricsServer.image": METRICS_MIRROR,
   });
   await convergingUp("cold up (3 services, metrics-server)");
-  kc = new (kubeClient().KubeConfig)();
-  const kubeconfig = await h.must(
-    "pulumi",
-    ["stack", "output", "kubeconfig", "--show-secrets", "--stack", STACK, "--non-interactive"],
-    { cwd: dir },
-  );
-  kc.loadFromString(kubeconfig.stdout);
 }, 90 * 60_000);
 
 afterAll(async () => {
@@ -331,12 +327,22 @@ test(
     await convergingUp("up changing busy's env while scaled");
     // Single-shot, right after the up: an up that set the catalog's count would show 1 here (the
     // HPA scales down only 30 s after the load ended, and its new pods carry none).
-    const d = await apps().readNamespacedDeployment({ name: "busy", namespace: NS });
+    const d = await deploymentOf("busy");
     expect(d.spec?.replicas).toBeGreaterThanOrEqual(2);
     expect(d.spec?.template?.spec?.containers?.[0]?.env).toEqual([{ name: "RELEASE", value: "2" }]);
     // Pulumi's field manager does not own the count: the autoscaler does.
-    const owners = (d.metadata?.managedFields ?? [])
-      .filter((m) => (m.fieldsV1 as any)?.["f:spec"]?.["f:replicas"] !== undefined)
+    const managed = await h.kubectl([
+      "get",
+      "-n",
+      NS,
+      "deployment",
+      "busy",
+      "--show-managed-fields",
+      "-o",
+      "json",
+    ]);
+    const owners = ((JSON.parse(managed.stdout).metadata.managedFields ?? []) as any[])
+      .filter((m) => m.fieldsV1?.["f:spec"]?.["f:replicas"] !== undefined)
       .map((m) => `${m.manager} (${m.operation}${m.subresource ? ` ${m.subresource}` : ""})`);
     timings["spec.replicas owned by"] = owners.join(", ");
     expect(owners.length).toBeGreaterThan(0);
@@ -349,21 +355,23 @@ test(
   "the disruption budget refuses the eviction of steady's last ready pod, and allows it once the replacement is ready",
   async () => {
     const [first, second] = await readyPods("steady");
-    expect(await evict(first)).toEqual({ code: 201, message: "" });
+    expect(await evict(first)).toEqual({ ok: true, message: "" });
     // Single-shot, at once: the first pod is stopping, its replacement not ready yet.
     const refused = await evict(second);
-    expect(refused.code).toBe(429);
-    expect(refused.message).toMatch(/disruption budget/);
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(
+      /TooManyRequests.*Cannot evict pod as it would violate the pod's disruption budget/,
+    );
     const allowed = await timed("eviction allowed again", () =>
       h.eventually(
         async () =>
-          (await readyPods("steady")).length >= 2 ? evict(second) : { code: 0, message: "" },
-        (r) => r.code === 201,
+          (await readyPods("steady")).length >= 2 ? evict(second) : { ok: false, message: "" },
+        (r) => r.ok,
         60_000,
         1000,
       ),
     );
-    expect(allowed.code).toBe(201);
+    expect(allowed.ok).toBe(true);
   },
   5 * 60_000,
 );
@@ -386,10 +394,8 @@ test(
     );
     await convergingUp("up dropping autoscale");
     expect(await replicasOf("busy")).toBe(2);
-    const hpas = await kc
-      .makeApiClient(kubeClient().AutoscalingV2Api)
-      .listNamespacedHorizontalPodAutoscaler({ namespace: NS });
-    expect(hpas.items.map((a) => a.metadata?.name)).toEqual([]);
+    const hpas = await get(["horizontalpodautoscalers.autoscaling"]);
+    expect(hpas.items).toEqual([]);
   },
   10 * 60_000,
 );
