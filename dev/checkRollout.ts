@@ -4,6 +4,9 @@
  * Eviction API, as a node drain deletes them: a PodDisruptionBudget is respected), then what the
  * requests saw. The decisions and the report are pure (./rolloutCheck.ts); this drives them.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type * as K from "@kubernetes/client-node";
 import type { NamespaceObjects } from "../status/model";
 import { kubeClient } from "./cluster";
@@ -11,6 +14,7 @@ import type { StackView } from "./stackView";
 import {
   Disruption,
   podsToDelete,
+  RequestRecord,
   RolloutCheck,
   settled,
   summarize,
@@ -167,7 +171,24 @@ export async function checkRollout(
   const log = await traffic.stop();
   const firstOk = log.find((r) => r.status !== undefined && r.status < 500);
   const counted = firstOk ? log.filter((r) => r.at >= firstOk.at) : log;
-  return { ...base, summary: summarize(counted), disruptionMs, ...(error ? { error } : {}) };
+  const logFile = writeLog(service, counted, disruptionStart);
+  return {
+    ...base,
+    summary: summarize(counted, disruptionStart),
+    disruptionMs,
+    logFile,
+    ...(error ? { error } : {}),
+  };
+}
+
+/** The request log as JSON lines in the temporary directory, times from the disruption's start. */
+function writeLog(service: string, log: readonly RequestRecord[], origin: number): string {
+  const file = path.join(os.tmpdir(), `localkube-check-${service}-${origin}.jsonl`);
+  fs.writeFileSync(
+    file,
+    log.map((r) => `${JSON.stringify({ ...r, at: r.at - origin })}\n`).join(""),
+  );
+  return file;
 }
 
 /** What the checks need of the dev loop: its stack view and the cluster's watch. */

@@ -59,20 +59,24 @@ export interface RequestRecord {
 /** A request failed: no answer, or a server error (5xx: the ingress's 502/503/504 included). */
 export const failed = (r: RequestRecord) => r.status === undefined || r.status >= 500;
 
-/** What a log of requests says. */
+/** What a log of requests says. Times are ms from `origin` (the disruption's start). */
 export interface TrafficSummary {
   readonly requests: number;
   readonly failed: number;
   /** Failed requests by status code or error, most frequent first: `[["502", 3], ["ECONNRESET", 1]]`. */
   readonly failures: readonly (readonly [string, number])[];
+  /** When the first failed request was sent, and when the last one ended. */
+  readonly failedBetween?: readonly [number, number];
   /** The longest time (ms) with no successful answer, from the first request to the last answer. */
   readonly longestGapMs: number;
+  /** When that longest gap began. */
+  readonly longestGapAt: number;
   /** The slowest successful answer (ms). */
   readonly slowestMs: number;
 }
 
-/** Summarizes a request log (any order). */
-export function summarize(log: readonly RequestRecord[]): TrafficSummary {
+/** Summarizes a request log (any order); `origin` defaults to its first request. */
+export function summarize(log: readonly RequestRecord[], origin?: number): TrafficSummary {
   const bad = log.filter(failed);
   const counts = new Map<string, number>();
   for (const r of bad) {
@@ -82,19 +86,33 @@ export function summarize(log: readonly RequestRecord[]): TrafficSummary {
   const ok = log.filter((r) => !failed(r));
   const start = Math.min(...log.map((r) => r.at));
   const end = Math.max(...log.map((r) => r.at + r.ms));
+  const zero = origin ?? start;
   // Answers by the time they arrived; the gaps between them, and from the first request.
   const answered = ok.map((r) => r.at + r.ms).sort((a, b) => a - b);
   let gap = 0;
+  let gapAt = start;
   let last = start;
   for (const t of [...answered, end]) {
-    gap = Math.max(gap, t - last);
+    if (t - last > gap) {
+      gap = t - last;
+      gapAt = last;
+    }
     last = Math.max(last, t);
   }
   return {
     requests: log.length,
     failed: bad.length,
     failures: [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    ...(bad.length > 0
+      ? {
+          failedBetween: [
+            Math.min(...bad.map((r) => r.at)) - zero,
+            Math.max(...bad.map((r) => r.at + r.ms)) - zero,
+          ] as const,
+        }
+      : {}),
     longestGapMs: log.length === 0 ? 0 : gap,
+    longestGapAt: log.length === 0 ? 0 : gapAt - zero,
     slowestMs: ok.reduce((m, r) => Math.max(m, r.ms), 0),
   };
 }
@@ -109,12 +127,16 @@ export interface RolloutCheck {
   readonly disruptionMs: number;
   /** Why the check could not run or finish (the service never answered, a timeout). */
   readonly error?: string;
+  /** Where every request is listed (JSON lines: `at` ms from the disruption's start, `ms`, `status` or `error`). */
+  readonly logFile?: string;
 }
 
 /** A check passes when it ran to the end and no request failed. */
 export const passed = (c: RolloutCheck) => c.error === undefined && c.summary.failed === 0;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** A time from the disruption's start: `+3.1 s`, `-0.4 s` (before it). */
+const offset = (ms: number) => `${ms < 0 ? "-" : "+"}${(Math.abs(ms) / 1000).toFixed(1)} s`;
 
 /** The report: one line per check, and what to do about failures. */
 export function reportLines(checks: readonly RolloutCheck[]): string[] {
@@ -127,11 +149,15 @@ export function reportLines(checks: readonly RolloutCheck[]): string[] {
       continue;
     }
     const failures = s.failures.map(([k, n]) => `${k} ×${n}`).join(", ");
+    const gap = `longest gap ${seconds(s.longestGapMs)} (at ${offset(s.longestGapAt)})`;
+    const window = s.failedBetween
+      ? `, failures between ${offset(s.failedBetween[0])} and ${offset(s.failedBetween[1])}`
+      : "";
     lines.push(
       `${c.service}: ${what} in ${seconds(c.disruptionMs)} under ${s.requests} requests to ${c.url}: ` +
         (s.failed === 0
-          ? `0 failed, longest gap ${seconds(s.longestGapMs)}, slowest answer ${seconds(s.slowestMs)}`
-          : `${s.failed} failed (${failures}), longest gap ${seconds(s.longestGapMs)}`),
+          ? `0 failed, ${gap}, slowest answer ${seconds(s.slowestMs)}`
+          : `${s.failed} failed (${failures})${window}, ${gap}${c.logFile ? `; requests: ${c.logFile}` : ""}`),
     );
   }
   if (checks.some((c) => !c.error && c.summary.failed > 0))

@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as http from "http";
 import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation";
 import type { AddressInfo } from "net";
@@ -25,11 +26,12 @@ describe("summarize: what a request log says", () => {
       failures: [],
       // answers at 10, 60, 140, 160: the longest wait is from 60 to 140
       longestGapMs: 80,
+      longestGapAt: 60,
       slowestMs: 40,
     });
   });
 
-  test("failures by status or error, most frequent first; the gap spans them", () => {
+  test("failures by status or error, most frequent first, and when; the gap spans them; times from the origin", () => {
     const log: RequestRecord[] = [
       ok(0),
       { at: 50, ms: 5, status: 502 },
@@ -39,7 +41,7 @@ describe("summarize: what a request log says", () => {
       { at: 250, ms: 5000, error: "timeout" },
       ok(300),
     ];
-    expect(summarize(log)).toEqual({
+    expect(summarize(log, 40)).toEqual({
       requests: 7,
       failed: 4,
       failures: [
@@ -47,8 +49,11 @@ describe("summarize: what a request log says", () => {
         ["ECONNREFUSED", 1],
         ["timeout", 1],
       ],
+      // sent from 50 (the first 502) to 5250 (the timeout's end), from the origin at 40
+      failedBetween: [10, 5210],
       // a 404 is an answer (at 205); the next one at 310; the timeout ends the log at 5250
       longestGapMs: 4940,
+      longestGapAt: 270,
       slowestMs: 10,
     });
   });
@@ -59,6 +64,7 @@ describe("summarize: what a request log says", () => {
       failed: 0,
       failures: [],
       longestGapMs: 0,
+      longestGapAt: 0,
       slowestMs: 0,
     });
     expect(summarize([{ at: 0, ms: 100, error: "ECONNREFUSED" }]).longestGapMs).toBe(100);
@@ -280,10 +286,12 @@ describe("the report and the exit code", () => {
 
   test("a clean rollout: one line, exit 0", () => {
     const checks = [
-      check({ summary: summary({ requests: 250, longestGapMs: 180, slowestMs: 95 }) }),
+      check({
+        summary: summary({ requests: 250, longestGapMs: 180, longestGapAt: 3020, slowestMs: 95 }),
+      }),
     ];
     expect(reportLines(checks)).toEqual([
-      "web: rollout in 12.3 s under 250 requests to http://web.localhost: 0 failed, longest gap 0.2 s, slowest answer 0.1 s",
+      "web: rollout in 12.3 s under 250 requests to http://web.localhost: 0 failed, longest gap 0.2 s (at +3.0 s), slowest answer 0.1 s",
     ]);
     expect(checksExitCode(checks)).toBe(0);
   });
@@ -300,8 +308,11 @@ describe("the report and the exit code", () => {
             ["502", 6],
             ["ECONNRESET", 1],
           ],
+          failedBetween: [-450, 2610],
           longestGapMs: 1240,
+          longestGapAt: 1300,
         }),
+        logFile: "/tmp/localkube-check-abrupt-1.jsonl",
       }),
       check({
         service: "gone",
@@ -309,7 +320,7 @@ describe("the report and the exit code", () => {
       }),
     ];
     expect(reportLines(checks)).toEqual([
-      "abrupt: pod deletions in 12.3 s under 300 requests to http://web.localhost: 7 failed (502 ×6, ECONNRESET ×1), longest gap 1.2 s",
+      "abrupt: pod deletions in 12.3 s under 300 requests to http://web.localhost: 7 failed (502 ×6, ECONNRESET ×1), failures between -0.5 s and +2.6 s, longest gap 1.2 s (at +1.3 s); requests: /tmp/localkube-check-abrupt-1.jsonl",
       "gone: check failed: gone does not answer at http://gone.localhost (last: 404)",
       "requests fail while pods start or stop when a pod receives traffic before it is ready (add a readiness probe) or stops while the ingress still sends it requests (add lifecycle.preStop: { sleep: { seconds: 5 } }, and keep the old pods until new ones are ready: strategy: { maxSurge: 1, maxUnavailable: 0 }); see docs/replicas.md",
     ]);
@@ -392,6 +403,16 @@ describe("the traffic and the check, against a server on 127.0.0.1", () => {
     expect(result.summary.failed).toBeGreaterThan(0);
     expect(result.summary.failures.map(([k]) => k)).toEqual(["502"]);
     expect(result.disruptionMs).toBeGreaterThanOrEqual(300);
+    // Every request is listed, with its time from the restart.
+    const listed = fs
+      .readFileSync(result.logFile!, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(listed.length).toBe(result.summary.requests);
+    expect(listed.filter((r) => r.status === 502).length).toBe(result.summary.failed);
+    expect(listed.find((r) => r.status === 502).at).toBeGreaterThanOrEqual(0);
+    fs.rmSync(result.logFile!);
     expect(lines).toEqual(["web: rollout restart under 50 requests a second"]);
   });
 
@@ -406,6 +427,7 @@ describe("the traffic and the check, against a server on 127.0.0.1", () => {
     expect(result.error).toBeUndefined();
     expect(result.summary.failed).toBe(0);
     expect(result.summary.requests).toBeGreaterThan(10);
+    fs.rmSync(result.logFile!);
   });
 
   test("runRolloutChecks: a service the stack does not expose is a failed check, without traffic", async () => {
