@@ -31,7 +31,8 @@ let catalog: string;
 const timings: Record<string, number | string> = {};
 /** Every line the dev processes printed, per session. */
 const sessions: string[][] = [];
-let dev: ChildProcess | undefined;
+/** Every `npm run dev` the tests started: afterAll ends those still running. */
+const devs: ChildProcess[] = [];
 let burn: Promise<h.Run> | undefined;
 
 const PRICE_IMAGE = `image: { repository: "${h.registryAddress()}/mirror/price", tag: "1" }`;
@@ -125,6 +126,7 @@ function startDev(args: string[]): { child: ChildProcess; lines: string[]; exit:
       lines.push(...all);
     });
   }
+  devs.push(child);
   const exit = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
   return { child, lines, exit };
 }
@@ -224,7 +226,7 @@ beforeAll(async () => {
 }, 90 * 60_000);
 
 afterAll(async () => {
-  if (dev && dev.exitCode === null) dev.kill("SIGKILL");
+  for (const child of devs) if (child.exitCode === null) child.kill("SIGKILL");
   await burn;
   const traefik = await h.kubectl(["logs", "-n", "traefik", "deploy/traefik", "--tail", "400"]);
   fs.writeFileSync(path.join(h.ARTIFACTS, "replicas-traefik.log"), traefik.stdout + traefik.stderr);
@@ -250,7 +252,6 @@ test(
       "--disruption",
       "delete-pods",
     ]);
-    dev = session.child;
     let report: string;
     try {
       await line(session.lines, /^dashboard: /, 60_000);
@@ -282,7 +283,6 @@ test(
     } finally {
       session.child.kill("SIGINT");
       expect(await session.exit).toBe(0);
-      dev = undefined;
     }
     expect(report).toMatch(
       /^steady: pod deletions in [\d.]+ s under \d+ requests to http:\/\/steady\.localhost: 0 failed, longest gap [\d.]+ s/,
@@ -295,9 +295,7 @@ test(
   "--ci --check-rollout steady,abrupt: steady rolls out with no failed request, abrupt loses requests (5xx counted); exit 1",
   async () => {
     const session = startDev(["--stack", STACK, "--ci", "--check-rollout", "steady,abrupt"]);
-    dev = session.child;
     const code = await timed("--ci --check-rollout steady,abrupt", () => session.exit);
-    dev = undefined;
     const text = session.lines.join("\n");
     expect(code).toBe(1);
     expect(text).toMatch(
