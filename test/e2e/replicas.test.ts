@@ -227,7 +227,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of devs) if (child.exitCode === null) child.kill("SIGKILL");
-  await burn;
   const traefik = await h.kubectl(["logs", "-n", "traefik", "deploy/traefik", "--tail", "400"]);
   fs.writeFileSync(path.join(h.ARTIFACTS, "replicas-traefik.log"), traefik.stdout + traefik.stderr);
   fs.writeFileSync(
@@ -236,6 +235,7 @@ afterAll(async () => {
   );
   console.log(`replicas timings (s): ${JSON.stringify(timings)}`);
   await h.pulumi(dir, ["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+  await burn; // ends with its pod, at the latest with the cluster
 }, 20 * 60_000);
 
 test(
