@@ -6,6 +6,7 @@ import { INGRESS_PROTOCOLS, IngressSpec, PortSpec, ProbeKind, ServiceSpec } from
 import { DNS_LABEL, DNS_LABEL_HELP, IMAGE_REPOSITORY, IMAGE_TAG } from "./patterns";
 import { hasOwnManifests, parseOwnIngress, parseWorkload, WORKLOAD_FIELDS } from "./parseWorkload";
 import { parseArgv, parseBuild } from "./parseBuild";
+import { parseReplicas, REPLICA_FIELDS } from "./parseReplicas";
 import {
   checkDuplicatePorts,
   parseEnv,
@@ -31,6 +32,7 @@ const SERVICE_FIELDS = [
   "dependsOn",
   ...WORKLOAD_FIELDS,
   ...SECURITY_FIELDS,
+  ...REPLICA_FIELDS,
 ] as const;
 
 /**
@@ -77,6 +79,7 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
       : (y.list(["ports"], doc.ports, (p, v) => parsePort(y, p, v)) ?? []);
   checkDuplicatePorts(y, ports);
   const portNames = new Set(ports.map((p) => p.name));
+  const resources = doc.resources === undefined ? undefined : parseResources(y, doc.resources);
 
   const spec: ServiceSpec = {
     name: expectedName,
@@ -93,8 +96,8 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
     args: doc.args === undefined ? undefined : parseArgv(y, ["args"], doc.args),
     ports,
     env: doc.env === undefined ? {} : parseEnv(y, doc.env),
-    replicas: doc.replicas === undefined ? 1 : (y.integer(["replicas"], doc.replicas, 0, 100) ?? 1),
-    resources: doc.resources === undefined ? undefined : parseResources(y, doc.resources),
+    ...parseReplicas(y, doc, resources),
+    resources,
     probes: doc.probes === undefined ? {} : parseProbes(y, doc.probes, portNames),
     ingress:
       doc.ingress === undefined

@@ -2,6 +2,7 @@ import * as path from "path";
 import { splitImageRef } from "./imageRef";
 import { show } from "./problems";
 import { DNS_LABEL, DNS_LABEL_HELP, PORT_NAME } from "./patterns";
+import { REPLICA_FIELDS } from "./parseReplicas";
 import {
   CONCURRENCY_POLICIES,
   INGRESS_PROTOCOLS,
@@ -39,6 +40,7 @@ const WORKLOAD_ONLY_FIELDS = [
   "suspend",
   "concurrencyPolicy",
   "files",
+  ...REPLICA_FIELDS,
 ] as const;
 
 const CRON_FIELDS: readonly (readonly [string, number, number, readonly string[]])[] = [
@@ -176,8 +178,14 @@ function checkBatchFields(y: YamlFile, doc: Record<string, unknown>, kind: Workl
     ports: "it has no Service",
     ingress: "it has no Service",
     replicas: "it runs one pod to completion",
+    lifecycle: "its pod runs to completion",
+    terminationGracePeriodSeconds: "its pod runs to completion",
+    strategy: "it has no rollouts",
+    disruptionBudget: "its pod runs to completion",
+    autoscale: "it runs one pod to completion",
+    topologySpread: "it runs one pod",
   };
-  for (const field of ["ports", "ingress", "replicas"]) {
+  for (const field of Object.keys(why)) {
     if (doc[field] !== undefined)
       y.report(
         [field],

@@ -196,6 +196,62 @@ export interface ServiceSpec {
   readonly securityContext?: SecurityContextSpec;
   /** Its pods' Kubernetes identity. @default no service-account token mounted */
   readonly serviceAccount?: ServiceAccountSpec;
+  /** What runs before the container is stopped. @default nothing */
+  readonly lifecycle?: LifecycleSpec;
+  /** Seconds between the stop signal and a kill. @default Kubernetes' 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** How pods are replaced by a rollout. @default Kubernetes' rolling update (25% / 25%) */
+  readonly strategy?: StrategySpec;
+  /** How many pods a voluntary disruption (a node drain) may take at once. @default no budget */
+  readonly disruptionBudget?: DisruptionBudgetSpec;
+  /** Replicas set by CPU use between `min` and `max`; `replicas` is then only the start. @default none */
+  readonly autoscale?: AutoscaleSpec;
+  /** How pods spread over nodes or zones. @default wherever the scheduler puts them */
+  readonly topologySpread?: TopologySpreadSpec;
+}
+
+/** What the kubelet runs before it sends the container the stop signal. */
+export type PreStopHook =
+  | { readonly kind: "sleep"; readonly seconds: number }
+  | { readonly kind: "exec"; readonly command: readonly string[] };
+
+export interface LifecycleSpec {
+  readonly preStop?: PreStopHook;
+}
+
+/** A number of pods, or a percentage of the desired replicas such as `"25%"`. */
+export type PodCount = number | string;
+
+export type StrategySpec =
+  | {
+      readonly type: "RollingUpdate";
+      readonly maxSurge?: PodCount;
+      readonly maxUnavailable?: PodCount;
+    }
+  | { readonly type: "Recreate" };
+
+/** A PodDisruptionBudget: exactly one of the two. */
+export type DisruptionBudgetSpec =
+  | { readonly minAvailable: PodCount }
+  | { readonly maxUnavailable: PodCount };
+
+/** A HorizontalPodAutoscaler (autoscaling/v2) on CPU. */
+export interface AutoscaleSpec {
+  readonly min: number;
+  readonly max: number;
+  /** Target average CPU use, in percent of `resources.requests.cpu`. */
+  readonly cpu: number;
+  /** How long lower recommendations must last before pods are removed. @default 300 (Kubernetes') */
+  readonly scaleDownWindowSeconds?: number;
+}
+
+export interface TopologySpreadSpec {
+  /** Spread over nodes (`kubernetes.io/hostname`) or zones (`topology.kubernetes.io/zone`). */
+  readonly across: "node" | "zone";
+  /** How many more pods one node (zone) may hold than another. */
+  readonly maxSkew: number;
+  /** A pod that would break `maxSkew`: left pending, or scheduled anyway (a preference). */
+  readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
 }
 
 /**

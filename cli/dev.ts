@@ -6,14 +6,17 @@
  */
 import * as path from "path";
 import { DashboardServer } from "../dashboard/server";
-import { DevArgsError, parseDevArgs, USAGE } from "../dev/args";
+import { DevArgs, DevArgsError, parseDevArgs, USAGE } from "../dev/args";
+import { runRolloutChecks } from "../dev/checkRollout";
+import type { DevEngine } from "../dev/engine/engine";
 import { openDevLoop, startError } from "../dev/open";
+import { checksExitCode, reportLines } from "../dev/rolloutCheck";
 import { paint, Screen } from "../dev/terminal";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
 async function main(argv: readonly string[]): Promise<number> {
-  let args;
+  let args: DevArgs;
   try {
     args = parseDevArgs(argv);
   } catch (err) {
@@ -83,11 +86,22 @@ async function main(argv: readonly string[]): Promise<number> {
           ? "not ready in time"
           : "failed",
     );
+    const code = verdict !== "ready" ? 1 : args.checkRollout.length > 0 ? await checks(engine) : 0;
     await engine.stop();
     screen.release();
-    return verdict === "ready" ? 0 : 1;
+    return code;
   }
   clearTimeout(timer);
+  if (args.checkRollout.length > 0) {
+    const ready = converged
+      ? await engine.verdict(Date.now() + (args.timeoutMs ?? 600_000))
+      : "failed";
+    if (ready === "ready") await checks(engine);
+    else
+      screen.print(
+        paint(screen.tty, "red", `rollout check skipped: the services are not ready (${ready})`),
+      );
+  }
   if (args.watch)
     screen.print(
       paint(
@@ -97,6 +111,21 @@ async function main(argv: readonly string[]): Promise<number> {
       ),
     );
   return new Promise<number>(() => undefined); // runs until Ctrl-C
+
+  /** `--check-rollout`: each service rolled out under load, the report; the exit code it calls for. */
+  async function checks(e: DevEngine): Promise<number> {
+    const { checkRollout, disruption } = args;
+    const results = await runRolloutChecks(
+      { view: e.snapshot().stack, cluster: e.clusterPort() },
+      checkRollout,
+      disruption,
+      (line) => screen.print(paint(screen.tty, "gray", line)),
+    );
+    const code = checksExitCode(results);
+    for (const line of reportLines(results))
+      screen.print(code === 0 ? line : paint(screen.tty, "red", line));
+    return code;
+  }
 }
 
 main(process.argv.slice(2)).then(

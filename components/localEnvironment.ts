@@ -10,6 +10,7 @@ import { GatewayApi } from "./gatewayApi";
 import { IngressController } from "./ingressController";
 import { KindCluster } from "./kindCluster";
 import { LocalRegistry } from "./localRegistry";
+import { MetricsServer } from "./metricsServer";
 
 export interface LocalEnvironmentArgs {
   /** Stack name, labelled on every workload. */
@@ -26,6 +27,11 @@ export interface LocalEnvironmentArgs {
    * by host/gatewayApi.ts). @default none: the stack must not route through a Gateway
    */
   readonly gatewayApiCrds?: readonly string[];
+  /**
+   * Install metrics-server (kind has none): a deployed service autoscales, and an autoscaler
+   * without metrics never scales. @default not installed
+   */
+  readonly metricsServer?: boolean;
 }
 
 /**
@@ -41,6 +47,8 @@ export class LocalEnvironment extends pulumi.ComponentResource {
   readonly ingress: IngressController;
   /** The Gateway API's CRDs, with `ingress.api: gateway`. */
   readonly gatewayApi?: GatewayApi;
+  /** metrics-server, when a deployed service autoscales. */
+  readonly metricsServer?: MetricsServer;
 
   constructor(name: string, args: LocalEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("localkube:index:LocalEnvironment", name, {}, opts);
@@ -115,6 +123,13 @@ export class LocalEnvironment extends pulumi.ComponentResource {
       },
       { ...was("ingress"), ...inCluster },
     );
+    if (args.metricsServer) {
+      this.metricsServer = new MetricsServer(
+        `${name}-metrics-server`,
+        { image: s.metricsServer.image, readiness },
+        { parent: this, ...inCluster },
+      );
+    }
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
       { metadata: { name: s.namespace } },

@@ -16,6 +16,15 @@ import {
 } from "../kube/labels";
 import { containerSecurityContext, podIdentity } from "../kube/security";
 import { containerCommand, needsConfig, serviceEnv, toProbe } from "../kube/podSpec";
+import {
+  autoscalerSpec,
+  containerLifecycle,
+  deploymentStrategy,
+  disruptionBudgetSpec,
+  ignoredByUp,
+  podTermination,
+  CATALOG_WINS,
+} from "../kube/replicas";
 import { ReadinessSettings, WorkloadReady } from "../providers/workloadReady";
 import type { ImageOrigin } from "../status/diagnose";
 import { ServiceConfig } from "./serviceConfig";
@@ -73,6 +82,10 @@ export class Microservice extends pulumi.ComponentResource {
   readonly service?: k8s.core.v1.Service;
   /** Its Ingress, or its HTTPRoute (`ingress.api: gateway`). */
   readonly ingress?: k8s.networking.v1.Ingress | k8s.apiextensions.CustomResource;
+  /** The PodDisruptionBudget, when the catalog sets `disruptionBudget`. */
+  readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
+  /** The HorizontalPodAutoscaler, when the catalog sets `autoscale`. */
+  readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
   /** What dependents of this service receive. */
   readonly connection: Connection;
   /** Public URL through the ingress, when exposed. */
@@ -101,13 +114,15 @@ export class Microservice extends pulumi.ComponentResource {
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { ...metadata, annotations: WORKLOAD_ANNOTATIONS },
+        metadata: { ...metadata, annotations: { ...WORKLOAD_ANNOTATIONS, ...CATALOG_WINS } },
         spec: {
           replicas: spec.replicas,
+          strategy: deploymentStrategy(spec),
           selector: { matchLabels: selectorLabels(spec.name) },
           template: {
             metadata: { labels, annotations: config?.podAnnotations },
             spec: {
+              ...podTermination(spec),
               // Discovery is by DNS name; docker-link style *_PORT vars only collide with app config.
               enableServiceLinks: false,
               volumes: config?.volumes,
@@ -131,6 +146,7 @@ export class Microservice extends pulumi.ComponentResource {
                   readinessProbe: spec.probes.readiness && toProbe(spec.probes.readiness),
                   livenessProbe: spec.probes.liveness && toProbe(spec.probes.liveness),
                   startupProbe: spec.probes.startup && toProbe(spec.probes.startup),
+                  lifecycle: containerLifecycle(spec),
                   volumeMounts: config?.volumeMounts,
                   securityContext: containerSecurityContext(spec.securityContext),
                 },
@@ -142,6 +158,7 @@ export class Microservice extends pulumi.ComponentResource {
       {
         ...childOpts,
         dependsOn: [...dependencies.flatMap((d) => d.ready), ...(config?.ready ?? [])],
+        ignoreChanges: ignoredByUp(spec),
       },
     );
     this.ready = new WorkloadReady(
@@ -156,6 +173,23 @@ export class Microservice extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    const budget = disruptionBudgetSpec(spec);
+    if (budget) {
+      this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-disruption-budget`,
+        { metadata, spec: budget },
+        { ...childOpts, dependsOn: [this.deployment] },
+      );
+    }
+    const autoscaler = autoscalerSpec(spec, spec.name);
+    if (autoscaler) {
+      this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-autoscaler`,
+        { metadata, spec: autoscaler },
+        { ...childOpts, dependsOn: [this.deployment] },
+      );
+    }
 
     if (spec.ports.length > 0) {
       // What the ingress speaks to its port (gRPC, h2c), for the controllers that read the Service.
@@ -228,6 +262,8 @@ export class Microservice extends pulumi.ComponentResource {
       ready: this.ready,
       service: this.service,
       ingress: this.ingress,
+      disruptionBudget: this.disruptionBudget,
+      autoscaler: this.autoscaler,
       url: this.url,
     });
   }

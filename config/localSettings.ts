@@ -48,6 +48,8 @@ export interface LocalSettings extends CommonSettings {
     readonly nginxImage?: string;
     readonly traefikImage?: string;
   };
+  /** The metrics-server installed when a deployed service autoscales. */
+  readonly metricsServer: { readonly image?: string };
 }
 
 const LABEL = { ...DNS_LABEL_RULE, example: "localkube" };
@@ -140,6 +142,7 @@ export function readLocalSettings(r: ConfigReader): LocalSettings {
       nginxImage: r.optionalString("ingress.nginxImage", IMAGE_REF_RULE),
       traefikImage: r.optionalString("ingress.traefikImage", IMAGE_REF_RULE),
     },
+    metricsServer: { image: r.optionalString("metricsServer.image", IMAGE_REF_RULE) },
   };
   const ports = [
     ["cluster.httpPort", settings.cluster.httpPort],

@@ -2,6 +2,7 @@ import type * as K from "@kubernetes/client-node";
 import type { UpdateRecord } from "../dev/engine/state";
 import { type ForwardStatus, forwardText } from "../status/forwards";
 import type { StackInfo } from "../dev/stackView";
+import { autoscaleSummary, autoscaleText } from "../status/autoscale";
 import { sourceText, type ServiceRow, type ServiceState } from "../status/model";
 
 /**
@@ -52,6 +53,15 @@ export interface ServiceView {
     readonly age: string;
   };
   readonly problem?: { readonly message: string; readonly hint?: string };
+  /** What its autoscaler says, when it has one. */
+  readonly autoscale?: {
+    /** `autoscaled 2 → 3 pods (1–4)`: under the ready count. */
+    readonly summary: string;
+    /** The whole sentence, with CPU use and the autoscaler's reason: in the detail. */
+    readonly text: string;
+    /** It cannot scale now (no metrics, a failed scale call). */
+    readonly stuck: boolean;
+  };
   readonly pods: readonly PodView[];
   readonly events: readonly EventView[];
 }
@@ -207,6 +217,15 @@ function serviceView(row: ServiceRow, events: readonly K.CoreV1Event[], now: num
           problem: {
             message: row.problem.message,
             ...(row.problem.hint ? { hint: row.problem.hint } : {}),
+          },
+        }
+      : {}),
+    ...(row.autoscale
+      ? {
+          autoscale: {
+            summary: autoscaleSummary(row.autoscale),
+            text: autoscaleText(row.autoscale),
+            stuck: row.autoscale.stuck,
           },
         }
       : {}),

@@ -1,5 +1,6 @@
 import { didYouMean } from "../catalog/problems";
 import { parseDuration } from "../catalog/durations";
+import { Disruption, DISRUPTIONS } from "./rolloutCheck";
 
 /** What `npm run dev` was asked to do, parsed once from its command line. */
 export interface DevArgs {
@@ -23,6 +24,10 @@ export interface DevArgs {
   readonly forwards: readonly ForwardRequest[];
   /** Port of the dashboard on 127.0.0.1, or no dashboard. */
   readonly ui: { readonly port: number } | false;
+  /** Services whose rollout is checked under load once they are ready. @default none */
+  readonly checkRollout: readonly string[];
+  /** How `checkRollout` disturbs them. @default "rollout" */
+  readonly disruption: Disruption;
   /** Print the usage and do nothing else. */
   readonly help: boolean;
 }
@@ -101,6 +106,18 @@ const FLAGS: readonly {
     example: "--ui-port 10351",
   },
   { flag: "--no-ui", help: "no dashboard", example: "--no-ui" },
+  {
+    flag: "--check-rollout",
+    value: "a,b",
+    help: "once ready, roll these services out under a steady stream of requests through the ingress and report failed requests (with --ci: exit 1 if any)",
+    example: "--check-rollout bank",
+  },
+  {
+    flag: "--disruption",
+    value: "KIND",
+    help: "what --check-rollout does: rollout (a rollout restart, default) or delete-pods (one by one, as a node drain)",
+    example: "--disruption delete-pods",
+  },
   { flag: "--help", help: "this text", example: "--help" },
 ];
 
@@ -190,6 +207,8 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
   let ui: DevArgs["ui"] = { port: DEFAULT_UI_PORT };
   const forwards: ForwardRequest[] = [];
   let help = false;
+  let checkRollout: string[] = [];
+  let disruption: Disruption | undefined;
   const known = FLAGS.map((f) => f.flag);
 
   for (let i = 0; i < argv.length; i++) {
@@ -270,6 +289,18 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         noValue();
         ui = false;
         break;
+      case "--check-rollout":
+        checkRollout = names([value()], "--check-rollout");
+        break;
+      case "--disruption": {
+        const v = value();
+        if (!(DISRUPTIONS as readonly string[]).includes(v))
+          throw new DevArgsError(
+            `--disruption: ${JSON.stringify(v)} is not one of ${DISRUPTIONS.join(", ")}${didYouMean(v, DISRUPTIONS)}`,
+          );
+        disruption = v as Disruption;
+        break;
+      }
       case "--help":
       case "-h":
         help = true;
@@ -279,6 +310,10 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
     }
   }
   if (ci && timeoutMs === undefined) timeoutMs = DEFAULT_CI_TIMEOUT_MS;
+  if (disruption !== undefined && checkRollout.length === 0)
+    throw new DevArgsError(
+      "--disruption says how --check-rollout disturbs a service; add --check-rollout <service>",
+    );
   return {
     names: names(positional, "service"),
     local,
@@ -290,6 +325,8 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
     watch: watch && !ci,
     forwards,
     ui: ci ? false : ui,
+    checkRollout,
+    disruption: disruption ?? "rollout",
     help,
   };
 }

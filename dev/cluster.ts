@@ -60,6 +60,7 @@ export class ClusterWatch implements ClusterPort {
     const core = kc.makeApiClient(k.CoreV1Api);
     const apps = kc.makeApiClient(k.AppsV1Api);
     const batch = kc.makeApiClient(k.BatchV1Api);
+    const autoscaling = kc.makeApiClient(k.AutoscalingV2Api);
     const ns = encodeURIComponent(namespace);
     await Promise.all([
       w.watch(
@@ -104,6 +105,14 @@ export class ClusterWatch implements ClusterPort {
           batch.listNamespacedCronJob({ namespace }),
         ),
       ),
+      // Optional: a cluster (or a sandbox's role) without autoscaling/v2 shows no autoscalers.
+      w.watch(
+        "autoscalers",
+        k.makeInformer(kc, `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`, () =>
+          autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
+        ),
+        { optional: true },
+      ),
     ]);
     return w;
   }
@@ -111,7 +120,20 @@ export class ClusterWatch implements ClusterPort {
   private async watch<T extends K.KubernetesObject>(
     key: keyof WatchedObjects,
     informer: K.Informer<T> & K.ObjectCache<T>,
+    opts: { optional?: boolean } = {},
   ) {
+    // An optional API is followed only when its first list works: one the cluster does not serve
+    // (or the sandbox's role may not list) is not asked again every two seconds.
+    if (
+      opts.optional &&
+      !(await informer.start().then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await informer.stop().catch(() => undefined);
+      return;
+    }
     this.caches[key] = informer;
     const changed = () => this.changed();
     for (const verb of ["add", "update", "delete"] as const) informer.on(verb, changed);
@@ -120,7 +142,8 @@ export class ClusterWatch implements ClusterPort {
       if (!this.stopped) setTimeout(() => void informer.start().catch(() => undefined), 2000);
     });
     this.informers.push(informer);
-    await informer.start();
+    if (opts.optional) changed();
+    else await informer.start();
   }
 
   private changed() {
@@ -145,6 +168,7 @@ export class ClusterWatch implements ClusterPort {
       replicaSets: list("replicaSets"),
       jobs: list("jobs"),
       cronJobs: list("cronJobs"),
+      autoscalers: list("autoscalers"),
     };
   }
 

@@ -9,9 +9,10 @@ import { InputError } from "../catalog/problems";
 import type { Catalog } from "../catalog/types";
 import { catalogForwards, cliForwards, mergeForwards } from "./forwardSpecs";
 import { RunForwards } from "./runForwards";
-import type { DevArgs } from "./args";
+import { DevArgsError, type DevArgs } from "./args";
 import { DevEngine } from "./engine/engine";
 import { automationStack, realPorts } from "./engine/realPorts";
+import { rolloutCheckProblem } from "./rolloutCheck";
 import { catalogDirOf } from "./stackView";
 import { paint, Screen } from "./terminal";
 import { openStack, selectionConfig } from "./workspace";
@@ -49,6 +50,10 @@ export async function openDevLoop(
     localSource: { file: "npm run dev", key: "--local" },
     buildAll: args.buildAll,
   });
+  for (const name of args.checkRollout) {
+    const problem = rolloutCheckProblem(catalog, name);
+    if (problem) throw new DevArgsError(problem);
+  }
   const forwards = args.ci ? undefined : await openForwards(args, catalog, plan.services);
   const stack = await openStack(projectDir, args.stack, (l) =>
     screen.print(paint(screen.colors, "gray", l)),
@@ -114,6 +119,6 @@ async function openForwards(
 
 /** Formats a failure of the command line or the catalog for the terminal (no stack trace). */
 export function startError(err: unknown): string | undefined {
-  if (err instanceof InputError) return err.message;
+  if (err instanceof InputError || err instanceof DevArgsError) return err.message;
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { styleText } from "node:util";
+import { autoscaleText } from "../status/autoscale";
 import { ServiceRow, sourceText } from "../status/model";
 import { ForwardStatus, forwardText } from "../status/forwards";
 
@@ -18,8 +19,16 @@ const STATE_COLOR: Record<ServiceRow["state"], Color> = {
   problem: "red",
 };
 
-/** What the STATUS column says: the state, and the problem in words when there is one. */
+/**
+ * What the STATUS column says: the state, and the problem in words when there is one; then what
+ * the service's autoscaler says.
+ */
 export function statusText(row: ServiceRow): string {
+  const state = stateText(row);
+  return row.autoscale ? `${state} · ${autoscaleText(row.autoscale)}` : state;
+}
+
+function stateText(row: ServiceRow): string {
   const a = row.activity;
   if (a?.state === "live-updating") return `live-updating (${a.trigger})`;
   if (row.state === "building" || row.state === "deploying")
@@ -122,7 +131,10 @@ export function changedForwardLines(
   return { lines, now };
 }
 
-/** A line per row whose status changed since `before` (for pipes and CI logs). */
+/**
+ * A line per row whose status changed since `before` (for pipes and CI logs). An autoscaler's
+ * CPU use is left out: it moves all the time, and its pods and reasons say what it did.
+ */
 export function changedLines(
   before: ReadonlyMap<string, string>,
   rows: readonly ServiceRow[],
@@ -130,7 +142,8 @@ export function changedLines(
   const now = new Map<string, string>();
   const lines: string[] = [];
   for (const r of rows) {
-    const text = `${r.name}: ${statusText(r)} ${r.ready}/${r.desired}${r.restarts > 0 ? `, ${r.restarts} restarts` : ""}${r.url && r.state === "ready" ? `, ${r.url}` : ""}`;
+    const auto = r.autoscale ? ` · ${autoscaleText(r.autoscale, { cpu: false })}` : "";
+    const text = `${r.name}: ${stateText(r)} ${r.ready}/${r.desired}${r.restarts > 0 ? `, ${r.restarts} restarts` : ""}${r.url && r.state === "ready" ? `, ${r.url}` : ""}${auto}`;
     now.set(r.name, text);
     if (before.get(r.name) !== text) lines.push(text);
   }

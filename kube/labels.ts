@@ -17,7 +17,8 @@ export function workloadLabels(
     | "database"
     | "broker"
     | "schema-registry"
-    | "ingress-controller",
+    | "ingress-controller"
+    | "metrics",
   extra: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   return {

@@ -6,6 +6,7 @@ import { DeploymentPlan, isBatch } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
 import { AddonSpec } from "../catalog/types";
 import { expandDependencies } from "../catalog/validate";
+import { quotaWarnings } from "../branch/replicaQuota";
 import { BranchEnvironment } from "../components/branchEnvironment";
 import { Platform } from "../components/platform";
 import { BranchSettings, readBranchSettings } from "../config/branchSettings";
@@ -164,6 +165,9 @@ export async function branchStack(stack: string, source: ConfigSource, deps: Bra
     secrets: settings.secrets,
   });
   const shared = branch.environment.sharedAppliances ?? new Map();
+  const deployedAppliances = plan.appliances.filter((a) => !shared.has(a)).length;
+  for (const warning of quotaWarnings(plan.services, deployedAppliances, settings))
+    log(warning, "warn");
   return {
     branch: b.name,
     slug: b.slug,

@@ -19,6 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { APPLIANCE_NODE_PORTS, DEFAULT_HOST_PORTS } from "../kube/hostAccess";
 import { registryVolumeName } from "../kube/images";
 import { GatewayCrdSource, gatewayCrdSource, machineGatewayCrdFacts } from "../host/gatewayApi";
+import { needsMetricsServer } from "../kube/metricsServer";
 import { PINNED_BY_KIND } from "../kind/nodeImages";
 import { loadAndPlan } from "./readCatalog";
 
@@ -150,6 +151,7 @@ export async function localStack(stack: string, source: ConfigSource, deps: Loca
     settings,
     hostCgroupVersion: facts.docker.ok ? facts.docker.cgroupVersion : undefined,
     gatewayApiCrds: gatewayCrds?.files,
+    metricsServer: needsMetricsServer(plan.services),
   });
   const platform = new Platform("platform", {
     environment: local.environment,

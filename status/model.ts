@@ -1,6 +1,7 @@
 import type * as K from "@kubernetes/client-node";
 import { splitImageRef } from "../kube/images";
 import { LABELS } from "../kube/labels";
+import { AutoscaleStatus, autoscaleStatus } from "./autoscale";
 import { WorkloadObjects } from "./rollout";
 
 /**
@@ -67,6 +68,8 @@ export interface ServiceRow {
   readonly problem?: StatusProblem;
   readonly pods: readonly PodRow[];
   readonly activity?: Activity;
+  /** What its HorizontalPodAutoscaler says, when it has one. */
+  readonly autoscale?: AutoscaleStatus;
 }
 
 /** What the stack deploys, from its outputs and catalog. */
@@ -88,6 +91,8 @@ export interface NamespaceObjects {
   readonly deployments: readonly K.V1Deployment[];
   readonly statefulSets: readonly K.V1StatefulSet[];
   readonly replicaSets: readonly K.V1ReplicaSet[];
+  /** HorizontalPodAutoscalers (autoscaling/v2). @default none */
+  readonly autoscalers?: readonly K.V2HorizontalPodAutoscaler[];
 }
 
 /** Picks a service's objects out of the namespace's, by the `app.kubernetes.io/name` label. */
@@ -154,6 +159,7 @@ export function serviceRow(
   objects: WorkloadObjects,
   problem: StatusProblem | undefined,
   activity: Activity | undefined,
+  autoscaler?: K.V2HorizontalPodAutoscaler,
 ): ServiceRow {
   const w = objects.workload;
   const desired = (w?.spec && "replicas" in w.spec ? w.spec.replicas : undefined) ?? 0;
@@ -181,6 +187,7 @@ export function serviceRow(
     problem,
     pods,
     activity,
+    ...(autoscaler ? { autoscale: autoscaleStatus(autoscaler) } : {}),
   };
 }
 
@@ -201,6 +208,7 @@ export function statusRows(
       objectsOf(e.name, facts.namespace, all),
       problems.get(e.name),
       activity.get(e.name),
+      all.autoscalers?.find((a) => a.metadata?.labels?.[LABELS.name] === e.name),
     ),
   );
 }

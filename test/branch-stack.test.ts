@@ -577,6 +577,19 @@ test("created-at comes from the recorded creation time, not the clock of this ru
   expect(names("pulumi-nodejs:dynamic/localkube:CreationTime")).toEqual(["sandbox-created"]);
 });
 
+describe("branch stack: replicas and the sandbox's quota", () => {
+  test("services that may not fit the quota at their largest: one warning with the key to raise; the objects are made anyway", async () => {
+    await run("branch-tight", { services: "bank", "quota.pods": "4" });
+    expect(notes).toEqual([
+      "warn: the services may run up to 5 pods at once (price (1 replica + 1 during a rollout), bank (1 replica + 1 during a rollout); 1 appliance pod), more than the sandbox's quota of 4: pods above it are refused, so rollouts wait; raise localkube:quota.pods, or run fewer replicas",
+    ]);
+    expect(names("kubernetes:apps/v1:Deployment")).toEqual([
+      "platform-bank-deployment",
+      "platform-price-deployment",
+    ]);
+  });
+});
+
 describe("branch stack: a safe neighbour in a shared cluster", () => {
   const DEFAULT_CONTEXT = {
     allowPrivilegeEscalation: false,

@@ -11,7 +11,7 @@ import { tempCatalogs } from "./tempCatalog";
 const DNS_HELP =
   "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 const SERVICE_FIELDS =
-  "args, build, chart, command, concurrencyPolicy, dependsOn, description, env, files, image, ingress, manifests, name, ports, probes, replicas, resources, schedule, securityContext, serviceAccount, suspend, workload";
+  "args, autoscale, build, chart, command, concurrencyPolicy, dependsOn, description, disruptionBudget, env, files, image, ingress, lifecycle, manifests, name, ports, probes, replicas, resources, schedule, securityContext, serviceAccount, strategy, suspend, terminationGracePeriodSeconds, topologySpread, workload";
 /** One port on line 1; fixtures append the line under test. */
 const PORTS = "ports: [{name: http, containerPort: 8080}]\n";
 

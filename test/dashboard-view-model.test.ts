@@ -420,3 +420,30 @@ test("dashboardView: the stack's last update is left out when it is the last con
     ).stack.lastUpdate,
   ).toEqual({ text: "update (rebuild requested) succeeded in 9.0 s", ok: true });
 });
+
+test("dashboardView: an autoscaled service shows the autoscaler's summary and sentence; a stuck one says so", () => {
+  const autoscale = {
+    current: 1,
+    desired: 0,
+    min: 1,
+    max: 3,
+    cpu: { target: 50 },
+    reason: "FailedGetResourceMetric: the HPA was unable to compute the replica count",
+    stuck: true,
+  };
+  const view = dashboardView(
+    {
+      rows: [row({ autoscale }), row({ name: "bank" })],
+      stack: STACK,
+      events: new Map(),
+    },
+    NOW,
+  );
+  const [price, bank] = view.groups[0].services;
+  expect(price.autoscale).toEqual({
+    summary: "autoscaled 1 pod (1–3)",
+    text: "autoscaled 1 pod (1–3), CPU unknown of 50%: FailedGetResourceMetric: the HPA was unable to compute the replica count",
+    stuck: true,
+  });
+  expect(bank.autoscale).toBeUndefined();
+});

@@ -11,6 +11,8 @@ const DEFAULTS = {
   watch: true,
   forwards: [],
   ui: { port: 10350 },
+  checkRollout: [],
+  disruption: "rollout",
   help: false,
 };
 
@@ -67,6 +69,32 @@ describe("parseDevArgs", () => {
     });
     expect(parseDevArgs(["--help"]).help).toBe(true);
     expect(parseDevArgs(["-h"]).help).toBe(true);
+  });
+
+  test("--check-rollout names services; --disruption says how they are disturbed", () => {
+    expect(parseDevArgs(["bank", "--ci", "--check-rollout", "bank,price"])).toEqual({
+      ...DEFAULTS,
+      names: ["bank"],
+      ci: true,
+      watch: false,
+      ui: false,
+      timeoutMs: DEFAULT_CI_TIMEOUT_MS,
+      checkRollout: ["bank", "price"],
+    });
+    expect(parseDevArgs(["--check-rollout=bank", "--disruption", "delete-pods"])).toEqual({
+      ...DEFAULTS,
+      checkRollout: ["bank"],
+      disruption: "delete-pods",
+    });
+    expect(() => parseDevArgs(["--check-rollout", "bank", "--disruption", "delete-pod"])).toThrow(
+      'npm run dev: --disruption: "delete-pod" is not one of rollout, delete-pods (did you mean "delete-pods"?); see `npm run dev -- --help`',
+    );
+    expect(() => parseDevArgs(["--disruption", "rollout"])).toThrow(
+      "npm run dev: --disruption says how --check-rollout disturbs a service; add --check-rollout <service>; see `npm run dev -- --help`",
+    );
+    expect(() => parseDevArgs(["--check-rollout", "Bank"])).toThrow(
+      "npm run dev: --check-rollout: \"Bank\" is not a service or group name (lowercase letters, digits, '-'); see `npm run dev -- --help`",
+    );
   });
 
   test("an unknown flag, with the closest known one", () => {

@@ -166,3 +166,26 @@ describe("forwards", () => {
     ]);
   });
 });
+
+test("an autoscaled service: the table shows the autoscaler with its CPU use; pipe lines leave the use out", () => {
+  const autoscale = {
+    current: 2,
+    desired: 3,
+    min: 1,
+    max: 4,
+    cpu: { current: 140, target: 50 },
+    reason: "SucceededRescale: the HPA controller was able to update the target scale to 3",
+    stuck: false,
+  };
+  const r = row({ ready: 2, desired: 3, state: "deploying", autoscale });
+  expect(statusText(r)).toBe(
+    "deploying · autoscaled 2 → 3 pods (1–4), CPU 140% of 50%: SucceededRescale: the HPA controller was able to update the target scale to 3",
+  );
+  expect(changedLines(new Map(), [r]).lines).toEqual([
+    "price: deploying 2/3 · autoscaled 2 → 3 pods (1–4): SucceededRescale: the HPA controller was able to update the target scale to 3",
+  ]);
+  // Only the CPU use moved: no new line.
+  const first = changedLines(new Map(), [r]);
+  const moved = row({ ...r, autoscale: { ...autoscale, cpu: { current: 150, target: 50 } } });
+  expect(changedLines(first.now, [moved]).lines).toEqual([]);
+});

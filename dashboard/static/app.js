@@ -90,7 +90,21 @@ function renderServices() {
             s.problem ? h("span", { className: "why" }, s.problem.message) : null,
           ),
           h("td", { className: "source" }, s.source),
-          h("td", {}, s.ready),
+          h(
+            "td",
+            { className: "ready" },
+            s.ready,
+            s.autoscale
+              ? h(
+                  "span",
+                  {
+                    className: `autoscale${s.autoscale.stuck ? " stuck" : ""}`,
+                    title: s.autoscale.text,
+                  },
+                  s.autoscale.summary,
+                )
+              : null,
+          ),
           h("td", {}, s.restarts),
           h(
             "td",
@@ -154,6 +168,9 @@ function renderDetail() {
   $("detail-problem").hidden = !s.problem;
   $("problem-message").textContent = s.problem ? s.problem.message : "";
   $("problem-hint").textContent = s.problem && s.problem.hint ? s.problem.hint : "";
+  $("detail-autoscale").hidden = !s.autoscale;
+  $("detail-autoscale").textContent = s.autoscale ? s.autoscale.text : "";
+  $("detail-autoscale").classList.toggle("stuck", Boolean(s.autoscale && s.autoscale.stuck));
   $("detail-activity").textContent = s.lastUpdate
     ? `last update: ${s.lastUpdate.text}, ${s.lastUpdate.age}`
     : "";

@@ -110,6 +110,11 @@ export class DevEngine {
     return this.rows;
   }
 
+  /** The cluster's watch, once the loop connected (`--check-rollout` drives it). */
+  clusterPort(): ClusterPort | undefined {
+    return this.cluster;
+  }
+
   listen(l: EngineListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);

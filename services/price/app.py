@@ -1,6 +1,8 @@
 """price: exchange-rate quotes. GET /price/<CCY> -> {"pair": "EUR/USD", "rate": ...}; GET /static/<file>."""
 import json
 import os
+import signal
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 VERSION = "price v1"
@@ -45,6 +47,9 @@ class Handler(BaseHTTPRequestHandler):
 if __name__ == "__main__":
     if QUOTE not in RATES:
         raise SystemExit(f"price: unknown QUOTE_CURRENCY {QUOTE}; known: {', '.join(sorted(RATES))}")
+    # Like most servers, stop at SIGTERM (the first process of a container would otherwise ignore
+    # it and be killed at the end of the grace period): pods are replaced in a moment.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     port = int(os.environ.get("PORT", "8080"))
     print(f"{VERSION} listening on :{port}", flush=True)
     ThreadingHTTPServer(("", port), Handler).serve_forever()
