@@ -21,6 +21,8 @@ export interface DevArgs {
   readonly watch: boolean;
   /** Port of the dashboard on 127.0.0.1, or no dashboard. */
   readonly ui: { readonly port: number } | false;
+  /** Services to run under their debugger (their Deployments restored when the loop stops). */
+  readonly debug: readonly string[];
   /** Print the usage and do nothing else. */
   readonly help: boolean;
 }
@@ -58,6 +60,12 @@ const FLAGS: readonly {
     value: "[svc…]",
     help: "stream logs of all selected services, or of the named ones, across restarts",
     example: "--logs price bank",
+  },
+  {
+    flag: "--debug",
+    value: "a,b",
+    help: "run these services under their debugger (Go, Node.js, Python), forwarded to 127.0.0.1",
+    example: "--debug bank",
   },
   {
     flag: "--ci",
@@ -142,6 +150,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
   let watch = true;
   let ui: DevArgs["ui"] = { port: DEFAULT_UI_PORT };
   let help = false;
+  const debug: string[] = [];
   const known = FLAGS.map((f) => f.flag);
 
   for (let i = 0; i < argv.length; i++) {
@@ -189,6 +198,9 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         logs = wanted.length === 0 ? true : names(wanted, "--logs");
         break;
       }
+      case "--debug":
+        for (const n of names([value()], "--debug")) if (!debug.includes(n)) debug.push(n);
+        break;
       case "--ci":
         noValue();
         ci = true;
@@ -227,6 +239,10 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         throw new DevArgsError(`unknown flag ${JSON.stringify(flag)}${didYouMean(flag, known)}`);
     }
   }
+  if (ci && debug.length > 0)
+    throw new DevArgsError(
+      "--debug needs the running loop (it restores the services when it stops); --ci exits once everything is ready",
+    );
   if (ci && timeoutMs === undefined) timeoutMs = DEFAULT_CI_TIMEOUT_MS;
   return {
     names: names(positional, "service"),
@@ -238,6 +254,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
     timeoutMs,
     watch: watch && !ci,
     ui: ci ? false : ui,
+    debug,
     help,
   };
 }

@@ -6,6 +6,7 @@
 import { DISK, loadCatalog } from "../host/catalogFiles";
 import { planDeployment } from "../catalog/plan";
 import { InputError } from "../catalog/problems";
+import { debugTargetProblems } from "./debug/session";
 import type { DevArgs } from "./args";
 import { DevEngine } from "./engine/engine";
 import { automationStack, realPorts } from "./engine/realPorts";
@@ -38,7 +39,7 @@ export async function openDevLoop(
   screen: Screen,
 ): Promise<DevLoop> {
   const catalog = loadCatalog(catalogDirOf(projectDir, args.stack));
-  planDeployment(catalog, {
+  const plan = planDeployment(catalog, {
     files: DISK,
     selection: args.names.length > 0 ? args.names : undefined,
     selectionSource: { file: "npm run dev", key: "services" },
@@ -46,6 +47,8 @@ export async function openDevLoop(
     localSource: { file: "npm run dev", key: "--local" },
     buildAll: args.buildAll,
   });
+  const debugProblems = debugTargetProblems(plan, args.debug);
+  if (debugProblems.length > 0) throw new InputError(debugProblems, "cannot debug");
   const stack = await openStack(projectDir, args.stack, (l) =>
     screen.print(paint(screen.tty, "gray", l)),
   );
@@ -57,7 +60,7 @@ export async function openDevLoop(
   const abort = new AbortController();
   const { printed, followed } = logChoice(args);
   const engine = new DevEngine(
-    { projectDir, stackName: args.stack, watch: args.watch, logs: followed },
+    { projectDir, stackName: args.stack, watch: args.watch, logs: followed, debug: args.debug },
     realPorts(projectDir, args.stack, automationStack(stack, abort.signal)),
     catalog,
   );

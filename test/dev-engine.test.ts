@@ -332,6 +332,7 @@ function harness(opts: { builderMissing?: string } = {}): Harness {
       return { pods: pods.length, files: decision.copies.length, deleted: 0 };
     },
     loadCatalog: () => loadCatalog(path.join(dir, "services")),
+    imageConfig: async () => ({ unreadable: "no registry in this test" }),
     now: Date.now,
   };
   const engine = new DevEngine(

@@ -18,6 +18,8 @@ import { catalogDirOf, StackInfo, stackInfo } from "../stackView";
 import type { Color } from "../terminal";
 import type { Trigger } from "../trigger";
 import { LogFollower, LogLine } from "../logs";
+import { DebugReconciler } from "../debug/reconciler";
+import type { DebugSession } from "../debug/session";
 import { ciVerdict } from "../../status/model";
 import type { RunContext } from "./context";
 import { runConverge, UpdateOutcome } from "./converge";
@@ -61,6 +63,8 @@ export interface EngineOptions {
   readonly watch: boolean;
   /** Whose logs to follow across restarts and rollouts (the dashboard wants every service's). */
   readonly logs: ReadonlySet<string> | "all" | false;
+  /** Services to run under their debugger (`--debug`). @default none */
+  readonly debug?: readonly string[];
 }
 
 export class DevEngine {
@@ -74,6 +78,8 @@ export class DevEngine {
   private readonly logCache: ProblemInputs["logs"] = new Map();
   private running?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
+  /** Keeps debug sessions true (dev/debug/reconciler.ts). */
+  private readonly debugger: DebugReconciler;
 
   constructor(
     private readonly options: EngineOptions,
@@ -81,6 +87,9 @@ export class DevEngine {
     catalog: Catalog,
   ) {
     this.catalogNow = catalog;
+    for (const service of options.debug ?? [])
+      this.state = reduce(this.state, { type: "debug-wanted", service, on: true });
+    this.debugger = new DebugReconciler(this.context());
   }
 
   /** The state now (a copy nobody can change). */
@@ -106,6 +115,7 @@ export class DevEngine {
     this.state = reduce(this.state, a);
     if (a.type === "activity") this.recompute();
     this.pump();
+    this.debugger.poke();
   }
 
   /** Queues what a save, a button or a finding calls for. */
@@ -344,12 +354,28 @@ export class DevEngine {
     }
   }
 
-  /** Stops watching: the file watcher, the cluster's watch and what waits; a running update ends. */
+  /** `--debug` and the dashboard's button: run the service under its debugger, or stop. */
+  debug(service: string, on: boolean): void {
+    this.dispatch({ type: "debug-wanted", service, on });
+  }
+
+  /** The debug sessions as the reconciler left them. */
+  debugSessions(): ReadonlyMap<string, DebugSession> {
+    return this.state.debugSessions;
+  }
+
+  /**
+   * Stops watching: the file watcher, the cluster's watch and what waits; a running update ends;
+   * every Deployment left under a debugger is restored first (once the update that may still be
+   * applying has ended).
+   */
   async stop(): Promise<void> {
     if (this.state.stopped) return;
     this.dispatch({ type: "stopped" });
     this.follower?.stop();
-    await Promise.all([this.watcher?.close(), this.cluster?.stop()]);
+    await this.watcher?.close();
     await this.running?.catch(() => undefined);
+    await this.debugger.restoreAll();
+    await this.cluster?.stop();
   }
 }

@@ -14,6 +14,7 @@ import type { LiveDecision } from "../liveUpdate";
 import type { StackView } from "../stackView";
 import type { SyncReport } from "../sync";
 import type { LiveUpdateSpec } from "../../catalog/types";
+import type { ImageConfig } from "../debug/imageConfig";
 
 /** A resource of the stack's checkpoint: enough to tell which service owns it. */
 export interface StateResource {
@@ -74,5 +75,9 @@ export interface EnginePorts {
   readonly sync: LiveSync;
   /** Reads the catalog again (it may have changed); throws an InputError when it cannot be used. */
   loadCatalog(): Catalog;
+  /** An image's ENTRYPOINT, CMD and ENV from its registry, or why not (debug runtime detection). */
+  imageConfig(
+    image: string,
+  ): Promise<{ readonly config: ImageConfig } | { readonly unreadable: string }>;
   readonly now: () => number;
 }

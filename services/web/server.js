@@ -53,8 +53,7 @@ async function accountView() {
   };
 }
 
-const escape = (s) =>
-  String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function render(view) {
   const rows = view.values.map((v) => `<li>${escape(v.result)} ${escape(v.to)}</li>`).join("");
