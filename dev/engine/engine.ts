@@ -364,6 +364,11 @@ export class DevEngine {
     return this.state.debugSessions;
   }
 
+  /** The services wanted under their debugger, and each session (the dashboard). */
+  debugState() {
+    return { wanted: this.state.debugWanted, sessions: this.state.debugSessions };
+  }
+
   /**
    * Stops watching: the file watcher, the cluster's watch and what waits; a running update ends;
    * every Deployment left under a debugger is restored first (once the update that may still be
