@@ -216,12 +216,15 @@ class CdpClient {
     { resolve: (r: any) => void; reject: (e: Error) => void }
   >();
   private readonly waiters: { method: string; resolve: (p: any) => void }[] = [];
+  /** Each script's URL by its id (`Debugger.scriptParsed`), to name a paused frame's file. */
+  readonly scripts = new Map<string, string>();
   readonly transcript: string[] = [];
 
   private constructor(private readonly ws: WebSocket) {
     ws.on("message", (data) => {
       const text = data.toString();
-      this.transcript.push(`<- ${text.slice(0, 400)}`);
+      if (!text.includes('"Debugger.scriptParsed"'))
+        this.transcript.push(`<- ${text.slice(0, 400)}`);
       const m = JSON.parse(text);
       if (m.id !== undefined) {
         const p = this.pending.get(m.id);
@@ -229,6 +232,7 @@ class CdpClient {
         if (m.error) p?.reject(new Error(`CDP: ${m.error.message}`));
         else p?.resolve(m.result);
       } else {
+        if (m.method === "Debugger.scriptParsed") this.scripts.set(m.params.scriptId, m.params.url);
         const i = this.waiters.findIndex((w) => w.method === m.method);
         if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m.params);
       }
@@ -313,7 +317,11 @@ export async function cdpRoundTrip<T>(opts: {
     await cdp.send("Debugger.resume");
     const response = await within(answer, timeoutMs, "the request after resume");
     return {
-      stop: { file: frame.url, line: frame.location.lineNumber + 1, locals },
+      stop: {
+        file: cdp.scripts.get(frame.location.scriptId) ?? frame.url,
+        line: frame.location.lineNumber + 1,
+        locals,
+      },
       answer: response,
     };
   } catch (err) {
