@@ -8,8 +8,8 @@
  * Skaffold does); the liveness and startup probes are removed and the readiness probe may wait
  * {@link PAUSED_PROBE_TIMEOUT_SECONDS} for an answer, so a process paused at a breakpoint is
  * neither killed nor taken out of its Service at once; replicas are 1 (every request reaches the
- * debugged process). The template is marked ({@link DEBUG_ANNOTATION}: pods say they run under a
- * debugger) and the Deployment keeps, in {@link RESTORE_ANNOTATION}, every field the rewrite
+ * debugged process). The template is marked ({@link DEBUG_ANNOTATION} and {@link DEBUG_LABEL}: pods
+ * say they run under a debugger, and a forward selects them) and the Deployment keeps, in {@link RESTORE_ANNOTATION}, every field the rewrite
  * changed as it was, so that the restore needs nothing else (a loop killed mid-session is undone
  * by the next one).
  *
@@ -23,6 +23,8 @@ import { DEBUG_MOUNT, DebugCommand } from "./debugRuntime";
 
 /** On the pod template: `{"runtime":"python","port":5678}` — the pods run under a debugger. */
 export const DEBUG_ANNOTATION = "localkube.dev/debug";
+/** On the pod template too, as a label (`python`): what a forward selects the pods by. */
+export const DEBUG_LABEL = "localkube.dev/debug";
 /** On the Deployment: what the rewrite changed, as it was (JSON). */
 export const RESTORE_ANNOTATION = "localkube.dev/debug-restore";
 export const SUPPORT_CONTAINER = "localkube-debug-support";
@@ -62,6 +64,7 @@ interface RestoreRecord extends DebugMark {
   readonly initContainers: K.V1Container[] | null;
   readonly volumes: K.V1Volume[] | null;
   readonly templateAnnotations: Record<string, string> | null;
+  readonly templateLabels: Record<string, string> | null;
   readonly annotations: Record<string, string> | null;
 }
 
@@ -100,6 +103,7 @@ export function debugWorkload(d: K.V1Deployment, rw: DebugRewrite): K.V1Deployme
     initContainers: pod.initContainers ?? null,
     volumes: pod.volumes ?? null,
     templateAnnotations: template.metadata?.annotations ?? null,
+    templateLabels: template.metadata?.labels ?? null,
     annotations: out.metadata?.annotations ?? null,
   };
 
@@ -143,6 +147,7 @@ export function debugWorkload(d: K.V1Deployment, rw: DebugRewrite): K.V1Deployme
   spec.replicas = 1;
   template.metadata = {
     ...template.metadata,
+    labels: { ...template.metadata?.labels, [DEBUG_LABEL]: rw.command.runtime },
     annotations: { ...template.metadata?.annotations, [DEBUG_ANNOTATION]: JSON.stringify(mark) },
   };
   out.metadata = {
@@ -206,7 +211,10 @@ export function restoreWorkload(d: K.V1Deployment, image?: string): K.V1Deployme
   put(pod, "volumes", r.volumes);
   put(out.spec!, "replicas", r.replicas);
   const template = out.spec!.template;
-  if (template.metadata) put(template.metadata, "annotations", r.templateAnnotations);
+  if (template.metadata) {
+    put(template.metadata, "annotations", r.templateAnnotations);
+    put(template.metadata, "labels", r.templateLabels);
+  }
   put(out.metadata!, "annotations", r.annotations);
   return out;
 }

@@ -128,6 +128,7 @@ describe("launchConfig: the VS Code launch.json entry", () => {
       type: "go",
       request: "attach",
       mode: "remote",
+      debugAdapter: "dlv-dap",
       host: "127.0.0.1",
       port: 56268,
       substitutePath: [{ from: "${workspaceFolder}/services/fx", to: "/src" }],

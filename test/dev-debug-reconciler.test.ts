@@ -356,6 +356,7 @@ test("--debug fx (Go, no command): the image's CMD and GOTRACEBACK tell it; buil
     type: "go",
     request: "attach",
     mode: "remote",
+    debugAdapter: "dlv-dap",
     host: "127.0.0.1",
     port: 56268,
     substitutePath: [{ from: "${workspaceFolder}/services/fx", to: "/src" }],

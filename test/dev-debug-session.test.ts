@@ -4,6 +4,7 @@ import { DEBUG_ANNOTATION, RESTORE_ANNOTATION } from "../kube/debugPod";
 import type { ImageBuild } from "../kube/images";
 import {
   buildsWhileDebugging,
+  debugForwards,
   DebugSession,
   DebugState,
   debugTargetProblems,
@@ -157,6 +158,35 @@ describe("nextDebugOp", () => {
   ])("%s", (_, s, deployments, expected) => {
     expect(nextDebugOp(s, deployments)).toEqual(expected);
   });
+});
+
+test("debugForwards: each active session's port on 127.0.0.1 to its debugger in the running pods under it", () => {
+  expect(
+    debugForwards(
+      new Map<string, DebugSession>([
+        ["fx", active(56268, "go")],
+        ["bank", active(5679)],
+        ["web", { phase: "starting", step: "rolling out" }],
+      ]),
+    ),
+  ).toEqual([
+    {
+      service: "bank",
+      port: 5678,
+      hostPort: 5679,
+      selector: { "app.kubernetes.io/name": "bank", "localkube.dev/debug": "python" },
+      require: "running",
+      origin: "--debug bank",
+    },
+    {
+      service: "fx",
+      port: 5678,
+      hostPort: 56268,
+      selector: { "app.kubernetes.io/name": "fx", "localkube.dev/debug": "go" },
+      require: "running",
+      origin: "--debug fx",
+    },
+  ]);
 });
 
 describe("ports on 127.0.0.1", () => {

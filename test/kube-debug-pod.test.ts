@@ -128,6 +128,10 @@ describe("debugWorkload: the Deployment under the debugger", () => {
   });
 
   test("pods are marked; the Deployment records the session", () => {
+    expect(after.spec!.template.metadata!.labels).toEqual({
+      "app.kubernetes.io/name": "bank",
+      "localkube.dev/debug": "python",
+    });
     expect(after.spec!.template.metadata!.annotations).toEqual({
       "localkube.dev/config-hash": "abc",
       [DEBUG_ANNOTATION]: '{"runtime":"python","port":5678}',

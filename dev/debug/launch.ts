@@ -144,6 +144,8 @@ export function launchConfig(i: LaunchInputs): Record<string, unknown> {
         type: "go",
         request: "attach",
         mode: "remote",
+        // DAP to Delve's headless server (it speaks both DAP and JSON-RPC); substitutePath applied by Delve.
+        debugAdapter: "dlv-dap",
         host: "127.0.0.1",
         port: i.port,
         substitutePath: maps.map((m) => ({ from: m.local, to: m.remote })),

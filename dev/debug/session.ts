@@ -10,7 +10,7 @@ import type * as K from "@kubernetes/client-node";
 import type { DeploymentPlan } from "../../catalog/plan";
 import { didYouMean, InputProblem, listNames } from "../../catalog/problems";
 import type { DebugRuntime } from "../../catalog/types";
-import { debugRecord, podDebugMark } from "../../kube/debugPod";
+import { DEBUG_LABEL, debugRecord, podDebugMark } from "../../kube/debugPod";
 import type { ImageBuild } from "../../kube/images";
 import { LABELS } from "../../kube/labels";
 
@@ -218,4 +218,36 @@ export function debugTargetProblems(
       ];
     return [];
   });
+}
+
+/**
+ * What the active sessions want forwarded: 127.0.0.1:<localPort> to the debugger's port of the
+ * service's pods that run under it (selected by their label), running ones — a process stopped at
+ * a breakpoint is not ready, and the editor must still reach it. Shaped as the dev loop's forwards
+ * take them (dev/forwards.ts `ForwardSpec`).
+ */
+export function debugForwards(sessions: ReadonlyMap<string, DebugSession>): {
+  readonly service: string;
+  readonly port: number;
+  readonly hostPort: number;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly require: "running";
+  readonly origin: string;
+}[] {
+  return [...sessions]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([service, s]) =>
+      s.phase === "active"
+        ? [
+            {
+              service,
+              port: s.podPort,
+              hostPort: s.localPort,
+              selector: { [LABELS.name]: service, [DEBUG_LABEL]: s.runtime },
+              require: "running" as const,
+              origin: `--debug ${service}`,
+            },
+          ]
+        : [],
+    );
 }

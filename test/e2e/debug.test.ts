@@ -174,6 +174,7 @@ test(
       type: "go",
       request: "attach",
       mode: "remote",
+      debugAdapter: "dlv-dap",
       host: "127.0.0.1",
       port: 56268,
       substitutePath: [{ from: path.join(dir, "services/fx"), to: "/src" }],
