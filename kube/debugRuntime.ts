@@ -216,6 +216,9 @@ export function debugCommand(
     "--accept-multiclient",
     `--listen=${listen}`,
     "--api-version=2",
+    // Delve refuses connections to a loopback address from another user; the port-forward's come
+    // from the container runtime (root). Loopback keeps it unreachable from the rest of the cluster.
+    "--only-same-user=false",
     inner[0],
   ];
   return {

@@ -348,6 +348,7 @@ test("--debug fx (Go, no command): the image's CMD and GOTRACEBACK tell it; buil
     "--accept-multiclient",
     "--listen=127.0.0.1:56268",
     "--api-version=2",
+    "--only-same-user=false",
     "/app/fx",
   ]);
   expect(h.lines).toContain("fx: restarting under Delve (go, found by the image's GOTRACEBACK)");

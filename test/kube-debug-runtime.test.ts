@@ -224,6 +224,7 @@ describe("debugCommand: the command line under the debugger", () => {
         "--accept-multiclient",
         "--listen=127.0.0.1:56268",
         "--api-version=2",
+        "--only-same-user=false",
         "/app/fx",
         "--",
         "-v",
@@ -243,6 +244,7 @@ describe("debugCommand: the command line under the debugger", () => {
         "--accept-multiclient",
         "--listen=127.0.0.1:56268",
         "--api-version=2",
+        "--only-same-user=false",
         "/app/fx",
       ],
     });
