@@ -352,6 +352,12 @@ test("--debug fx (Go, no command): the image's CMD and GOTRACEBACK tell it; buil
     "/app/fx",
   ]);
   expect(h.lines).toContain("fx: restarting under Delve (go, found by the image's GOTRACEBACK)");
+  expect(h.lines).toContainEqual(
+    expect.stringMatching(/^fx: built for the debugger \(-gcflags=all=-N -l\) in \d+\.\d s$/),
+  );
+  expect(h.lines).toContainEqual(
+    expect.stringMatching(/^fx: debug-support image sha256:5{12} \(\d+\.\d s\)$/),
+  );
   expect(JSON.parse((h.engine.debugSessions().get("fx") as { launch: string }).launch)).toEqual({
     name: "fx (localkube)",
     type: "go",

@@ -173,11 +173,12 @@ export class DebugReconciler {
       if (command.runtime === "go" && command.argv) {
         if (build) {
           this.session(service, { phase: "starting", step: "building it without optimizations" });
+          const t0 = this.deps.ports.now();
+          debugImage = await this.build(goDebugBuild(build));
           this.deps.print(
             "gray",
-            `${service}: building ${service} for the debugger (-gcflags=all=-N -l)`,
+            `${service}: built for the debugger (-gcflags=all=-N -l) in ${this.since(t0)} s`,
           );
-          debugImage = await this.build(goDebugBuild(build));
         } else
           this.deps.print(
             "yellow",
@@ -187,7 +188,12 @@ export class DebugReconciler {
       let supportImage: string | undefined;
       if (command.support) {
         this.session(service, { phase: "starting", step: "building the debug-support image" });
+        const t0 = this.deps.ports.now();
         supportImage = await this.supportImage();
+        this.deps.print(
+          "gray",
+          `${service}: debug-support image ${supportImage.slice(supportImage.indexOf("@") + 1, supportImage.indexOf("@") + 20)} (${this.since(t0)} s)`,
+        );
       }
       this.session(service, { phase: "starting", step: "rolling out" });
       const rewritten = debugWorkload(object, {
@@ -258,6 +264,11 @@ export class DebugReconciler {
       "blue",
       `${service}: debugging stopped; its Deployment is back as Pulumi applied it`,
     );
+  }
+
+  /** Seconds since `t0` (ms), as printed. */
+  private since(t0: number): string {
+    return ((this.deps.ports.now() - t0) / 1000).toFixed(1);
   }
 
   /** Builds and pushes with the stack's builder (the fast save path's); the image pinned by digest. */
