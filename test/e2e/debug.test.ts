@@ -22,7 +22,6 @@ const NS = "localkube";
 let dir: string;
 let dev: DevProcess | undefined;
 let page: ui.Dashboard | undefined;
-let kubeconfig: string;
 const timings: Record<string, number> = {};
 
 async function timed<T>(name: string, step: () => Promise<T>): Promise<T> {
@@ -44,7 +43,16 @@ function lineOf(file: string, marker: string): number {
 
 /** A Deployment as the cluster holds it. */
 async function liveDeployment(name: string): Promise<any> {
-  const r = await h.kubectl(["get", "deployment", name, "-n", NS, "-o", "json"]);
+  const r = await h.kubectl([
+    "get",
+    "deployment",
+    name,
+    "-n",
+    NS,
+    "-o",
+    "json",
+    "--show-managed-fields",
+  ]);
   return JSON.parse(r.stdout);
 }
 
@@ -148,8 +156,6 @@ test(
     await timed("cold start to converged", () =>
       dev!.line(/^✔ converging \(npm run dev\): done in [\d.]+ s$/, 15 * 60_000),
     );
-    // The cluster's kubeconfig, for the test's own port-forwards to the debuggers' pods.
-    kubeconfig = (await h.must("kind", ["get", "kubeconfig", "--name", h.E2E.cluster])).stdout;
     await timed("converged to both debuggers ready", async () => {
       bankLaunch = await dev!.launchEntry("bank", 300_000);
       fxLaunch = await dev!.launchEntry("fx", 300_000);
@@ -197,7 +203,7 @@ test(
   "Python (debugpy, DAP): a breakpoint in bank's handler stops a request sent through the ingress, shows `acct`, continues, and the answer arrives",
   async () => {
     const pod = await readyPod("bank");
-    const forward = await forwardToPod(kubeconfig, NS, pod, 5678);
+    const forward = await forwardToPod(NS, pod, 5678);
     try {
       const file = path.join(dir, "services/bank/app.py");
       const line = lineOf("services/bank/app.py", "with urllib.request.urlopen(");
@@ -218,7 +224,7 @@ test(
       expect(answer.status).toBe(200);
       expect((answer.body as any).account).toMatchObject({ id: "demo", balance: 100 });
     } finally {
-      await forward.close();
+      forward.close();
     }
   },
   10 * 60_000,
@@ -228,7 +234,7 @@ test(
   "Go (Delve, DAP): a breakpoint in fx's handler stops a conversion sent through the ingress, shows `amount` and `rate`, continues, and the answer arrives",
   async () => {
     const pod = await readyPod("fx");
-    const forward = await forwardToPod(kubeconfig, NS, pod, 56268);
+    const forward = await forwardToPod(NS, pod, 56268);
     try {
       const file = path.join(dir, "services/fx/main.go");
       const line = lineOf("services/fx/main.go", "result := math.Round(");
@@ -254,7 +260,7 @@ test(
         body: { amount: 100, from: "EUR", to: "CHF", rate: 0.964286, result: 96.43 },
       });
     } finally {
-      await forward.close();
+      forward.close();
     }
   },
   10 * 60_000,
@@ -292,7 +298,7 @@ test(
     await ui.screenshot(page, "dashboard-debug");
 
     const pod = await readyPod("web", from);
-    const forward = await forwardToPod(kubeconfig, NS, pod, 9229);
+    const forward = await forwardToPod(NS, pod, 9229);
     try {
       const line = lineOf("services/web/server.js", "const values = await Promise.all(");
       const script = path.relative(launch.localRoot, path.join(dir, "services/web/server.js"));
@@ -309,7 +315,7 @@ test(
       expect(answer.status).toBe(200);
       expect((answer.body as any).values.map((v: any) => v.to)).toEqual(["CHF", "GBP", "USD"]);
     } finally {
-      await forward.close();
+      forward.close();
     }
 
     const stopFrom = dev!.output.length;
