@@ -1,6 +1,6 @@
 import * as path from "path";
 import { show } from "./problems";
-import { BuildSpec, LiveUpdateSpec } from "./types";
+import { BuildSpec, DEBUG_RUNTIMES, DebugSpec, LiveUpdateSpec } from "./types";
 import { ENV_NAME } from "./patterns";
 import { PathSegment, YamlFile } from "./yamlFile";
 
@@ -28,7 +28,14 @@ export function parseBuild(
   fileDir: string,
   hasCommand: boolean,
 ): BuildSpec | undefined {
-  const obj = y.object(["build"], value, ["context", "dockerfile", "args", "target", "liveUpdate"]);
+  const obj = y.object(["build"], value, [
+    "context",
+    "dockerfile",
+    "args",
+    "target",
+    "liveUpdate",
+    "debug",
+  ]);
   if (!obj) return undefined;
   const context = y.string(["build", "context"], obj.context);
   const dockerfile =
@@ -49,6 +56,7 @@ export function parseBuild(
   const target = obj.target === undefined ? undefined : y.string(["build", "target"], obj.target);
   const liveUpdate =
     obj.liveUpdate === undefined ? undefined : parseLiveUpdate(y, obj.liveUpdate, hasCommand);
+  const debug = obj.debug === undefined ? undefined : parseDebug(y, obj.debug);
   if (context === undefined || dockerfile === undefined) return undefined;
   const contextAbs = path.resolve(fileDir, context);
   return {
@@ -57,7 +65,21 @@ export function parseBuild(
     args,
     target,
     ...(liveUpdate ? { liveUpdate } : {}),
+    ...(debug ? { debug } : {}),
   };
+}
+
+/** `build.debug`: the runtime and the debugger's port, when detection should not decide. */
+function parseDebug(y: YamlFile, value: unknown): DebugSpec | undefined {
+  const obj = y.object(["build", "debug"], value, ["runtime", "port"]);
+  if (!obj) return undefined;
+  const runtime =
+    obj.runtime === undefined
+      ? undefined
+      : y.oneOf(["build", "debug", "runtime"], obj.runtime, DEBUG_RUNTIMES);
+  const port =
+    obj.port === undefined ? undefined : y.integer(["build", "debug", "port"], obj.port, 1, 65535);
+  return { ...(runtime ? { runtime } : {}), ...(port ? { port } : {}) };
 }
 
 const LU = ["build", "liveUpdate"];

@@ -113,6 +113,13 @@ export function parseServiceFile(file: string, text: string, fileDir: string) {
           ) ?? []),
     ...parseSecurity(y, doc),
   };
+  const debugPort = spec.build?.debug?.port;
+  const taken = ports.find((p) => p.containerPort === debugPort);
+  if (taken)
+    y.report(
+      ["build", "debug", "port"],
+      `${debugPort} is the container port of ${show(taken.name)}; the debugger needs a port of its own, e.g. ${debugPort! + 1}`,
+    );
   spec.dependsOn.forEach((dep, i) => {
     if (dep === spec.name)
       y.report(["dependsOn", i], `a service cannot depend on itself; remove ${show(dep)}`);

@@ -88,6 +88,18 @@ export interface LiveUpdateSpec {
   readonly restart: "none" | "process";
 }
 
+/** Runtimes `npm run dev -- --debug` can run a service's process under the debugger of. */
+export const DEBUG_RUNTIMES = ["go", "node", "python"] as const;
+export type DebugRuntime = (typeof DEBUG_RUNTIMES)[number];
+
+/** How `npm run dev -- --debug` runs the service under its debugger; each field detected when unset. */
+export interface DebugSpec {
+  /** The runtime, when the container's command and image do not tell it. @default detected */
+  readonly runtime?: DebugRuntime;
+  /** Port the debugger listens on in the container. @default 56268 (go), 9229 (node), 5678 (python) */
+  readonly port?: number;
+}
+
 export interface BuildSpec {
   /** Absolute path of the build context. */
   readonly context: string;
@@ -96,6 +108,8 @@ export interface BuildSpec {
   readonly args: Readonly<Record<string, string>>;
   readonly target?: string;
   readonly liveUpdate?: LiveUpdateSpec;
+  /** `npm run dev -- --debug` settings. @default detected from the container's command and image */
+  readonly debug?: DebugSpec;
 }
 
 export interface IngressSpec {

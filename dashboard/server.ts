@@ -10,6 +10,7 @@ import type { UpdateRecord } from "../dev/engine/state";
 import type { StackInfo } from "../dev/stackView";
 import type { LogLine } from "../dev/logs";
 import type { ForwardStatus } from "../status/forwards";
+import type { DebugSession } from "../dev/debug/session";
 import type { ServiceRow } from "../status/model";
 import { dashboardView } from "./viewModel";
 
@@ -26,6 +27,13 @@ export interface DashboardSource {
   redeploy(service: string): Promise<void>;
   /** Restart the service's pods. */
   restart(service: string): Promise<void>;
+  /** Run the service under its debugger, or stop. */
+  debug(service: string, on: boolean): void;
+  /** The services wanted under their debugger, and each session. */
+  debugState(): {
+    readonly wanted: ReadonlySet<string>;
+    readonly sessions: ReadonlyMap<string, DebugSession>;
+  };
 }
 
 export interface DashboardOptions {
@@ -82,7 +90,10 @@ export function tokenMatches(presented: string | undefined, token: string): bool
 }
 
 /** The actions a page may ask for: `POST /api/services/<name>/<action>`. */
-const ACTION = /^\/api\/services\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/(rebuild|restart)$/;
+const ACTION =
+  /^\/api\/services\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/(rebuild|restart|debug|undebug)$/;
+
+type ActionName = "rebuild" | "restart" | "debug" | "undebug";
 
 /**
  * The dashboard of `npm run dev`: the page (static files, the run's token embedded), a
@@ -194,6 +205,7 @@ export class DashboardServer {
         lastUpdate: this.lastUpdate,
         events: new Map(rows.map((r) => [r.name, this.source.events(r.name)])),
         forwards: this.source.currentForwards?.() ?? [],
+        debug: this.source.debugState(),
       },
       this.now(),
     );
@@ -245,7 +257,7 @@ export class DashboardServer {
       if (!tokenMatches(header(req, TOKEN_HEADER), this.token))
         return reply(res, 403, { error: "missing or wrong token" });
       req.resume();
-      return void this.act(action[1], action[3] as "rebuild" | "restart", res);
+      return void this.act(action[1], action[3] as ActionName, res);
     }
     if (req.method !== "GET" && req.method !== "HEAD")
       return reply(res, 405, { error: "GET only" }, { Allow: "GET" });
@@ -282,19 +294,26 @@ export class DashboardServer {
     res.on("close", () => this.clients.delete(res));
   }
 
-  private async act(
-    service: string,
-    action: "rebuild" | "restart",
-    res: http.ServerResponse,
-  ): Promise<void> {
+  private async act(service: string, action: ActionName, res: http.ServerResponse): Promise<void> {
     const row = this.source.currentRows().find((r) => r.name === service);
     if (!row)
       return reply(res, 404, { error: `no service ${JSON.stringify(service)} in this stack` });
     if (row.kind !== "service")
       return reply(res, 409, {
-        error: `${service} is an appliance: it is not built or restarted here`,
+        error: `${service} is an appliance: it is not built, restarted or debugged here`,
       });
     const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    if (action === "debug" || action === "undebug") {
+      // The session's steps and its address reach the page with the state.
+      this.source.debug(service, action === "debug");
+      this.schedulePush();
+      return reply(res, 202, {
+        message:
+          action === "debug"
+            ? `restarting ${service} under its debugger`
+            : `stopping ${service}'s debugger: its Deployment is restored`,
+      });
+    }
     if (action === "restart") {
       try {
         await this.source.restart(service);

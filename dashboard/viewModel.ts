@@ -1,6 +1,7 @@
 import type * as K from "@kubernetes/client-node";
 import type { UpdateRecord } from "../dev/engine/state";
 import { type ForwardStatus, forwardText } from "../status/forwards";
+import type { DebugSession } from "../dev/debug/session";
 import type { StackInfo } from "../dev/stackView";
 import { autoscaleSummary, autoscaleText } from "../status/autoscale";
 import { sourceText, type ServiceRow, type ServiceState } from "../status/model";
@@ -64,6 +65,20 @@ export interface ServiceView {
   };
   readonly pods: readonly PodView[];
   readonly events: readonly EventView[];
+  /** Its debug session (services only): the button's side and what to attach with. */
+  readonly debug?: DebugView;
+}
+
+export interface DebugView {
+  /** Whether the developer asked for it: the button stops it then. */
+  readonly wanted: boolean;
+  /** `starting: building the debug-support image`, `python: attach to 127.0.0.1:5678`, `stopping`, `failed: …`; "" when off. */
+  readonly text: string;
+  readonly failed: boolean;
+  /** `127.0.0.1:5678` once the session runs. */
+  readonly address?: string;
+  /** The VS Code launch.json entry. */
+  readonly launch?: string;
 }
 
 export interface GroupView {
@@ -122,6 +137,34 @@ export interface DashboardData {
   readonly events: ReadonlyMap<string, readonly K.CoreV1Event[]>;
   /** The run's forwards. @default none */
   readonly forwards?: readonly ForwardStatus[];
+  /** Debug sessions: the services wanted under their debugger, and each session. @default none */
+  readonly debug?: {
+    readonly wanted: ReadonlySet<string>;
+    readonly sessions: ReadonlyMap<string, DebugSession>;
+  };
+}
+
+/** A service's debug session for the page. */
+export function debugView(wanted: boolean, session: DebugSession | undefined): DebugView {
+  if (!session) return { wanted, text: wanted ? "waiting for its Deployment" : "", failed: false };
+  switch (session.phase) {
+    case "starting":
+      return { wanted, text: `starting: ${session.step}`, failed: false };
+    case "stopping":
+      return { wanted, text: "stopping", failed: false };
+    case "failed":
+      return { wanted, text: `failed: ${session.error}`, failed: true };
+    case "active": {
+      const address = `127.0.0.1:${session.localPort}`;
+      return {
+        wanted,
+        text: `${session.runtime}: attach to ${address}`,
+        failed: false,
+        address,
+        launch: session.launch,
+      };
+    }
+  }
 }
 
 /** Events shown per service, newest first. */
@@ -188,7 +231,12 @@ function eventViews(events: readonly K.CoreV1Event[], now: number): EventView[] 
     }));
 }
 
-function serviceView(row: ServiceRow, events: readonly K.CoreV1Event[], now: number): ServiceView {
+function serviceView(
+  row: ServiceRow,
+  events: readonly K.CoreV1Event[],
+  now: number,
+  debug: DashboardData["debug"],
+): ServiceView {
   const last = activityText(row);
   return {
     name: row.name,
@@ -237,6 +285,11 @@ function serviceView(row: ServiceRow, events: readonly K.CoreV1Event[], now: num
       age: age(p.created, now),
     })),
     events: eventViews(events, now),
+    ...(row.kind === "service"
+      ? {
+          debug: debugView(debug?.wanted.has(row.name) ?? false, debug?.sessions.get(row.name)),
+        }
+      : {}),
   };
 }
 
@@ -271,7 +324,7 @@ export function dashboardView(data: DashboardData, now: number): DashboardView {
       g = { name: row.group, title: row.group || "services", services: [] };
       groups.push(g);
     }
-    g.services.push(serviceView(row, data.events.get(row.name) ?? [], now));
+    g.services.push(serviceView(row, data.events.get(row.name) ?? [], now, data.debug));
   }
   const s = data.stack;
   return {

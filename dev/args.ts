@@ -28,6 +28,8 @@ export interface DevArgs {
   readonly checkRollout: readonly string[];
   /** How `checkRollout` disturbs them. @default "rollout" */
   readonly disruption: Disruption;
+  /** Services to run under their debugger (their Deployments restored when the loop stops). */
+  readonly debug: readonly string[];
   /** Print the usage and do nothing else. */
   readonly help: boolean;
 }
@@ -76,6 +78,12 @@ const FLAGS: readonly {
     value: "[svc…]",
     help: "stream logs of all selected services, or of the named ones, across restarts",
     example: "--logs price bank",
+  },
+  {
+    flag: "--debug",
+    value: "a,b",
+    help: "run these services under their debugger (Go, Node.js, Python), forwarded to 127.0.0.1",
+    example: "--debug bank",
   },
   {
     flag: "--ci",
@@ -209,6 +217,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
   let help = false;
   let checkRollout: string[] = [];
   let disruption: Disruption | undefined;
+  const debug: string[] = [];
   const known = FLAGS.map((f) => f.flag);
 
   for (let i = 0; i < argv.length; i++) {
@@ -256,6 +265,9 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         logs = wanted.length === 0 ? true : names(wanted, "--logs");
         break;
       }
+      case "--debug":
+        for (const n of names([value()], "--debug")) if (!debug.includes(n)) debug.push(n);
+        break;
       case "--ci":
         noValue();
         ci = true;
@@ -309,6 +321,10 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
         throw new DevArgsError(`unknown flag ${JSON.stringify(flag)}${didYouMean(flag, known)}`);
     }
   }
+  if (ci && debug.length > 0)
+    throw new DevArgsError(
+      "--debug needs the running loop (it restores the services when it stops); --ci exits once everything is ready",
+    );
   if (ci && timeoutMs === undefined) timeoutMs = DEFAULT_CI_TIMEOUT_MS;
   if (disruption !== undefined && checkRollout.length === 0)
     throw new DevArgsError(
@@ -327,6 +343,7 @@ export function parseDevArgs(argv: readonly string[]): DevArgs {
     ui: ci ? false : ui,
     checkRollout,
     disruption: disruption ?? "rollout",
+    debug,
     help,
   };
 }

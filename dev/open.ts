@@ -10,6 +10,7 @@ import type { Catalog } from "../catalog/types";
 import { catalogForwards, cliForwards, mergeForwards } from "./forwardSpecs";
 import { RunForwards } from "./runForwards";
 import { DevArgsError, type DevArgs } from "./args";
+import { debugTargetProblems } from "./debug/session";
 import { DevEngine } from "./engine/engine";
 import { automationStack, realPorts } from "./engine/realPorts";
 import { rolloutCheckProblem } from "./rolloutCheck";
@@ -55,6 +56,8 @@ export async function openDevLoop(
     if (problem) throw new DevArgsError(problem);
   }
   const forwards = args.ci ? undefined : await openForwards(args, catalog, plan.services);
+  const debugProblems = debugTargetProblems(plan, args.debug);
+  if (debugProblems.length > 0) throw new InputError(debugProblems, "cannot debug");
   const stack = await openStack(projectDir, args.stack, (l) =>
     screen.print(paint(screen.colors, "gray", l)),
   );
@@ -66,7 +69,14 @@ export async function openDevLoop(
   const abort = new AbortController();
   const { printed, followed } = logChoice(args);
   const engine = new DevEngine(
-    { projectDir, stackName: args.stack, watch: args.watch, logs: followed, forwards },
+    {
+      projectDir,
+      stackName: args.stack,
+      watch: args.watch,
+      logs: followed,
+      forwards,
+      debug: args.debug,
+    },
     realPorts(projectDir, args.stack, automationStack(stack, abort.signal)),
     catalog,
   );

@@ -565,6 +565,44 @@ describe("parseServiceFile: image and build", () => {
   });
 });
 
+describe("parseServiceFile: build.debug", () => {
+  test("runtime and port as given", () => {
+    const { spec, problems } = parseFile(
+      "a.yaml",
+      "build: {context: ., debug: {runtime: go, port: 40000}}\n",
+    );
+    expect(problems).toEqual([]);
+    expect(spec?.build?.debug).toEqual({ runtime: "go", port: 40000 });
+  });
+
+  test("an empty section detects both", () => {
+    const { spec, problems } = parseFile("a.yaml", "build: {context: ., debug: {}}\n");
+    expect(problems).toEqual([]);
+    expect(spec?.build?.debug).toEqual({});
+  });
+
+  test.each([
+    [
+      "build: {context: ., debug: {runtime: pyhton}}\n",
+      'services/a.yaml:1: `build.debug.runtime`: "pyhton" is not allowed (did you mean "python"?); use one of: go, node, python',
+    ],
+    [
+      "build: {context: ., debug: {port: 70000}}\n",
+      "services/a.yaml:1: `build.debug.port`: expected a whole number from 1 to 65535, got 70000",
+    ],
+    [
+      "build: {context: ., debug: {runtim: go}}\n",
+      'services/a.yaml:1: `build.debug.runtim`: unknown field (did you mean "runtime"?); allowed here: port, runtime',
+    ],
+    [
+      "ports: [{name: http, containerPort: 8080}]\nbuild: {context: ., debug: {port: 8080}}\n",
+      'services/a.yaml:2: `build.debug.port`: 8080 is the container port of "http"; the debugger needs a port of its own, e.g. 8081',
+    ],
+  ])("%s", (text, problem) => {
+    expect(problemsOf(text)).toEqual([problem]);
+  });
+});
+
 describe("every problem of one file at once", () => {
   const text = [
     "name: b", // 1

@@ -392,6 +392,7 @@ describe("loadCatalog", () => {
     expect([...catalog.services.keys()]).toEqual([
       "bank-migrate",
       "bank",
+      "fx",
       "ledger",
       "partner",
       "price",
@@ -412,29 +413,31 @@ describe("loadCatalog", () => {
     ).toEqual({
       "bank-migrate": ["postgres"],
       bank: ["postgres", "price", "bank-migrate"],
+      fx: ["price"],
       ledger: ["kafka", "schema-registry"],
       partner: ["price"],
       rates: ["price"],
       price: [],
       settlement: ["bank"],
-      web: ["bank"],
+      web: ["bank", "fx"],
     });
     const plan = planDeployment(catalog, {
       files: DISK,
-      local: ["bank", "ledger", "partner", "price", "web"],
+      local: ["bank", "fx", "ledger", "partner", "price", "web"],
     });
     expect(plan.services.map((s) => s.name)).toEqual([
       "bank-migrate",
       "ledger",
       "price",
       "bank",
+      "fx",
       "partner",
       "rates",
       "settlement",
       "web",
     ]);
     expect(plan.appliances).toEqual(["postgres", "kafka", "schema-registry"]);
-    expect([...plan.local]).toEqual(["bank", "ledger", "partner", "price", "web"]);
+    expect([...plan.local]).toEqual(["bank", "fx", "ledger", "partner", "price", "web"]);
     expect(Object.fromEntries([...plan.imageFrom].map(([k, v]) => [k, v.name]))).toEqual({
       "bank-migrate": "bank",
       settlement: "bank",

@@ -50,6 +50,15 @@ class FakeSession implements DashboardSource {
     if (this.restartError) throw new Error(this.restartError);
     this.calls.push(`restart ${service}`);
   }
+  readonly wanted = new Set<string>();
+  debug(service: string, on: boolean) {
+    this.calls.push(`${on ? "debug" : "undebug"} ${service}`);
+    if (on) this.wanted.add(service);
+    else this.wanted.delete(service);
+  }
+  debugState() {
+    return { wanted: this.wanted, sessions: new Map() };
+  }
 }
 
 let session: FakeSession;
@@ -242,6 +251,30 @@ test("actions: POST with the token runs them; missing or wrong token 403; GET 40
   ).toBe(202);
 });
 
+test("debug and undebug: POST with the token; the service's session follows on the stream", async () => {
+  const headers = { "x-localkube-token": TOKEN };
+  expect(await request("POST", "/api/services/price/debug", headers)).toMatchObject({
+    status: 202,
+    body: JSON.stringify({ message: "restarting price under its debugger" }),
+  });
+  expect(server.view().groups[0].services[0].debug).toEqual({
+    wanted: true,
+    text: "waiting for its Deployment",
+    failed: false,
+  });
+  expect(await request("POST", "/api/services/price/undebug", headers)).toMatchObject({
+    status: 202,
+    body: JSON.stringify({ message: "stopping price's debugger: its Deployment is restored" }),
+  });
+  expect((await request("POST", "/api/services/price/debug")).status).toBe(403);
+  expect(session.calls).toEqual(["debug price", "undebug price"]);
+  expect(server.view().groups[0].services[0].debug).toEqual({
+    wanted: false,
+    text: "",
+    failed: false,
+  });
+});
+
 test("a rebuild is answered at once, its outcome told on the stream; appliances are not acted on", async () => {
   session.rows = [price, { ...price, name: "postgres", group: "appliances", kind: "appliance" }];
   const stream = events(2);
@@ -259,11 +292,11 @@ test("a rebuild is answered at once, its outcome told on the stream; appliances 
     },
   });
   got.res.destroy();
-  for (const action of ["rebuild", "restart"])
+  for (const action of ["rebuild", "restart", "debug"])
     expect(await request("POST", `/api/services/postgres/${action}`, headers)).toMatchObject({
       status: 409,
       body: JSON.stringify({
-        error: "postgres is an appliance: it is not built or restarted here",
+        error: "postgres is an appliance: it is not built, restarted or debugged here",
       }),
     });
   expect(session.calls).toEqual(["rebuild price"]);

@@ -1,5 +1,5 @@
 import type * as K from "@kubernetes/client-node";
-import { age, clusterText, dashboardView, summary } from "../dashboard/viewModel";
+import { age, clusterText, dashboardView, debugView, summary } from "../dashboard/viewModel";
 import { ServiceRow } from "../status/model";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -124,6 +124,22 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
           error: "price: not ready",
         },
         events,
+        debug: {
+          wanted: new Set(["bank", "web"]),
+          sessions: new Map([
+            [
+              "bank",
+              {
+                phase: "active",
+                runtime: "python",
+                podPort: 5678,
+                localPort: 5678,
+                launch: '{"type":"debugpy"}',
+              },
+            ],
+            ["web", { phase: "failed", error: "its runtime is not recognized", at: 1 }],
+          ]),
+        },
       },
       NOW,
     ),
@@ -181,6 +197,13 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
               { name: "bank-7c5-abcde", phase: "Running", ready: true, restarts: 0, age: "80s" },
             ],
             events: [],
+            debug: {
+              wanted: true,
+              text: "python: attach to 127.0.0.1:5678",
+              failed: false,
+              address: "127.0.0.1:5678",
+              launch: '{"type":"debugpy"}',
+            },
           },
           {
             name: "price",
@@ -221,6 +244,7 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
                 age: "5m",
               },
             ],
+            debug: { wanted: false, text: "", failed: false },
           },
         ],
       },
@@ -238,6 +262,7 @@ test("dashboardView: groups in the rows' order (appliances first), each service 
             lastUpdate: { text: "building (rebuild requested)", took: "running", age: "4s ago" },
             pods: [],
             events: [],
+            debug: { wanted: true, text: "failed: its runtime is not recognized", failed: true },
           },
         ],
       },
@@ -379,6 +404,25 @@ test("age: kubectl's units; unknown times are empty", () => {
   expect(age(undefined, NOW)).toBe("");
   expect(age("not a time", NOW)).toBe("");
   expect(age(new Date(NOW + 5000), NOW)).toBe("0s");
+});
+
+test("debugView: each phase of a session in words", () => {
+  expect(debugView(false, undefined)).toEqual({ wanted: false, text: "", failed: false });
+  expect(debugView(true, undefined)).toEqual({
+    wanted: true,
+    text: "waiting for its Deployment",
+    failed: false,
+  });
+  expect(debugView(true, { phase: "starting", step: "building the debug-support image" })).toEqual({
+    wanted: true,
+    text: "starting: building the debug-support image",
+    failed: false,
+  });
+  expect(debugView(false, { phase: "stopping" })).toEqual({
+    wanted: false,
+    text: "stopping",
+    failed: false,
+  });
 });
 
 test("clusterText and summary", () => {

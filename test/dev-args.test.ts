@@ -13,6 +13,7 @@ const DEFAULTS = {
   ui: { port: 10350 },
   checkRollout: [],
   disruption: "rollout",
+  debug: [],
   help: false,
 };
 
@@ -97,6 +98,26 @@ describe("parseDevArgs", () => {
     );
   });
 
+  test("--debug: several names, in one list or repeated, each once", () => {
+    expect(parseDevArgs(["bank", "--local", "bank", "--debug", "bank"])).toEqual({
+      ...DEFAULTS,
+      names: ["bank"],
+      local: ["bank"],
+      debug: ["bank"],
+    });
+    expect(parseDevArgs(["--debug=bank,fx", "--debug", "web", "--debug", "fx"]).debug).toEqual([
+      "bank",
+      "fx",
+      "web",
+    ]);
+  });
+
+  test("--debug with --ci is refused: nothing would restore the services", () => {
+    expect(() => parseDevArgs(["--ci", "--debug", "bank"])).toThrow(
+      "npm run dev: --debug needs the running loop (it restores the services when it stops); --ci exits once everything is ready; see `npm run dev -- --help`",
+    );
+  });
+
   test("an unknown flag, with the closest known one", () => {
     expect(() => parseDevArgs(["--locl", "bank"])).toThrow(
       'npm run dev: unknown flag "--locl" (did you mean "--local"?); see `npm run dev -- --help`',
@@ -162,6 +183,7 @@ describe("parseDevArgs", () => {
       "--build-all",
       "--stack",
       "--logs",
+      "--debug",
       "--ci",
       "--timeout",
       "--no-watch",

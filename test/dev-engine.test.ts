@@ -345,6 +345,7 @@ function harness(opts: { builderMissing?: string; forwards?: EngineForwards } = 
       return { pods: pods.length, files: decision.copies.length, deleted: 0 };
     },
     loadCatalog: () => loadCatalog(path.join(dir, "services")),
+    imageConfig: async () => ({ unreadable: "no registry in this test" }),
     now: Date.now,
   };
   const engine = new DevEngine(

@@ -165,6 +165,7 @@ function renderDetail() {
   // Appliances are neither built from the checkout nor restarted from here.
   for (const b of document.querySelectorAll("button[data-action]"))
     b.disabled = s.kind !== "service";
+  renderDebug(s);
   $("detail-problem").hidden = !s.problem;
   $("problem-message").textContent = s.problem ? s.problem.message : "";
   $("problem-hint").textContent = s.problem && s.problem.hint ? s.problem.hint : "";
@@ -200,6 +201,20 @@ function renderDetail() {
       ),
     ),
   );
+}
+
+/** The debug button's side (debug or stop) and the session: its address and launch.json entry. */
+function renderDebug(s) {
+  const d = s.debug;
+  const button = $("debug-button");
+  button.dataset.action = d && d.wanted ? "undebug" : "debug";
+  button.textContent = d && d.wanted ? "Stop debugging" : "Debug";
+  $("detail-debug").hidden = !d || !d.text;
+  if (!d) return;
+  $("debug-text").textContent = d.text;
+  $("detail-debug").classList.toggle("failed", d.failed);
+  $("debug-launch-box").hidden = !d.launch;
+  $("debug-launch").textContent = d.launch || "";
 }
 
 function render() {
@@ -245,7 +260,13 @@ async function act(action) {
   const name = selected;
   const out = $("action-result");
   out.className = "action-result";
-  out.textContent = `${action === "rebuild" ? "rebuilding" : "restarting"} ${name}…`;
+  const doing = {
+    rebuild: "rebuilding",
+    restart: "restarting",
+    debug: "debugging",
+    undebug: "stopping the debugger of",
+  };
+  out.textContent = `${doing[action]} ${name}…`;
   try {
     const res = await fetch(`/api/services/${encodeURIComponent(name)}/${action}`, {
       method: "POST",
@@ -296,5 +317,13 @@ function connect() {
 for (const b of document.querySelectorAll("button[data-action]"))
   b.addEventListener("click", () => void act(b.dataset.action));
 $("log-filter").addEventListener("input", renderLogs);
+$("debug-copy").addEventListener("click", () => {
+  const text = $("debug-launch").textContent;
+  navigator.clipboard.writeText(text).then(
+    () => ($("debug-copy").textContent = "Copied"),
+    () => ($("debug-copy").textContent = "Select and copy"),
+  );
+  setTimeout(() => ($("debug-copy").textContent = "Copy"), 2000);
+});
 window.addEventListener("hashchange", () => select(decodeURIComponent(location.hash.slice(1))));
 connect();

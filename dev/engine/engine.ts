@@ -19,6 +19,8 @@ import type { Color } from "../terminal";
 import { LogFollower, LogLine } from "../logs";
 import type { ForwardStatus } from "../forwards";
 import type { EngineForwards } from "../runForwards";
+import { DebugReconciler } from "../debug/reconciler";
+import type { DebugSession } from "../debug/session";
 import { ciVerdict } from "../../status/model";
 import type { RunContext } from "./context";
 import { runConverge, UpdateOutcome } from "./converge";
@@ -66,6 +68,8 @@ export interface EngineOptions {
   readonly logs: ReadonlySet<string> | "all" | false;
   /** Ports forwarded to 127.0.0.1, kept across restarts through the loop's watch. @default none */
   readonly forwards?: EngineForwards;
+  /** Services to run under their debugger (`--debug`). @default none */
+  readonly debug?: readonly string[];
 }
 
 export class DevEngine {
@@ -79,6 +83,8 @@ export class DevEngine {
   private readonly logCache: ProblemInputs["logs"] = new Map();
   private running?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
+  /** Keeps debug sessions true (dev/debug/reconciler.ts). */
+  private readonly debugger: DebugReconciler;
 
   constructor(
     private readonly options: EngineOptions,
@@ -90,6 +96,9 @@ export class DevEngine {
       const list = options.forwards!.statuses();
       for (const l of this.listeners) l.forwards?.(list);
     });
+    for (const service of options.debug ?? [])
+      this.state = reduce(this.state, { type: "debug-wanted", service, on: true });
+    this.debugger = new DebugReconciler(this.context());
   }
 
   /** The forwards as they are now. */
@@ -125,6 +134,7 @@ export class DevEngine {
     this.state = reduce(this.state, a);
     if (a.type === "activity") this.recompute();
     this.pump();
+    this.debugger.poke();
   }
 
   /** Queues what a save, a button or a finding calls for. */
@@ -367,16 +377,33 @@ export class DevEngine {
     }
   }
 
-  /** Stops watching: the file watcher, the cluster's watch and what waits; a running update ends. */
+  /** `--debug` and the dashboard's button: run the service under its debugger, or stop. */
+  debug(service: string, on: boolean): void {
+    this.dispatch({ type: "debug-wanted", service, on });
+  }
+
+  /** The debug sessions as the reconciler left them. */
+  debugSessions(): ReadonlyMap<string, DebugSession> {
+    return this.state.debugSessions;
+  }
+
+  /** The services wanted under their debugger, and each session (the dashboard). */
+  debugState() {
+    return { wanted: this.state.debugWanted, sessions: this.state.debugSessions };
+  }
+
+  /**
+   * Stops watching: the file watcher, the cluster's watch and what waits; a running update ends;
+   * every Deployment left under a debugger is restored first (once the update that may still be
+   * applying has ended).
+   */
   async stop(): Promise<void> {
     if (this.state.stopped) return;
     this.dispatch({ type: "stopped" });
     this.follower?.stop();
-    await Promise.all([
-      this.watcher?.close(),
-      this.cluster?.stop(),
-      this.options.forwards?.close(),
-    ]);
+    await Promise.all([this.watcher?.close(), this.options.forwards?.close()]);
     await this.running?.catch(() => undefined);
+    await this.debugger.restoreAll();
+    await this.cluster?.stop();
   }
 }

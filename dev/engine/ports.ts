@@ -12,6 +12,7 @@ import type { ClusterAccess } from "../cluster";
 import type { FastSaveCluster } from "../fastSaveRunner";
 import type { StackView } from "../stackView";
 import type { syncToPods } from "../sync";
+import type { ImageConfig } from "../debug/imageConfig";
 
 /** A resource of the stack's checkpoint: enough to tell which service owns it. */
 export interface StateResource {
@@ -69,5 +70,9 @@ export interface EnginePorts {
   readonly sync: LiveSync;
   /** Reads the catalog again (it may have changed); throws an InputError when it cannot be used. */
   loadCatalog(): Catalog;
+  /** An image's ENTRYPOINT, CMD and ENV from its registry, or why not (debug runtime detection). */
+  imageConfig(
+    image: string,
+  ): Promise<{ readonly config: ImageConfig } | { readonly unreadable: string }>;
   readonly now: () => number;
 }

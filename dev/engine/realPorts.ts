@@ -9,6 +9,7 @@ import { buildAndPush, buildxStoreDir, pickBuilder, readBuildxStore } from "../.
 import { ClusterWatch } from "../cluster";
 import { catalogDirOf, readStack } from "../stackView";
 import { syncToPods } from "../sync";
+import { readImageConfig } from "../debug/imageConfig";
 import { watchSources } from "../watcher";
 import type { EnginePorts, StackPort } from "./ports";
 
@@ -58,6 +59,7 @@ export function realPorts(projectDir: string, stackName: string, stack: StackPor
     watch: (plan, onBatch) => watchSources(plan, onBatch),
     sync: syncToPods,
     loadCatalog: () => loadCatalog(catalogDirOf(projectDir, stackName)),
+    imageConfig: (image) => readImageConfig(image),
     now: Date.now,
   };
 }

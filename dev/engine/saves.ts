@@ -11,6 +11,7 @@ import { LABELS } from "../../kube/labels";
 import type { ServiceRow } from "../../status/model";
 import type { Decision } from "../affected";
 import { routeSaves } from "../fastSave";
+import { buildsWhileDebugging } from "../debug/session";
 import { FastSaveEvent, runFastSaves } from "../fastSaveRunner";
 import { liveUpdateDecision } from "../liveUpdate";
 import { describeTrigger, savedFiles, Trigger } from "../trigger";
@@ -195,7 +196,8 @@ export async function runSaves(
   const routes =
     cluster && view
       ? routeSaves(rebuild, {
-          builds: view.builds,
+          // A Go service being debugged is built for its debugger.
+          builds: buildsWhileDebugging(view.builds, ctx.state().debugSessions),
           workloads: cluster.snapshot(),
           builder: (b) => ports.builder(b),
         })

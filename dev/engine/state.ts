@@ -9,6 +9,7 @@ import { Decision, merge } from "../affected";
 import type { StackView } from "../stackView";
 import type { Trigger } from "../trigger";
 import type { Drift } from "./divergence";
+import { DebugAction, DebugState, INITIAL_DEBUG_STATE, reduceDebug } from "../debug/session";
 
 /** The last update the loop ran. */
 export interface UpdateRecord {
@@ -26,7 +27,7 @@ export interface RunningUpdate {
   readonly startedAt: number;
 }
 
-export interface EngineState {
+export interface EngineState extends DebugState {
   /** What the stack deployed: its outputs and config, read after every converge. */
   readonly stack?: StackView;
   /** What waits to run: saves and findings coalesced (a converge absorbs service updates). */
@@ -54,6 +55,7 @@ export interface EngineState {
 }
 
 export const INITIAL_STATE: EngineState = {
+  ...INITIAL_DEBUG_STATE,
   pending: { kind: "none" },
   activity: new Map(),
   liveSynced: new Map(),
@@ -99,7 +101,9 @@ export type Action =
       /** When it ended (ms). */
       readonly at: number;
     }
-  | { readonly type: "stopped" };
+  | { readonly type: "stopped" }
+  /** Debug sessions: wanted or not, their operation, what each is (dev/debug/session.ts). */
+  | DebugAction;
 
 const without = <K, V>(m: ReadonlyMap<K, V>, keys: Iterable<K>) => {
   const out = new Map(m);
@@ -183,12 +187,19 @@ export function reduce(s: EngineState, a: Action): EngineState {
     }
     case "stopped":
       return { ...s, stopped: true, pending: { kind: "none" } };
+    case "debug-wanted":
+    case "debug-op":
+    case "debug-session":
+      return reduceDebug(s, a);
   }
 }
 
-/** The update to start now, if any: nothing runs, something waits, the loop is not stopping. */
+/**
+ * The update to start now, if any: nothing runs (no update, no debug operation), something waits,
+ * the loop is not stopping.
+ */
 export function nextUpdate(s: EngineState): Exclude<Decision, { kind: "none" }> | undefined {
-  if (s.stopped || s.running || s.pending.kind === "none") return undefined;
+  if (s.stopped || s.running || s.debugOp || s.pending.kind === "none") return undefined;
   return s.pending;
 }
 

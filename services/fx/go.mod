@@ -1,0 +1,3 @@
+module localkube.example/fx
+
+go 1.19
