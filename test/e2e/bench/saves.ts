@@ -28,7 +28,8 @@ import { DevLoop, quiet, settle, startDevLoop } from "./devLoop";
 import { buildAndPush, floorSave, FloorSteps, podReady, stackBuilder } from "./floor";
 import { applyObjects, benchKubeConfig, deleteNamespace, settledPods } from "./kubeApi";
 import { copyObjects, readService } from "./serviceCopy";
-import { restartCommandLine, tiltBinary, TiltSession, tiltVersion } from "./tilt";
+import { tiltBinary, TiltSession, tiltVersion } from "./tilt";
+import { restartCommandLine } from "./tiltfile";
 import * as h from "../harness";
 
 /** The dev loop's dashboard port in the benchmark (a developer's own loop may hold the default). */
