@@ -48,6 +48,7 @@ import {
   configSet,
   fiftyServiceConfig,
   pulumi,
+  pulumiCli,
   removeClusterAndRegistry,
   STACK_3,
   STACK_50,
@@ -66,12 +67,13 @@ ${GROUPS.map((g) => `  ${g.padEnd(8)} ${GROUP_DESCRIPTIONS[g]}`).join("\n")}
 --profile   keep the engine's -v=7 log and the Node.js CPU profiles of a no-op up (3 and 50
             services) and a destroy (50) under $LOCALKUBE_E2E_ARTIFACTS/bench-profile/
 LOCALKUBE_BENCH_TILT=<tilt binary>   measure Tilt beside localkube in the dev group
-LOCALKUBE_BENCH_SAMPLES=<n>          samples of each repeated figure (default 5)`;
+LOCALKUBE_BENCH_SAMPLES=<n>          samples of each repeated figure (default 5)
+LOCALKUBE_BENCH_PULUMI=<pulumi>      the Pulumi CLI of the measured commands (another engine)`;
 
 /** The measured code and tools, for the results. */
 async function runInfo(groups: GroupName[]): Promise<Omit<RunInfo, "loadAverage">> {
   const git = (args: string[]) => h.lines("git", ["-C", h.REPO, ...args]);
-  const pulumiVersion = (await h.must("pulumi", ["version"])).stdout.trim();
+  const pulumiVersion = (await h.must(pulumiCli(), ["version"])).stdout.trim();
   const sdk = JSON.parse(
     fs.readFileSync(path.join(h.REPO, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
   ).version;

@@ -43,6 +43,12 @@ export interface PulumiOpts {
   readonly profile?: string;
 }
 
+/**
+ * The Pulumi CLI the measured commands run: the toolchain's, or `LOCALKUBE_BENCH_PULUMI` (another
+ * engine version to compare; the plugins and the language host stay the toolchain's).
+ */
+export const pulumiCli = () => process.env.LOCALKUBE_BENCH_PULUMI || "pulumi";
+
 /** `pulumi up|destroy --yes` on a stack of the project. */
 export async function pulumi(
   dir: string,
@@ -56,7 +62,7 @@ export async function pulumi(
     fs.mkdirSync(profileDir, { recursive: true });
   }
   const r = await h.must(
-    "pulumi",
+    pulumiCli(),
     [
       command,
       "--yes",
