@@ -6,7 +6,8 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as h from "./harness";
+import * as h from "../harness";
+import { sleep } from "./common";
 
 /** A line the dev loop printed and when it arrived (ms, Date.now()). */
 export interface TimedLine {
@@ -103,5 +104,49 @@ export class DevLoop {
       throw new Error("npm run dev did not exit within 60 s of Ctrl-C");
     }
     if (code !== 0) throw new Error(`npm run dev exited ${code} after Ctrl-C`);
+  }
+}
+
+/** Waits until the dev loop has printed nothing for `quietMs` (at most `maxMs`). */
+export async function quiet(dev: DevLoop, quietMs: number, maxMs: number): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    const last = dev.lines[dev.lines.length - 1]?.at ?? 0;
+    if (Date.now() - last >= quietMs) return;
+    await sleep(250);
+  }
+}
+
+/**
+ * Waits until every update the dev loop started since `from` has ended and it has printed nothing
+ * for 3 s; returns how many updates it ran.
+ */
+export async function settle(dev: DevLoop, from: number, maxMs = 600_000): Promise<number> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    const started = dev.since(from, /^▶ /).length;
+    const ended = dev.since(from, /^(✔|✘) /).length;
+    const last = dev.lines[dev.lines.length - 1]?.at ?? 0;
+    if (started === ended && Date.now() - last >= 3000) return started;
+    await sleep(250);
+  }
+  throw new Error(`the dev loop's updates did not end within ${maxMs / 1000} s`);
+}
+
+/** The line a converge of the dev loop ends with. */
+export const CONVERGED = /^✔ converging \(npm run dev\): done in [\d.]+ s$/;
+/** The line the dev loop prints once it watches the sources. */
+export const WATCHING = /^watching for changes/;
+
+/** Starts the dev loop and waits until it converged and watches; stops it on a failure. */
+export async function startDevLoop(dir: string, args: readonly string[]): Promise<DevLoop> {
+  const dev = new DevLoop(dir, args);
+  try {
+    await dev.line(CONVERGED, 15 * 60_000);
+    await dev.line(WATCHING, 300_000);
+    return dev;
+  } catch (err) {
+    await dev.stop().catch(() => undefined);
+    throw err;
   }
 }
