@@ -2,9 +2,16 @@ import * as path from "path";
 import { splitImageRef } from "./imageRef";
 import { parseSecurity, SECURITY_FIELDS } from "./parseSecurity";
 import { show } from "./problems";
-import { INGRESS_PROTOCOLS, IngressSpec, PortSpec, ProbeKind, ServiceSpec } from "./types";
+import { IngressSpec, PortSpec, ProbeKind, ServiceSpec } from "./types";
 import { DNS_LABEL, DNS_LABEL_HELP, IMAGE_REPOSITORY, IMAGE_TAG } from "./patterns";
-import { hasOwnManifests, parseOwnIngress, parseWorkload, WORKLOAD_FIELDS } from "./parseWorkload";
+import {
+  hasOwnManifests,
+  ingressRouteSpec,
+  parseIngressRoute,
+  parseOwnIngress,
+  parseWorkload,
+  WORKLOAD_FIELDS,
+} from "./parseWorkload";
 import { parseArgv, parseBuild } from "./parseBuild";
 import { parseReplicas, REPLICA_FIELDS } from "./parseReplicas";
 import {
@@ -190,18 +197,7 @@ function parseIngress(
 ): IngressSpec | undefined {
   const obj = y.object(["ingress"], value, ["host", "path", "port", "protocol"]);
   if (!obj) return undefined;
-  const host = y.string(["ingress", "host"], obj.host, {
-    pattern: DNS_LABEL,
-    help: `a host prefix: ${DNS_LABEL_HELP}`,
-    maxLength: 63,
-  });
-  const ingressPath =
-    obj.path === undefined
-      ? "/"
-      : y.string(["ingress", "path"], obj.path, {
-          pattern: /^\/[^\s]*$/,
-          help: "a path starting with '/' and without spaces",
-        });
+  const { host, path: routePath, protocol } = parseIngressRoute(y, obj);
   let port: string | undefined;
   if (obj.port === undefined) {
     port = ports[0]?.name;
@@ -218,7 +214,6 @@ function parseIngress(
       `${show(obj.port)} is not a port name of this service (${ports.map((q) => q.name).join(", ") || "none declared"}); use one of those`,
     );
   }
-  const protocol = parseIngressProtocol(y, obj.protocol);
   const target = ports.find((q) => q.name === port);
   if (target && target.protocol !== "TCP")
     y.report(
@@ -227,16 +222,11 @@ function parseIngress(
     );
   if (target && protocol === "grpc") checkGrpcProbes(y, target, probes);
   return host === undefined ||
-    ingressPath === undefined ||
+    routePath === undefined ||
     port === undefined ||
     protocol === undefined
     ? undefined
-    : { host, path: ingressPath, port, ...(protocol !== "http" ? { protocol } : {}) };
-}
-
-/** `ingress.protocol`: what the controller speaks to the backend (default `http`). */
-function parseIngressProtocol(y: YamlFile, value: unknown) {
-  return value === undefined ? "http" : y.oneOf(["ingress", "protocol"], value, INGRESS_PROTOCOLS);
+    : { ...ingressRouteSpec(host, routePath, protocol), port };
 }
 
 /**

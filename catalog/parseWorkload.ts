@@ -6,6 +6,7 @@ import { REPLICA_FIELDS } from "./parseReplicas";
 import {
   CONCURRENCY_POLICIES,
   INGRESS_PROTOCOLS,
+  IngressProtocol,
   CronSpec,
   FileMount,
   IngressSpec,
@@ -381,6 +382,38 @@ export function parseChart(
 }
 
 /**
+ * What every `ingress:` holds, whichever it routes to: the host prefix, the path (default `/`)
+ * and the protocol spoken to the backend (default `http`); undefined where a field is wrong
+ * (reported).
+ */
+export function parseIngressRoute(y: YamlFile, obj: Record<string, unknown>) {
+  const host = y.string(["ingress", "host"], obj.host, {
+    pattern: DNS_LABEL,
+    help: `a host prefix: ${DNS_LABEL_HELP}`,
+    maxLength: 63,
+  });
+  const routePath =
+    obj.path === undefined
+      ? "/"
+      : y.string(["ingress", "path"], obj.path, {
+          pattern: /^\/[^\s]*$/,
+          help: "a path starting with '/' and without spaces",
+        });
+  const protocol =
+    obj.protocol === undefined
+      ? "http"
+      : y.oneOf(["ingress", "protocol"], obj.protocol, INGRESS_PROTOCOLS);
+  return { host, path: routePath, protocol };
+}
+
+/** The route's fields, with `protocol` left out when it is the default. */
+export const ingressRouteSpec = (host: string, routePath: string, protocol: IngressProtocol) => ({
+  host,
+  path: routePath,
+  ...(protocol !== "http" ? { protocol } : {}),
+});
+
+/**
  * The ingress of an entry deployed from its own manifests: it routes to a Service those make
  * (`service`, default the entry's name) on `port`, a port number or name of that Service.
  */
@@ -391,18 +424,7 @@ export function parseOwnIngress(
 ): IngressSpec | undefined {
   const obj = y.object(["ingress"], value, ["host", "path", "service", "port", "protocol"]);
   if (!obj) return undefined;
-  const host = y.string(["ingress", "host"], obj.host, {
-    pattern: DNS_LABEL,
-    help: `a host prefix: ${DNS_LABEL_HELP}`,
-    maxLength: 63,
-  });
-  const ingressPath =
-    obj.path === undefined
-      ? "/"
-      : y.string(["ingress", "path"], obj.path, {
-          pattern: /^\/[^\s]*$/,
-          help: "a path starting with '/' and without spaces",
-        });
+  const { host, path: routePath, protocol } = parseIngressRoute(y, obj);
   const service =
     obj.service === undefined
       ? entry
@@ -419,15 +441,11 @@ export function parseOwnIngress(
     );
   else if (typeof obj.port === "number") port = y.integer(["ingress", "port"], obj.port, 1, 65535);
   else port = y.string(["ingress", "port"], obj.port, { ...PORT_NAME, maxLength: 15 });
-  const protocol =
-    obj.protocol === undefined
-      ? "http"
-      : y.oneOf(["ingress", "protocol"], obj.protocol, INGRESS_PROTOCOLS);
   return host === undefined ||
-    ingressPath === undefined ||
+    routePath === undefined ||
     service === undefined ||
     port === undefined ||
     protocol === undefined
     ? undefined
-    : { host, path: ingressPath, port, service, ...(protocol !== "http" ? { protocol } : {}) };
+    : { ...ingressRouteSpec(host, routePath, protocol), port, service };
 }
