@@ -234,23 +234,21 @@ export class Platform extends pulumi.ComponentResource {
       const built = images.get(source.name);
       const image = built?.ref ?? publishedImage(source, env.images);
       const imageOrigin = serviceImageOrigin(source, env.images, built !== undefined);
+      // What a workload of either kind is given.
+      const workload = {
+        spec,
+        image,
+        namespace: env.namespace,
+        dependencies: deps,
+        labels: env.labels,
+        imagePullSecrets: env.imagePullSecrets,
+        serviceAccountName: env.serviceAccountName,
+        readiness: env.readiness,
+        imageOrigin,
+        secrets: args.secrets,
+      };
       if (spec.workload === "job" || spec.workload === "cronjob") {
-        const batch = new BatchService(
-          `${name}-${spec.name}`,
-          {
-            spec,
-            image,
-            namespace: env.namespace,
-            dependencies: deps,
-            labels: env.labels,
-            imagePullSecrets: env.imagePullSecrets,
-            serviceAccountName: env.serviceAccountName,
-            readiness: env.readiness,
-            imageOrigin,
-            secrets: args.secrets,
-          },
-          inCluster,
-        );
+        const batch = new BatchService(`${name}-${spec.name}`, workload, inCluster);
         batches.set(spec.name, batch);
         connections.set(spec.name, batch.connection);
         continue;
@@ -258,16 +256,7 @@ export class Platform extends pulumi.ComponentResource {
       const svc = new Microservice(
         `${name}-${spec.name}`,
         {
-          spec,
-          image,
-          namespace: env.namespace,
-          dependencies: deps,
-          labels: env.labels,
-          imagePullSecrets: env.imagePullSecrets,
-          serviceAccountName: env.serviceAccountName,
-          readiness: env.readiness,
-          imageOrigin,
-          secrets: args.secrets,
+          ...workload,
           liveUpdate: images.has(spec.name) ? spec.build?.liveUpdate : undefined,
           ingress,
         },
