@@ -32,13 +32,14 @@ export const GATEWAY_API_CRDS = {
 
 /**
  * The CRDs a sandbox needs: each add-on's (its `crds:`, else those its files define: `fileCrds`)
- * and, for routes, the HTTPRoute CRD. `neededBy` names the entries that depend on each add-on.
+ * and, for routes, the HTTPRoute CRD (and the GRPCRoute one when a service speaks gRPC). `neededBy`
+ * names the entries that depend on each add-on.
  */
 export function crdNeeds(
   addons: readonly AddonSpec[],
   neededBy: (addon: string) => readonly string[],
   fileCrds: (addon: AddonSpec) => readonly string[],
-  gatewayApi?: { readonly file: string },
+  gatewayApi?: { readonly file: string; readonly grpc?: boolean },
 ): CrdNeed[] {
   return [
     ...addons.flatMap((spec) =>
@@ -48,6 +49,7 @@ export function crdNeeds(
       })),
     ),
     ...(gatewayApi ? [{ crd: GATEWAY_API_CRDS.http, gatewayApi }] : []),
+    ...(gatewayApi?.grpc ? [{ crd: GATEWAY_API_CRDS.grpc, gatewayApi }] : []),
   ];
 }
 

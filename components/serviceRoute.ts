@@ -1,13 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IngressSpec } from "../catalog/types";
-import { serviceIngressArgs, ServiceIngressSettings, serviceRouteArgs } from "../kube/ingress";
+import {
+  routeKind,
+  serviceIngressArgs,
+  ServiceIngressSettings,
+  serviceRouteArgs,
+} from "../kube/ingress";
 import { ConditionsReady } from "../providers/conditionsReady";
 import { ReadinessSettings } from "../providers/workloadReady";
 
-/** An entry's way in from outside: an Ingress, or an HTTPRoute and the gate of its acceptance. */
+/** An entry's way in from outside: an Ingress, or a route (HTTPRoute, GRPCRoute) and the gate of its acceptance. */
 export interface ServiceRoute {
-  /** The Ingress or the HTTPRoute. */
+  /** The Ingress or the route. */
   readonly resource: k8s.networking.v1.Ingress | k8s.apiextensions.CustomResource;
   /** What must be ready for the host to answer (the route's gate; an Ingress is awaited itself). */
   readonly ready: readonly pulumi.Resource[];
@@ -15,7 +20,7 @@ export interface ServiceRoute {
 
 /**
  * Creates the route of a catalog entry under `parent`, as `settings.api` says: the Ingress of
- * {@link serviceIngressArgs} (named `<name>-ingress`, as it always was), or the HTTPRoute of
+ * {@link serviceIngressArgs} (named `<name>-ingress`, as it always was), or the route of
  * {@link serviceRouteArgs} (`<name>-route`) with a conditions gate (`<name>-route-ready`) that
  * waits for the Gateway to accept it and fails at once, with the fix, when it refuses it.
  */
@@ -59,8 +64,7 @@ export function serviceRoute(
         pulumi.all([route.metadata]).apply(([m]) => ({
           group: "gateway.networking.k8s.io",
           version: "v1",
-          plural: "httproutes",
-          kind: "HTTPRoute" as const,
+          ...routeKind(entry.ingress),
           namespace: m.namespace ?? "",
           name: m.name ?? entry.name,
           parent: settings.gateway,

@@ -237,12 +237,35 @@ export function serviceIngressArgs(
 /** The Gateway API group and version of the routes localkube makes. */
 export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
 
+/** The kind of Gateway API route an entry gets: GRPCRoute for `ingress.protocol: grpc`. */
+export function routeKind(ingress: IngressSpec): {
+  kind: "HTTPRoute" | "GRPCRoute";
+  plural: string;
+} {
+  return ingress.protocol === "grpc"
+    ? { kind: "GRPCRoute", plural: "grpcroutes" }
+    : { kind: "HTTPRoute", plural: "httproutes" };
+}
+
 /**
- * The HTTPRoute of a catalog entry, the Gateway API's counterpart of {@link serviceIngressArgs}:
- * `settings.host` and the entry's path prefix, attached to `settings.gateway`, routed to the
- * entry's Service (or `ingress.service`) on `port` — a Service port's number, which backendRefs
- * require (see {@link servicePortNumber}). No await: the conditions gate waits for the Gateway to
- * accept it.
+ * A GRPCRoute rule's matches for an ingress path: gRPC calls are `/<package.Service>/<Method>`,
+ * so `/` matches every call, `/rates.v1.Rates` the calls of that service and
+ * `/rates.v1.Rates/Quote` that method. Pure.
+ */
+export function grpcMatches(ingressPath: string): { method: Record<string, string> }[] {
+  const [service, method] = ingressPath.split("/").filter((p) => p !== "");
+  if (!service) return [];
+  return [{ method: { type: "Exact", service, ...(method ? { method } : {}) } }];
+}
+
+/**
+ * The route of a catalog entry, the Gateway API's counterpart of {@link serviceIngressArgs}: an
+ * HTTPRoute (`settings.host` and the entry's path prefix), or for `ingress.protocol: grpc` a
+ * GRPCRoute (the path names the gRPC service or method: {@link grpcMatches}), attached to
+ * `settings.gateway` and routed to the entry's Service (or `ingress.service`) on `port` — a
+ * Service port's number, which backendRefs require (see {@link servicePortNumber}). The backend
+ * speaks cleartext HTTP/2 to gRPC and h2c services through the port's `appProtocol`
+ * ({@link backendProtocol}). No await: the conditions gate waits for the Gateway to accept it.
  */
 export function serviceRouteArgs(
   entry: { readonly name: string; readonly ingress: IngressSpec },
@@ -255,9 +278,15 @@ export function serviceRouteArgs(
 ): k8s.apiextensions.CustomResourceArgs {
   if (!settings.gateway)
     throw new Error(`internal: ${entry.name} is routed through a Gateway, but none was given`);
+  const { kind } = routeKind(entry.ingress);
+  const backendRefs = [{ name: entry.ingress.service ?? entry.name, port: meta.port }];
+  const matches =
+    kind === "GRPCRoute"
+      ? grpcMatches(entry.ingress.path)
+      : [{ path: { type: "PathPrefix", value: entry.ingress.path } }];
   return {
     apiVersion: GATEWAY_API_VERSION,
-    kind: "HTTPRoute",
+    kind,
     metadata: {
       name: entry.name,
       namespace: meta.namespace,
@@ -274,12 +303,7 @@ export function serviceRouteArgs(
         },
       ],
       hostnames: [settings.host],
-      rules: [
-        {
-          matches: [{ path: { type: "PathPrefix", value: entry.ingress.path } }],
-          backendRefs: [{ name: entry.ingress.service ?? entry.name, port: meta.port }],
-        },
-      ],
+      rules: [{ ...(matches.length > 0 ? { matches } : {}), backendRefs }],
     },
   };
 }

@@ -66,7 +66,12 @@ export async function checkClusterNeeds(
     plan.addons,
     neededBy,
     fileCrds,
-    gateway ? { file: fileOf("ingress.api") } : undefined,
+    gateway
+      ? {
+          file: fileOf("ingress.api"),
+          grpc: plan.services.some((s) => s.ingress?.protocol === "grpc"),
+        }
+      : undefined,
   );
   if (needs.length === 0 && !gateway) return;
   const cluster = probe();

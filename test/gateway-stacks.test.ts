@@ -380,6 +380,30 @@ describe("branch stacks check the cluster before creating anything", () => {
         "  - Pulumi.branch-foo.yaml: `localkube:ingress.api`: is gateway, but the cluster has no CRD httproutes.gateway.networking.k8s.io (the Gateway API is not installed there); ask the cluster's owners to install it, or set localkube:ingress.api to ingress\n" +
         "  - Pulumi.branch-foo.yaml: `localkube:gateway.name`: Gateway gateways/shared does not exist in the cluster; set localkube:gateway.name and localkube:gateway.namespace to the Gateway the sandbox's routes attach to (`kubectl get gateways -A` lists them)",
     );
+    // A gRPC service needs the GRPCRoute CRD too.
+    const grpc = catalogDir({
+      "x.yaml": OK,
+      "rates.yaml":
+        "ports: [{name: grpc, containerPort: 50051}]\nimage: reg/rates\ningress: {host: rates, protocol: grpc}\nprobes: {readiness: {tcpSocket: {port: grpc}}}\n",
+    });
+    await expect(
+      branchStack.branchStack(
+        "branch-foo",
+        source(
+          { catalogDir: grpc, gitSha: "3f2a1c9", owner: "o", ...values, services: "x,rates" },
+          STACK_FILE,
+        ),
+        {
+          git: () => undefined,
+          defaultsFile: defaults,
+          log: () => undefined,
+          cluster: () => probe(["httproutes.gateway.networking.k8s.io"], "found").p,
+        },
+      ),
+    ).rejects.toThrow(
+      "the cluster lacks what this sandbox needs (nothing was created): " +
+        "Pulumi.branch-foo.yaml: `localkube:ingress.api`: is gateway, but the cluster has no CRD grpcroutes.gateway.networking.k8s.io (the Gateway API is not installed there); ask the cluster's owners to install it, or set localkube:ingress.api to ingress",
+    );
     // Not allowed to read Gateways: the route's gate says what it finds once applied.
     await run(probe(["httproutes.gateway.networking.k8s.io"], "unknown").p);
     await registeredAll("platform-x-route");

@@ -13,6 +13,8 @@ import {
 import {
   localGatewayArgs,
   serviceRouteArgs,
+  grpcMatches,
+  routeKind,
   servicePortNumber,
   traefikArgs,
 } from "../kube/ingress";
@@ -170,6 +172,46 @@ describe("routes", () => {
         ],
       },
     });
+  });
+
+  test("ingress.protocol grpc: a GRPCRoute to the Service's port, matching every call under /", () => {
+    const args = serviceRouteArgs(
+      { name: "rates", ingress: { host: "rates", path: "/", port: "grpc", protocol: "grpc" } },
+      { ...settings, host: "rates.feat-x.sandbox.acme.dev" },
+      { namespace: "branch-feat-x", labels: {}, port: 50051 },
+    );
+    expect(args.kind).toBe("GRPCRoute");
+    expect(args.spec).toEqual({
+      parentRefs: [
+        {
+          group: "gateway.networking.k8s.io",
+          kind: "Gateway",
+          name: "shared",
+          namespace: "gateways",
+        },
+      ],
+      hostnames: ["rates.feat-x.sandbox.acme.dev"],
+      rules: [{ backendRefs: [{ name: "rates", port: 50051 }] }],
+    });
+  });
+
+  test.each([
+    ["/", []],
+    ["/rates.v1.Rates", [{ method: { type: "Exact", service: "rates.v1.Rates" } }]],
+    ["/rates.v1.Rates/", [{ method: { type: "Exact", service: "rates.v1.Rates" } }]],
+    [
+      "/rates.v1.Rates/Quote",
+      [{ method: { type: "Exact", service: "rates.v1.Rates", method: "Quote" } }],
+    ],
+  ])("grpcMatches(%s): the gRPC service or method the path names", (p, matches) => {
+    expect(grpcMatches(p)).toEqual(matches);
+  });
+
+  test("routeKind: GRPCRoute for grpc only; h2c and http are HTTPRoutes", () => {
+    const kinds = (["grpc", "h2c", "http", undefined] as const).map(
+      (protocol) => routeKind({ host: "x", path: "/", port: "p", protocol }).kind,
+    );
+    expect(kinds).toEqual(["GRPCRoute", "HTTPRoute", "HTTPRoute", "HTTPRoute"]);
   });
 
   test("an entry with its own manifests routes to the Service its ingress names", () => {

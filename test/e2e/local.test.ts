@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as grpc from "./grpc";
 import * as h from "./harness";
 
 /** The suite's own stack name: a developer's `local` stack is never touched. */
@@ -486,7 +487,7 @@ function kubeconfigsIn(dir: string): string[] {
 }
 
 test(
-  "Gateway API: with ingress.api gateway, bank, price and ledger answer through Traefik's Gateway at *.localhost; back to ingress converges on the same cluster",
+  "Gateway API: with ingress.api gateway, bank, price and ledger answer through Traefik's Gateway at *.localhost and rates (gRPC) through a GRPCRoute; back to ingress (rates left out) converges on the same cluster",
   async () => {
     const node = () =>
       h.lines("docker", ["inspect", "--format", "{{.Id}}", `${h.E2E.cluster}-control-plane`]);
@@ -500,8 +501,26 @@ test(
       ]);
     const allAnswer = (rs: { status: number }[]) => rs.every((r) => r.status === 200);
 
+    const ratesAnswers = async () => {
+      try {
+        return await grpc.quote(`127.0.0.1:${h.E2E.httpPort}`, "eur", {
+          authority: "rates.localhost",
+        });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const quoted = (q: unknown) => typeof q === "object" && (q as any)?.pair === "EUR/USD";
+    // rates (built from source) joins the selection: a gRPC service gets a GRPCRoute.
     await timed("up with ingress.api gateway", () =>
-      mustUp(["--config", "localkube:ingress.api=gateway"]),
+      mustUp([
+        "--config",
+        "localkube:ingress.api=gateway",
+        "--config",
+        "localkube:services=bank,ledger,rates",
+        "--config",
+        "localkube:local=bank,ledger,rates",
+      ]),
     );
     await timed("gateway checks", async () => {
       // The Gateway API's CRDs, established; Traefik's Gateway, programmed; one route per service,
@@ -529,7 +548,11 @@ test(
         ["ledger", ["ledger.localhost"]],
         ["price", ["price.localhost"]],
       ]);
-      for (const route of routes)
+      const grpcRoutes = (await kubeJson(["get", "grpcroutes"])).items;
+      expect(grpcRoutes.map((r: any) => [r.metadata.name, r.spec.hostnames])).toEqual([
+        ["rates", ["rates.localhost"]],
+      ]);
+      for (const route of [...routes, ...grpcRoutes])
         expect([
           route.metadata.name,
           route.status.parents[0].parentRef.name,
@@ -541,13 +564,27 @@ test(
       expect(served.map((r) => r.status)).toEqual([200, 200, 200]);
       expect(JSON.parse(served[0].body).price.pair).toBe("EUR/USD");
       expect(JSON.parse(served[1].body).service).toBe("price");
+      // A new route reaches Traefik moments after it is accepted.
+      const quote = await h.eventually(ratesAnswers, quoted, 60_000);
+      expect(quote).toMatchObject({ pair: "EUR/USD", rate: 1.08 });
     });
 
-    await timed("up back to ingress", () => mustUp(["--config", "localkube:ingress.api=ingress"]));
+    // Back to Ingresses, and to the selection the next scenarios expect (rates leaves).
+    await timed("up back to ingress", () =>
+      mustUp([
+        "--config",
+        "localkube:ingress.api=ingress",
+        "--config",
+        "localkube:services=bank,ledger",
+        "--config",
+        "localkube:local=bank,ledger",
+      ]),
+    );
     const ingresses = (await kubeJson(["get", "ingresses"])).items;
     expect(ingresses.map((i: any) => i.metadata.name).sort()).toEqual(["bank", "ledger", "price"]);
     // The routes are gone; their CRDs stay (a route someone made by hand would survive).
     expect((await kubeJson(["get", "httproutes"])).items).toEqual([]);
+    expect((await kubeJson(["get", "grpcroutes"])).items).toEqual([]);
     const back = await h.eventually(answers, allAnswer, 60_000);
     expect(back.map((r) => r.status)).toEqual([200, 200, 200]);
     // Both switches converged on the same cluster: its node container was never replaced.
