@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
-import { renderedWorkloads, replaceImages } from "../kube/manifests";
+import { chartReleaseArgs, renderedWorkloads, replaceImages } from "../kube/manifests";
 import { ReadinessSettings } from "../providers/workloadReady";
 import { WorkloadsReady } from "../providers/manifestsReady";
 import type { ImageOrigin } from "../status/diagnose";
@@ -125,19 +125,7 @@ export class ManifestService extends pulumi.ComponentResource {
     if (source.kind === "chart") {
       this.chart = new k8s.helm.v4.Chart(
         `${name}-chart`,
-        {
-          name: spec.name,
-          namespace: args.namespace,
-          chart:
-            source.path ??
-            (source.repo!.startsWith("oci://") ? `${source.repo}/${source.name}` : source.name!),
-          version: source.version,
-          repositoryOpts:
-            source.repo && !source.repo.startsWith("oci://") ? { repo: source.repo } : undefined,
-          values: source.values as Record<string, pulumi.Input<unknown>>,
-          // Awaited by the gate below, which fails as soon as a workload cannot become ready.
-          skipAwait: true,
-        },
+        chartReleaseArgs(spec.name, args.namespace, source),
         childOpts,
       );
       resources = this.chart.resources;

@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUILT_IN_NAMESPACES } from "../catalog/parsePlatform";
 import { AddonSpec } from "../catalog/types";
 import { Connection } from "../kube/connection";
-import { movedNamespace, renderedCrds, renderedWorkloads } from "../kube/manifests";
+import {
+  chartReleaseArgs,
+  movedNamespace,
+  renderedCrds,
+  renderedWorkloads,
+} from "../kube/manifests";
 import { ConditionsReady } from "../providers/conditionsReady";
 import { WorkloadsReady } from "../providers/manifestsReady";
 import { ReadinessSettings } from "../providers/workloadReady";
@@ -84,19 +89,7 @@ export class PlatformAddon extends pulumi.ComponentResource {
     if (source.kind === "chart") {
       this.chart = new k8s.helm.v4.Chart(
         `${name}-chart`,
-        {
-          name: addon.name,
-          namespace,
-          chart:
-            source.path ??
-            (source.repo!.startsWith("oci://") ? `${source.repo}/${source.name}` : source.name!),
-          version: source.version,
-          repositoryOpts:
-            source.repo && !source.repo.startsWith("oci://") ? { repo: source.repo } : undefined,
-          values: source.values as Record<string, pulumi.Input<unknown>>,
-          // Awaited by the gates below, which say why something cannot become ready.
-          skipAwait: true,
-        },
+        chartReleaseArgs(addon.name, namespace, source),
         childOpts,
       );
       resources = this.chart.resources;

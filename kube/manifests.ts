@@ -1,9 +1,12 @@
 /**
  * Pure helpers for the objects of a team's own chart or YAML files: which image repository a
  * reference names, replacing one image everywhere it runs, the namespace of namespaced objects,
- * which of the objects are workloads and CRDs to wait for.
+ * which of the objects are workloads and CRDs to wait for, a chart's release arguments.
  */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { splitImageRef } from "../catalog/imageRef";
+import type { ManifestSource } from "../catalog/types";
 
 /** The repository of an image reference: without its digest and tag (`ghcr.io/a/b:1@sha256:…` → `ghcr.io/a/b`). */
 export function imageRepository(ref: string): string {
@@ -116,4 +119,26 @@ export function renderedCrds(
       revision: `${String(o.metadata?.uid ?? "")}/${Number(o.metadata?.generation ?? 0)}`,
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The Helm release of a chart source, as the Kubernetes provider's `helm.v4.Chart` takes it: a
+ * local chart directory, `<repo>/<name>` for an OCI registry, or `name` from a chart repository.
+ * Not awaited by the provider: localkube's gates wait, and say why something cannot become ready.
+ */
+export function chartReleaseArgs(
+  release: string,
+  namespace: pulumi.Input<string>,
+  source: Extract<ManifestSource, { kind: "chart" }>,
+): k8s.helm.v4.ChartArgs {
+  const oci = source.repo?.startsWith("oci://") ?? false;
+  return {
+    name: release,
+    namespace,
+    chart: source.path ?? (oci ? `${source.repo}/${source.name}` : source.name!),
+    version: source.version,
+    repositoryOpts: source.repo && !oci ? { repo: source.repo } : undefined,
+    values: source.values as Record<string, pulumi.Input<unknown>>,
+    skipAwait: true,
+  };
 }
