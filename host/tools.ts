@@ -131,6 +131,9 @@ export interface RegistryContainerSpec {
   readonly volume: string;
 }
 
+/** The label that tells one registry volume from another of the same name (a recreated one). */
+export const VOLUME_UID_LABEL = "localkube.dev/volume-uid";
+
 export const dockerCalls = {
   /** Prints `true`/`false` (running or not); fails when there is no such container. */
   containerRunning: (name: string): ToolCall => ({
@@ -166,15 +169,29 @@ export const dockerCalls = {
     args: ["rm", "--force", "--volumes", name],
   }),
   removeVolume: (volume: string): ToolCall => ({ file: "docker", args: ["volume", "rm", volume] }),
-  /** Creates a named volume (a no-op when it exists), labelled as localkube's. */
-  createVolume: (volume: string): ToolCall => ({
+  /**
+   * Creates a named volume labelled as localkube's, with `uid` as its identity (a no-op when it
+   * exists: its labels stay as they were).
+   */
+  createVolume: (volume: string, uid: string): ToolCall => ({
     file: "docker",
-    args: ["volume", "create", "--label", "localkube.dev/registry=true", volume],
+    args: [
+      "volume",
+      "create",
+      "--label",
+      "localkube.dev/registry=true",
+      "--label",
+      `${VOLUME_UID_LABEL}=${uid}`,
+      volume,
+    ],
   }),
-  /** Prints the volume's creation time; fails when there is no such volume. */
-  volumeCreated: (volume: string): ToolCall => ({
+  /**
+   * Prints the identity label of the volume ("" when it has none); fails when there is no such
+   * volume. (Docker's CreatedAt is no identity: it follows the data directory's modification time.)
+   */
+  volumeUid: (volume: string): ToolCall => ({
     file: "docker",
-    args: ["volume", "inspect", "--format", "{{.CreatedAt}}", volume],
+    args: ["volume", "inspect", "--format", `{{index .Labels "${VOLUME_UID_LABEL}"}}`, volume],
   }),
   /** Prints the names of the networks the container is attached to, one per line. */
   networksOf: (name: string): ToolCall => ({

@@ -96,24 +96,29 @@ export const registryContainerProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-/** Outputs of the registry's volume: its name and when Docker created it. */
+/**
+ * Outputs of the registry's volume: its name and identity (the uid label it was created with; ""
+ * for a volume adopted without one). State written before uids has `createdAt` instead.
+ */
 interface VolumeState {
   readonly name: string;
-  readonly createdAt: string;
+  readonly uid?: string;
 }
 
 async function ensureVolume(name: string): Promise<VolumeState> {
-  await mustRun(dockerCalls.createVolume(name), `creating volume "${name}"`);
-  const createdAt = (
-    await mustRun(dockerCalls.volumeCreated(name), `inspecting volume "${name}"`)
-  ).trim();
-  return { name, createdAt };
+  await mustRun(
+    dockerCalls.createVolume(name, globalThis.crypto.randomUUID()),
+    `creating volume "${name}"`,
+  );
+  const uid = (await mustRun(dockerCalls.volumeUid(name), `inspecting volume "${name}"`)).trim();
+  return { name, uid };
 }
 
 /**
  * The registry's data: a named Docker volume. Replaced (delete first: the new one has the same
- * name) when it is gone — removed out of band, or never there — and with it every image pushed
- * into it (ServiceImage's `storedIn`), so that a new, empty volume gets the images again.
+ * name) when it is gone — removed out of band, or never there — or is another volume of the same
+ * name (its uid label differs), and with it every image pushed into it (ServiceImage's
+ * `storedIn`), so that a new, empty volume gets the images again.
  */
 export const registryVolumeProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: { name: string }) {
@@ -122,11 +127,11 @@ export const registryVolumeProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: VolumeState, news: { name: string }) {
     if (olds.name !== news.name)
       return { changes: true, replaces: ["name"], deleteBeforeReplace: true };
-    const now = await runTool(dockerCalls.volumeCreated(news.name));
-    const same = now.code === 0 && now.stdout.trim() === olds.createdAt;
+    const now = await runTool(dockerCalls.volumeUid(news.name));
+    const same = now.code === 0 && (olds.uid === undefined || now.stdout.trim() === olds.uid);
     return same
       ? { changes: false }
-      : { changes: true, replaces: ["createdAt"], deleteBeforeReplace: true };
+      : { changes: true, replaces: ["uid"], deleteBeforeReplace: true };
   },
   async delete(_id: string, props: VolumeState) {
     await runTool(dockerCalls.removeVolume(props.name));
@@ -207,13 +212,13 @@ export class RegistryContainer extends pulumi.dynamic.Resource {
 
 /** The registry's volume as a Pulumi resource (see {@link registryVolumeProvider}). */
 export class RegistryVolume extends pulumi.dynamic.Resource {
-  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly uid: pulumi.Output<string>;
 
   constructor(name: string, volume: string, opts?: pulumi.CustomResourceOptions) {
     super(
       registryVolumeProvider,
       name,
-      { name: volume, createdAt: undefined },
+      { name: volume, uid: undefined },
       opts,
       ...dynamicTypeArgs("RegistryVolume"),
     );

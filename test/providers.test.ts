@@ -343,41 +343,74 @@ describe("registry container provider", () => {
 });
 
 describe("registry volume provider", () => {
-  const CREATE = ["volume", "create", "--label", "localkube.dev/registry=true", "reg-data"];
-  const INSPECT = ["volume", "inspect", "--format", "{{.CreatedAt}}", "reg-data"];
-  const T1 = "2026-12-07T12:00:00Z";
+  const UID = "0b6c3f2e-9a41-4c1e-8f6d-2f0a5b7c9d11";
+  const CREATE = [
+    "volume",
+    "create",
+    "--label",
+    "localkube.dev/registry=true",
+    "--label",
+    `localkube.dev/volume-uid=${UID}`,
+    "reg-data",
+  ];
+  const INSPECT = [
+    "volume",
+    "inspect",
+    "--format",
+    '{{index .Labels "localkube.dev/volume-uid"}}',
+    "reg-data",
+  ];
+  beforeEach(() => {
+    jest.spyOn(globalThis.crypto, "randomUUID").mockReturnValue(UID);
+  });
+  afterEach(() => jest.restoreAllMocks());
 
-  test("create makes (or adopts) the named volume and records when Docker created it", async () => {
-    tools.scenario({ kind: [], docker: [{ args: CREATE }, { args: INSPECT, stdout: `${T1}\n` }] });
+  test("create makes the named volume with a new uid label and records the uid it has (an existing one's own)", async () => {
+    tools.scenario({ kind: [], docker: [{ args: CREATE }, { args: INSPECT, stdout: `${UID}\n` }] });
     expect(await registryVolumeProvider.create!({ name: "reg-data" })).toEqual({
       id: "reg-data",
-      outs: { name: "reg-data", createdAt: T1 },
+      outs: { name: "reg-data", uid: UID },
+    });
+    // An existing volume keeps its labels: its own uid (none: "") is what is recorded.
+    tools.scenario({ kind: [], docker: [{ args: CREATE }, { args: INSPECT, stdout: "\n" }] });
+    expect(await registryVolumeProvider.create!({ name: "reg-data" })).toEqual({
+      id: "reg-data",
+      outs: { name: "reg-data", uid: "" },
     });
   });
 
-  test("diff: the same volume is unchanged; a removed or recreated one is replaced, delete first (same name)", async () => {
-    const olds = { name: "reg-data", createdAt: T1 };
-    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: `${T1}\n` }] });
+  test("diff: the same volume is unchanged, whatever was written into it; a removed or recreated one is replaced, delete first (same name)", async () => {
+    const olds = { name: "reg-data", uid: UID };
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: `${UID}\n` }] });
+    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
+      changes: false,
+    });
+    const replaced = { changes: true, replaces: ["uid"], deleteBeforeReplace: true };
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, code: 1, stderr: "no such volume" }] });
+    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual(
+      replaced,
+    );
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: "\n" }] });
+    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual(
+      replaced,
+    );
+  });
+
+  test("diff of state written before uids: an existing volume is unchanged, a gone one replaced", async () => {
+    const olds = { name: "reg-data", createdAt: "2026-12-07T12:00:00Z" };
+    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: "\n" }] });
     expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
       changes: false,
     });
     tools.scenario({ kind: [], docker: [{ args: INSPECT, code: 1, stderr: "no such volume" }] });
-    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
-      changes: true,
-      replaces: ["createdAt"],
-      deleteBeforeReplace: true,
-    });
-    tools.scenario({ kind: [], docker: [{ args: INSPECT, stdout: "2026-12-08T09:00:00Z\n" }] });
-    expect(await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).toEqual({
-      changes: true,
-      replaces: ["createdAt"],
-      deleteBeforeReplace: true,
-    });
+    expect(
+      (await registryVolumeProvider.diff!("reg-data", olds, { name: "reg-data" })).replaces,
+    ).toEqual(["uid"]);
   });
 
   test("delete removes the volume", async () => {
     tools.scenario({ kind: [], docker: [{ args: ["volume", "rm", "reg-data"] }] });
-    await registryVolumeProvider.delete!("reg-data", { name: "reg-data", createdAt: T1 });
+    await registryVolumeProvider.delete!("reg-data", { name: "reg-data", uid: UID });
     expect(callsOf()).toEqual(["docker volume rm reg-data"]);
   });
 });
