@@ -78,7 +78,11 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         hostCgroupVersion: args.hostCgroupVersion,
         defaultNamespace: s.namespace,
       },
-      was("kind"),
+      // After the registry container: both use Docker's `kind` network, and whichever of them is
+      // deleted last removes it. Ordered, a registry replaced while the cluster is recreated
+      // cannot remove the network between kind creating it and starting the node on it, and a
+      // destroy removes the cluster first, then the registry and the network.
+      { ...was("kind"), dependsOn: [this.registry.container] },
     );
     const wiring = this.registry.wire({
       clusterName: s.cluster.name,

@@ -257,6 +257,12 @@ describe("local stack resource graph", () => {
     // Named by Docker: a replacement must not be created before what it replaces is deleted (whose
     // delete would remove the replacement of the same name).
     expect([registry.deleteBeforeReplace, volume.deleteBeforeReplace]).toEqual([true, true]);
+    // The cluster comes after the registry container (both use the `kind` network; the last one
+    // deleted removes it): its node's resource depends on the container.
+    const cluster = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster");
+    expect(cluster.map((c) => [c.name, c.dependsOn])).toEqual([
+      ["local-kind-cluster", [registry.urn]],
+    ]);
   });
 
   test("every workload is applied without the provider's await and has its own readiness gate; dependents wait for the gates", async () => {

@@ -682,14 +682,22 @@ async function registryServes(image: string): Promise<boolean> {
 }
 
 const registryVolume = `${h.E2E.registry}-data`;
-const volumeCreated = () =>
-  h.lines("docker", ["volume", "inspect", "--format", "{{.CreatedAt}}", registryVolume])[0];
+/** The registry volume's identity: the uid label localkube created it with. */
+const volumeUid = () =>
+  h.lines("docker", [
+    "volume",
+    "inspect",
+    "--format",
+    '{{index .Labels "localkube.dev/volume-uid"}}',
+    registryVolume,
+  ])[0];
 
 test(
   "faults: the registry container removed (volume kept): up runs it again on its volume and says so; bank's image is still served, nothing rebuilt",
   async () => {
     const image = await bankImage();
-    const created = volumeCreated();
+    const uid = volumeUid();
+    expect(uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(await registryServes(image)).toBe(true);
     await h.must("docker", ["rm", "-f", h.E2E.registry]);
     const r = await timed("up after docker rm of the registry", mustUp);
@@ -697,7 +705,7 @@ test(
       `registry container "${h.E2E.registry}" is gone: it runs again on its volume "${registryVolume}", with the images it held`,
     );
     // Its volume is the same one: nothing built from source had to be pushed again.
-    expect(volumeCreated()).toBe(created);
+    expect(volumeUid()).toBe(uid);
     expect(r.stdout).not.toMatch(/platform-bank-image-image.*(replaced|updated|created)/);
     expect(await registryServes(image)).toBe(true);
     expect(await bankImage()).toBe(image);
