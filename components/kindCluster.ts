@@ -9,6 +9,12 @@ export interface KindClusterArgs extends KindConfigInput {
    * `yaml.v2.ConfigGroup` places before any transform sees them). @default the kubeconfig's: `default`
    */
   readonly defaultNamespace?: string;
+  /**
+   * What the cluster's node is created after (and deleted before): the registry container, which
+   * shares Docker's `kind` network with it (the last of them deleted removes the network).
+   * @default nothing
+   */
+  readonly after?: readonly pulumi.Resource[];
 }
 
 /**
@@ -37,7 +43,7 @@ export class KindCluster extends pulumi.ComponentResource {
     this.cluster = new KindClusterResource(
       `${name}-cluster`,
       { name: args.name, configYaml: config.yaml, configHash: config.hash },
-      { parent: this },
+      { parent: this, dependsOn: [...(args.after ?? [])] },
     );
     this.name = args.name;
     this.configHash = config.hash;

@@ -77,12 +77,13 @@ export class LocalEnvironment extends pulumi.ComponentResource {
         extraPortMappings: applianceMappings(s.applianceHostPorts),
         hostCgroupVersion: args.hostCgroupVersion,
         defaultNamespace: s.namespace,
+        // After the registry container: both use Docker's `kind` network, and whichever of them
+        // is deleted last removes it. Ordered, a registry replaced while the cluster is recreated
+        // cannot remove the network between kind creating it and starting the node on it, and a
+        // destroy removes the cluster first, then the registry and the network.
+        after: [this.registry.container],
       },
-      // After the registry container: both use Docker's `kind` network, and whichever of them is
-      // deleted last removes it. Ordered, a registry replaced while the cluster is recreated
-      // cannot remove the network between kind creating it and starting the node on it, and a
-      // destroy removes the cluster first, then the registry and the network.
-      { ...was("kind"), dependsOn: [this.registry.container] },
+      was("kind"),
     );
     const wiring = this.registry.wire({
       clusterName: s.cluster.name,

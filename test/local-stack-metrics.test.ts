@@ -7,10 +7,6 @@ let stacks: typeof import("../stacks/localStack");
 
 beforeAll(async () => {
   stacks = await import("../stacks/localStack");
-  const { workloadReadyProvider } = await import("../providers/workloadReady");
-  const sdk = await import("@pulumi/pulumi");
-  new (class extends sdk.dynamic.Resource {})(workloadReadyProvider, "warm-up", {});
-  await settle();
 }, 60_000);
 beforeEach(() => registered.splice(0));
 

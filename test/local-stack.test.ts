@@ -259,8 +259,8 @@ describe("local stack resource graph", () => {
     expect([registry.deleteBeforeReplace, volume.deleteBeforeReplace]).toEqual([true, true]);
     // The cluster comes after the registry container (both use the `kind` network; the last one
     // deleted removes it): its node's resource depends on the container.
-    const cluster = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster");
-    expect(cluster.map((c) => [c.name, c.dependsOn])).toEqual([
+    const kind = ofType(registered, "pulumi-nodejs:dynamic/localkube:KindCluster");
+    expect(kind.map((c) => [c.name, c.dependsOn])).toEqual([
       ["local-kind-cluster", [registry.urn]],
     ]);
   });

@@ -12,29 +12,8 @@ let addonMod: typeof import("../components/platformAddon");
 beforeAll(async () => {
   stacks = await import("../stacks/localStack");
   addonMod = await import("../components/platformAddon");
-  const sdk = await import("@pulumi/pulumi");
-  const { workloadReadyProvider } = await import("../providers/workloadReady");
-  const { workloadsReadyProvider } = await import("../providers/manifestsReady");
-  const { conditionsReadyProvider } = await import("../providers/conditionsReady");
-  // Each dynamic provider is serialized once per process: ahead of the tests, not during one.
-  [workloadReadyProvider, workloadsReadyProvider, conditionsReadyProvider].forEach((p, i) =>
-    warmUp(sdk, p, `warm-up-${i}`),
-  );
-  await settle();
 }, 60_000);
 beforeEach(() => registered.splice(0));
-
-function warmUp(
-  sdk: typeof pulumiType,
-  provider: pulumiType.dynamic.ResourceProvider,
-  name: string,
-) {
-  return new (class extends sdk.dynamic.Resource {
-    constructor() {
-      super(provider, name, {});
-    }
-  })();
-}
 
 const catalogDir = tempCatalogs("lk-addon-");
 const OK = "ports: [{name: http, containerPort: 8080}]\nimage: reg/x\n";
@@ -187,7 +166,7 @@ describe("platform add-ons on the local stack", () => {
         `  - ${path.relative(process.cwd(), dir)}/_catalog.yaml: \`platform.b.namespace\`: "traefik" is the ingress controller's namespace; give the add-on a namespace of its own`,
     );
     await settle();
-    expect(registered.filter((r) => !r.name.startsWith("warm-up"))).toEqual([]);
+    expect(registered).toEqual([]);
   });
 });
 
