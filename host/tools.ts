@@ -140,7 +140,12 @@ export const dockerCalls = {
     file: "docker",
     args: ["inspect", "--type", "container", "--format", "{{.State.Running}}", name],
   }),
-  runRegistry: (s: RegistryContainerSpec): ToolCall => ({
+  /**
+   * Runs a registry container; on kind's network (`network`) from the start, as the stack's is:
+   * connecting a running container to it re-binds its published port, and a push in that moment
+   * is refused. `network: null` leaves it on Docker's default network.
+   */
+  runRegistry: (s: RegistryContainerSpec, network: string | null = KIND_NETWORK): ToolCall => ({
     file: "docker",
     args: [
       "run",
@@ -148,6 +153,7 @@ export const dockerCalls = {
       "--restart=always",
       "--name",
       s.name,
+      ...(network ? ["--network", network] : []),
       "--publish",
       `${s.listen}:${s.port}:5000`,
       "--volume",
@@ -218,6 +224,22 @@ export const dockerCalls = {
     file: "docker",
     args: ["network", "inspect", "--format", "{{len .Containers}}", network],
   }),
+  /**
+   * Creates a bridge network as kind creates its own when IPv6 is off (masquerading on); kind uses
+   * an existing `kind` network as it finds it.
+   */
+  createNetwork: (network: string): ToolCall => ({
+    file: "docker",
+    args: [
+      "network",
+      "create",
+      "--driver",
+      "bridge",
+      "--opt",
+      "com.docker.network.bridge.enable_ip_masquerade=true",
+      network,
+    ],
+  }),
   removeNetwork: (network: string): ToolCall => ({
     file: "docker",
     args: ["network", "rm", network],
@@ -249,6 +271,19 @@ export function registryHostsToml(containerName: string): string {
 
 /** The docker network kind puts its nodes on. */
 export const KIND_NETWORK = "kind";
+
+/**
+ * Creates the `kind` Docker network unless it exists (the registry joins it before any cluster
+ * does; kind then uses it). A network created meanwhile by someone else is as good.
+ */
+export async function ensureKindNetwork(): Promise<void> {
+  if ((await runTool(dockerCalls.networkUsers(KIND_NETWORK))).code === 0) return;
+  const created = await runTool(dockerCalls.createNetwork(KIND_NETWORK));
+  if (created.code !== 0 && (await runTool(dockerCalls.networkUsers(KIND_NETWORK))).code !== 0)
+    throw new Error(
+      `creating Docker network "${KIND_NETWORK}" failed: ${created.stderr.trim() || `exit ${created.code}`}`,
+    );
+}
 
 /** Removes the `kind` Docker network when no container uses it any more (kind leaves it behind). */
 export async function removeKindNetworkIfUnused(): Promise<void> {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   dockerCalls,
+  ensureKindNetwork,
   KIND_NETWORK,
   kindCalls,
   mustRun,
@@ -20,9 +21,10 @@ interface ContainerState extends RegistryContainerSpec {
 /** Starts the container (or reuses one of that name) and checks it publishes the expected port. */
 async function ensureRegistry(spec: RegistryContainerSpec): Promise<ContainerState> {
   const state = await runTool(dockerCalls.containerRunning(spec.name));
-  if (state.code !== 0)
+  if (state.code !== 0) {
+    await ensureKindNetwork();
     await mustRun(dockerCalls.runRegistry(spec), `starting registry container "${spec.name}"`);
-  else if (state.stdout.trim() !== "true")
+  } else if (state.stdout.trim() !== "true")
     await mustRun(dockerCalls.start(spec.name), `starting registry container "${spec.name}"`);
   const published = (await runTool(dockerCalls.publishedPort(spec.name))).stdout
     .split("\n")

@@ -43,6 +43,8 @@ describe("host tool calls keep every value one argument (no shell)", () => {
         "--restart=always",
         "--name",
         HOSTILE,
+        "--network",
+        "kind",
         "--publish",
         "127.0.0.1:5001:5000",
         "--volume",

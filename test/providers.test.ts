@@ -239,6 +239,8 @@ describe("registry container provider", () => {
     "--restart=always",
     "--name",
     "reg",
+    "--network",
+    "kind",
     "--publish",
     `127.0.0.1:${REG}:5000`,
     "--volume",
@@ -248,10 +250,26 @@ describe("registry container provider", () => {
     "registry:2",
   ];
 
-  test("starts a new container when there is none", async () => {
+  const NETWORK = ["network", "inspect", "--format", "{{len .Containers}}", "kind"];
+  const CREATE_NETWORK = [
+    "network",
+    "create",
+    "--driver",
+    "bridge",
+    "--opt",
+    "com.docker.network.bridge.enable_ip_masquerade=true",
+    "kind",
+  ];
+
+  test("starts a new container on kind's network when there is none", async () => {
     tools.scenario({
       kind: [],
-      docker: [{ args: RUNNING, code: 1, stderr: "No such container" }, { args: RUN }, PORT],
+      docker: [
+        { args: RUNNING, code: 1, stderr: "No such container" },
+        { args: NETWORK, stdout: "2\n" },
+        { args: RUN },
+        PORT,
+      ],
     });
     expect(await registryContainerProvider.create!(SPEC)).toEqual({
       id: "reg",
@@ -259,6 +277,28 @@ describe("registry container provider", () => {
     });
     expect(callsOf()).toEqual([
       `docker ${RUNNING.join(" ")}`,
+      `docker ${NETWORK.join(" ")}`,
+      `docker ${RUN.join(" ")}`,
+      "docker port reg 5000/tcp",
+    ]);
+  });
+
+  test("creates kind's network first when there is none (before any cluster: kind then uses it)", async () => {
+    tools.scenario({
+      kind: [],
+      docker: [
+        { args: RUNNING, code: 1, stderr: "No such container" },
+        { args: NETWORK, code: 1, stderr: "network kind not found" },
+        { args: CREATE_NETWORK },
+        { args: RUN },
+        PORT,
+      ],
+    });
+    await registryContainerProvider.create!(SPEC);
+    expect(callsOf()).toEqual([
+      `docker ${RUNNING.join(" ")}`,
+      `docker ${NETWORK.join(" ")}`,
+      `docker ${CREATE_NETWORK.join(" ")}`,
       `docker ${RUN.join(" ")}`,
       "docker port reg 5000/tcp",
     ]);

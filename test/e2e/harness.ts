@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { dockerCalls } from "../../host/tools";
+import { dockerCalls, ensureKindNetwork } from "../../host/tools";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const CACHE = process.env.LOCALKUBE_CACHE ?? path.join(os.homedir(), ".cache", "localkube");
@@ -201,16 +201,21 @@ export async function ensureToolchain(): Promise<void> {
 }
 
 /** Runs a registry container of the suite's (the stand-in registry image) unless it runs already. */
-async function ensureRegistryContainer(name: string, port: number): Promise<void> {
+async function ensureRegistryContainer(
+  name: string,
+  port: number,
+  network: "kind" | null,
+): Promise<void> {
   const check = dockerCalls.containerRunning(name);
   if (lines(check.file, check.args)[0] === "true") return;
-  const call = dockerCalls.runRegistry({
-    name,
-    image: E2E.registryImage,
-    port,
-    listen: "127.0.0.1",
-    volume: `${name}-data`,
-  });
+  if (network) await ensureKindNetwork();
+  // Its volume labelled with a uid, as the stack's RegistryVolume makes it.
+  const volume = dockerCalls.createVolume(`${name}-data`, crypto.randomUUID());
+  await must(volume.file, volume.args);
+  const call = dockerCalls.runRegistry(
+    { name, image: E2E.registryImage, port, listen: "127.0.0.1", volume: `${name}-data` },
+    network,
+  );
   await must(call.file, call.args);
 }
 
@@ -220,8 +225,10 @@ async function ensureRegistryContainer(name: string, port: number): Promise<void
  * base images into the base-image mirror buildkitd pulls from.
  */
 export async function seedRegistry(): Promise<void> {
-  await ensureRegistryContainer(E2E.registry, E2E.registryPort);
-  await ensureRegistryContainer(E2E.mirror, E2E.mirrorPort);
+  // The stack's registry on kind's network, as the stack runs it; the base-image mirror serves
+  // buildkitd on the host only (and must not keep kind's network alive after a destroy).
+  await ensureRegistryContainer(E2E.registry, E2E.registryPort, "kind");
+  await ensureRegistryContainer(E2E.mirror, E2E.mirrorPort, null);
   await must("docker", [
     "build",
     "--quiet",
@@ -405,7 +412,8 @@ export function leftovers(cluster = E2E.cluster, registry = E2E.registry) {
   return {
     clusters: lines("kind", ["get", "clusters"]).filter((c) => c === cluster),
     containers: lines("docker", ["ps", "-a", "--format", "{{.Names}}"]).filter(
-      (n) => n.startsWith(`${cluster}-`) || n === registry,
+      // The suite's base-image mirror (`lk-e2e-mirror`) is no part of any stack.
+      (n) => (n.startsWith(`${cluster}-`) && n !== E2E.mirror) || n === registry,
     ),
     volumes: lines("docker", ["volume", "ls", "--format", "{{.Name}}"]).filter(
       (v) => v === `${registry}-data`,
