@@ -206,7 +206,9 @@ test(
     const forward = await forwardToPod(NS, pod, 5678);
     try {
       const file = path.join(dir, "services/bank/app.py");
-      const line = lineOf("services/bank/app.py", "with urllib.request.urlopen(");
+      // Inside the `with` block: Python reports a `with` line again when the block exits, so a
+      // breakpoint on it stops one request twice.
+      const line = lineOf("services/bank/app.py", "quote = json.load(r)");
       const { stop, answer } = await timed("python: attach, stop, continue", () =>
         dapRoundTrip({
           port: forward.port,

@@ -142,7 +142,8 @@ export interface DapAttach {
 /**
  * DAP (debugpy, Delve): initialize, attach with the editor's arguments, set a breakpoint at
  * `file:line` (the editor's own path: the attach arguments map it to the container's), send the
- * request, read the stopped frame's locals, continue, disconnect (the program keeps running).
+ * request, read the stopped frame's locals, continue, clear the breakpoint and disconnect (the
+ * program keeps running).
  */
 export async function dapRoundTrip<T>(opts: {
   readonly port: number;
@@ -193,6 +194,9 @@ export async function dapRoundTrip<T>(opts: {
     for (const v of variables) locals[v.name] = v.value;
     await dap.request("continue", { threadId });
     const result = await within(answer, timeoutMs, "the request after continue");
+    // As an editor does when its breakpoints are removed: a multi-client Delve keeps a departed
+    // client's breakpoints, and a later request (another service calling this one) would stop.
+    await dap.request("setBreakpoints", { source: { path: opts.file }, breakpoints: [] });
     await dap.request("disconnect", { terminateDebuggee: false }).catch(() => undefined);
     return {
       stop: { file: frame.source?.path ?? "", line: frame.line, locals },
