@@ -37,7 +37,17 @@ export class TiltSession {
     fs.mkdirSync(home, { recursive: true });
     this.child = spawn(
       bin,
-      ["up", "--stream", "--port", String(TILT_PORT), "--file", path.join(dir, "Tiltfile")],
+      [
+        "up",
+        "--stream",
+        "--port",
+        String(TILT_PORT),
+        // A Tilt built from source has no bundled web assets and refuses to start in prod mode;
+        // the benchmark needs its engine only, not its page.
+        "--web-mode=local",
+        "--file",
+        path.join(dir, "Tiltfile"),
+      ],
       {
         cwd: dir,
         env: h.toolEnv({ HOME: home, TILT_DISABLE_ANALYTICS: "1" }),
