@@ -221,6 +221,10 @@ beforeAll(async () => {
     "localkube:catalogDir": catalog,
     "localkube:services": "steady,abrupt,busy",
     "localkube:metricsServer.image": METRICS_MIRROR,
+    // Traefik's own Ingress provider: its NGINX provider (class nginx) in v3.6.12 drops the
+    // "terminating" mark of endpoints, so a pod in its preStop keeps its share of requests until
+    // its process has exited and its readiness probe failed (docs/replicas.md).
+    "localkube:ingress.className": "traefik",
   });
   await convergingUp("cold up (3 services, metrics-server)");
 }, 90 * 60_000);
