@@ -195,27 +195,31 @@ export class IngressController extends pulumi.ComponentResource {
       },
       opts,
     );
+    // Services' class is the default one: the NGINX provider's, or Traefik's own when services
+    // use `traefik` (then no NGINX provider runs).
+    const isDefault = { "ingressclass.kubernetes.io/is-default-class": "true" };
+    const own = className === "traefik";
     const classes = [
       new k8s.networking.v1.IngressClass(
         `${name}-class-traefik`,
         {
-          metadata: { name: "traefik", labels },
+          metadata: { name: "traefik", labels, ...(own ? { annotations: isDefault } : {}) },
           spec: { controller: "traefik.io/ingress-controller" },
         },
         opts,
       ),
-      new k8s.networking.v1.IngressClass(
-        `${name}-class-${className}`,
-        {
-          metadata: {
-            name: className,
-            labels,
-            annotations: { "ingressclass.kubernetes.io/is-default-class": "true" },
-          },
-          spec: { controller: NGINX_CONTROLLER_CLASS },
-        },
-        opts,
-      ),
+      ...(own
+        ? []
+        : [
+            new k8s.networking.v1.IngressClass(
+              `${name}-class-${className}`,
+              {
+                metadata: { name: className, labels, annotations: isDefault },
+                spec: { controller: NGINX_CONTROLLER_CLASS },
+              },
+              opts,
+            ),
+          ]),
     ];
     return new k8s.apps.v1.Deployment(
       `${name}-deployment`,

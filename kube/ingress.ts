@@ -55,9 +55,20 @@ export function ingressNginxValues(className: string, image?: string): Record<st
 
 /**
  * Traefik's command line: its own Ingress provider for class `traefik`, NGINX provider for
- * `className`, and with `gatewayApi` its Kubernetes Gateway provider (HTTPRoutes, GRPCRoutes).
+ * `className` (none when that is `traefik` itself), and with `gatewayApi` its Kubernetes Gateway
+ * provider (HTTPRoutes, GRPCRoutes).
  */
 export function traefikArgs(className: string, gatewayApi = false): string[] {
+  const nginx =
+    className === "traefik"
+      ? []
+      : [
+          "--experimental.kubernetesIngressNGINX=true",
+          "--providers.kubernetesIngressNGINX=true",
+          `--providers.kubernetesIngressNGINX.ingressClass=${className}`,
+          `--providers.kubernetesIngressNGINX.controllerClass=${NGINX_CONTROLLER_CLASS}`,
+          "--providers.kubernetesIngressNGINX.publishStatusAddress=localhost",
+        ];
   return [
     "--entryPoints.web.address=:8000",
     "--entryPoints.websecure.address=:8443",
@@ -67,11 +78,7 @@ export function traefikArgs(className: string, gatewayApi = false): string[] {
     "--providers.kubernetesingress=true",
     "--providers.kubernetesingress.ingressclass=traefik",
     "--providers.kubernetesingress.ingressendpoint.hostname=localhost",
-    "--experimental.kubernetesIngressNGINX=true",
-    "--providers.kubernetesIngressNGINX=true",
-    `--providers.kubernetesIngressNGINX.ingressClass=${className}`,
-    `--providers.kubernetesIngressNGINX.controllerClass=${NGINX_CONTROLLER_CLASS}`,
-    "--providers.kubernetesIngressNGINX.publishStatusAddress=localhost",
+    ...nginx,
     // A rollout's new pod and its old pod's removal reach Traefik moments apart; by default it
     // waits 2 s after one reload before the next, sending requests to the gone pod meanwhile.
     "--providers.providersThrottleDuration=200ms",

@@ -48,6 +48,32 @@ const names = (type: string) =>
     .sort();
 
 describe("local stack resource graph", () => {
+  test("Traefik with ingress.className traefik: one IngressClass, Traefik's own and the default; no NGINX provider", async () => {
+    await runLocal({
+      services: "price",
+      "ingress.controller": "traefik",
+      "ingress.className": "traefik",
+    });
+    const classes = ofType(registered, "kubernetes:networking.k8s.io/v1:IngressClass");
+    expect(
+      classes.map((c) => [c.inputs.metadata.name, c.inputs.metadata.annotations, c.inputs.spec]),
+    ).toEqual([
+      [
+        "traefik",
+        { "ingressclass.kubernetes.io/is-default-class": "true" },
+        { controller: "traefik.io/ingress-controller" },
+      ],
+    ]);
+    const [traefik] = ofType(registered, "kubernetes:apps/v1:Deployment").filter(
+      (d) => d.name === "local-ingress-deployment",
+    );
+    const args: string[] = traefik.inputs.spec.template.spec.containers[0].args;
+    expect(args.filter((a) => /NGINX/i.test(a))).toEqual([]);
+    expect(args).toContain("--providers.kubernetesingress.ingressclass=traefik");
+    const [ingress] = ofType(registered, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress.inputs.spec.ingressClassName).toBe("traefik");
+  });
+
   test("services=bank, local=bank: cluster, registry + wiring, Traefik, namespace, postgres, price, bank (built)", async () => {
     const out = await runLocal({
       services: "bank",
