@@ -166,6 +166,9 @@ export class IngressController extends pulumi.ComponentResource {
             resources: ["services", "secrets", "endpoints"],
             verbs: ["get", "list", "watch"],
           },
+          // Traefik's own Ingress provider (class `traefik`) lists nodes (NodePort backends) and
+          // serves nothing until that list has synced.
+          { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
           {
             apiGroups: ["discovery.k8s.io"],
             resources: ["endpointslices"],
