@@ -6,7 +6,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
-import { fakeConfig, installMocks, ofType, promiseOf, Registered, settle } from "./mocks";
+import {
+  fakeConfig,
+  installMocks,
+  ofType,
+  promiseOf,
+  Registered,
+  registeredNamed,
+  settle,
+  waitForRegistered,
+} from "./mocks";
 import { tempCatalogs } from "./tempCatalog";
 import type { ClusterProbe } from "../host/clusterApis";
 import type { PreflightFacts } from "../host/preflight";
@@ -30,22 +39,8 @@ const source = (values: Record<string, string>, file: string) => fakeConfig(valu
 const preflight = async () =>
   ({ docker: { ok: true }, kind: { ok: true }, ports: new Map() }) as unknown as PreflightFacts;
 
-/**
- * Waits (20 s at most) until resources of these names are registered: on a busy machine the
- * program may still be registering when settle() sees a quiet moment.
- */
-async function registeredAll(...names: string[]): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!names.every((n) => registered.some((r) => r.name === n)) && Date.now() < end)
-    await new Promise((r) => setTimeout(r, 100));
-  await settle();
-}
-
-const named = (name: string) => {
-  const found = registered.find((r) => r.name === name);
-  if (!found) throw new Error(`no resource ${name}`);
-  return found;
-};
+const registeredAll = (...names: string[]) => waitForRegistered(registered, names);
+const named = (name: string) => registeredNamed(registered, name);
 const names = (type: string) =>
   ofType(registered, type)
     .map((r) => r.name)

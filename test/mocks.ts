@@ -231,3 +231,24 @@ export function fakeConfig(
 export function noContainers(cluster: string, registry: string, volume: string): OwnContainers {
   return { cluster, nodes: [], registry, registryState: "missing", volume, volumeExists: false };
 }
+
+/**
+ * Waits (20 s at most) until resources of these names are registered, then settles: on a busy
+ * machine the program may still be registering when settle() sees a quiet moment.
+ */
+export async function waitForRegistered(
+  registered: readonly Registered[],
+  names: readonly string[],
+): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!names.every((n) => registered.some((r) => r.name === n)) && Date.now() < end)
+    await new Promise((r) => setTimeout(r, 100));
+  await settle();
+}
+
+/** The registered resource of this name; throws when there is none. */
+export function registeredNamed(registered: readonly Registered[], name: string): Registered {
+  const found = registered.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource ${name}`);
+  return found;
+}

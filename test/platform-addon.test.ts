@@ -1,6 +1,15 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import * as path from "path";
-import { fakeConfig, installMocks, ofType, promiseOf, Registered, settle } from "./mocks";
+import {
+  fakeConfig,
+  installMocks,
+  ofType,
+  promiseOf,
+  Registered,
+  registeredNamed,
+  settle,
+  waitForRegistered,
+} from "./mocks";
 import { tempCatalogs } from "./tempCatalog";
 import type { PreflightFacts } from "../host/preflight";
 
@@ -53,22 +62,8 @@ async function runLocal(values: Record<string, string>) {
   return { outputs, dir };
 }
 
-/**
- * Waits (20 s at most) until resources of these names are registered: on a busy machine the
- * program may still be registering when settle() sees a quiet moment.
- */
-async function registeredAll(...names: string[]): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!names.every((n) => registered.some((r) => r.name === n)) && Date.now() < end)
-    await new Promise((r) => setTimeout(r, 100));
-  await settle();
-}
-
-const named = (name: string) => {
-  const found = registered.find((r) => r.name === name);
-  if (!found) throw new Error(`no resource ${name}`);
-  return found;
-};
+const registeredAll = (...names: string[]) => waitForRegistered(registered, names);
+const named = (name: string) => registeredNamed(registered, name);
 
 describe("platform add-ons on the local stack", () => {
   test("installed when the selection needs one: its namespace, its chart, a gate for its CRDs and one for its workloads", async () => {
